@@ -1,0 +1,32 @@
+# The two commands of the README's quick start, and what they stand on.
+# Both install the Debian packages they need (scripts/install-deps.sh) before anything else.
+
+DATA_DIR ?= $(CURDIR)/data
+SWIFT_BUILD_FLAGS ?=
+
+.PHONY: run test build deps check-generated generate clean
+
+## Install what is needed, build, and run scenicd with its data in ./data.
+run: deps
+	swift build $(SWIFT_BUILD_FLAGS)
+	exec "$$(swift build $(SWIFT_BUILD_FLAGS) --show-bin-path)/scenicd" --data-dir "$(DATA_DIR)"
+
+## Install what is needed and run every test.
+test: deps check-generated
+	swift build $(SWIFT_BUILD_FLAGS) --build-tests
+	swift test $(SWIFT_BUILD_FLAGS) --skip-build
+
+build: deps
+	swift build $(SWIFT_BUILD_FLAGS)
+
+deps:
+	@scripts/install-deps.sh
+
+check-generated:
+	@scripts/check-generated.sh
+
+generate: deps
+	scripts/generate-protos.sh
+
+clean:
+	rm -rf .build .build-protoc

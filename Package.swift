@@ -1,0 +1,110 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "Scenic",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "scenicd", targets: ["scenicd"]),
+        .executable(name: "scenic-admin", targets: ["scenic-admin"]),
+        .executable(name: "scenic-pos", targets: ["scenic-pos"]),
+        .library(name: "ScenicClient", targets: ["ScenicClient"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        .target(
+            name: "ScenicProto",
+            dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]
+        ),
+        .target(
+            name: "ScenicRPC",
+            dependencies: [
+                "ScenicProto",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "ScenicTransport",
+            dependencies: [
+                "ScenicRPC",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "ScenicStore",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "ScenicServices",
+            dependencies: [
+                "ScenicRPC", "ScenicProto", "ScenicStore",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "ScenicClient",
+            dependencies: ["ScenicRPC", "ScenicTransport", "ScenicProto"]
+        ),
+        .executableTarget(
+            name: "scenicd",
+            dependencies: [
+                "ScenicRPC", "ScenicTransport", "ScenicStore", "ScenicServices",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "ScenicCLI",
+            dependencies: [
+                "ScenicClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "clients/common"
+        ),
+        .executableTarget(
+            name: "scenic-admin",
+            dependencies: ["ScenicCLI", "ScenicClient"],
+            path: "clients/admin"
+        ),
+        .executableTarget(
+            name: "scenic-pos",
+            dependencies: ["ScenicCLI", "ScenicClient"],
+            path: "clients/pos"
+        ),
+        .testTarget(
+            name: "ScenicRPCTests",
+            dependencies: ["ScenicRPC", "ScenicProto"]
+        ),
+        .testTarget(
+            name: "ScenicTransportTests",
+            dependencies: ["ScenicTransport", "ScenicClient", "ScenicRPC", "ScenicProto"]
+        ),
+        .testTarget(
+            name: "ScenicStoreTests",
+            dependencies: ["ScenicStore"]
+        ),
+        .testTarget(
+            name: "ScenicServicesTests",
+            dependencies: ["ScenicServices", "ScenicStore", "ScenicRPC", "ScenicProto"]
+        ),
+        .testTarget(
+            name: "ScenicdTests",
+            dependencies: ["ScenicClient", "ScenicRPC", "ScenicProto"]
+        ),
+    ]
+)

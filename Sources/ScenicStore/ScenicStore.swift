@@ -1,0 +1,66 @@
+import Foundation
+import GRDB
+import Logging
+
+/// The one SQLite database holding all of Scenic's state, and the only way to it.
+///
+/// Opening it takes an exclusive lock (a second daemon refuses to start), applies the
+/// migrations, and checks the durability settings every acknowledged write relies on:
+/// WAL, `synchronous=FULL`, foreign keys, and `BEGIN IMMEDIATE` for writes.
+public final class ScenicStore: Sendable {
+    /// File name of the database inside the data directory.
+    public static let fileName = "scenic.sqlite3"
+
+    let pool: DatabasePool
+    private let lock: StoreLock
+    /// The number of migrations applied, shown in server info.
+    public let schemaVersion: Int
+
+    private init(pool: DatabasePool, lock: StoreLock, schemaVersion: Int) {
+        self.pool = pool
+        self.lock = lock
+        self.schemaVersion = schemaVersion
+    }
+
+    /// Opens (creating if needed) the database at `path` and migrates it.
+    public static func open(at path: String, logger: Logger = Logger(label: "scenic.store")) throws -> ScenicStore {
+        let lock = try StoreLock(databasePath: path)
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        configuration.busyMode = .timeout(5)
+        configuration.label = "scenic"
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        // GRDB sets synchronous=NORMAL when it enables WAL on the writer; Scenic wants
+        // every acknowledged sale on disk, so it sets FULL afterwards and checks it took.
+        let synchronous = try pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            return try Int.fetchOne(db, sql: "PRAGMA synchronous")
+        }
+        guard synchronous == 2 else { throw StoreError.unsafeSetting("synchronous is \(synchronous ?? -1), not FULL (2)") }
+        let migrator = Migrations.migrator
+        try migrator.migrate(pool)
+        let applied = try pool.read { try migrator.appliedIdentifiers($0).count }
+        logger.info("store open", metadata: ["path": "\(path)", "schema_version": "\(applied)"])
+        return ScenicStore(pool: pool, lock: lock, schemaVersion: applied)
+    }
+
+    /// The writer's `PRAGMA synchronous` as it stands: 2 (FULL) on a healthy store.
+    public func writerSynchronousSetting() throws -> Int {
+        try pool.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA synchronous") ?? -1 }
+    }
+
+    /// The database's journal mode: "wal" on a healthy store.
+    public func journalMode() throws -> String {
+        try pool.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") ?? "" }
+    }
+
+    /// Reads one row, proving the database answers; for the health check.
+    public func ping() async throws {
+        _ = try await pool.read { try Int.fetchOne($0, sql: "SELECT 1 FROM store_info") }
+    }
+
+    /// Closes every connection; the store cannot be used afterwards.
+    public func close() throws {
+        try pool.close()
+    }
+}

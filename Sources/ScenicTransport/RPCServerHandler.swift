@@ -1,0 +1,193 @@
+import Logging
+import NIOCore
+import ScenicProto
+import ScenicRPC
+
+/// Sent down a connection's pipeline when the daemon shuts down: answer what is in
+/// flight, read nothing more, then close.
+struct DrainConnectionEvent: Sendable {}
+
+/// One server connection: frames in, router calls out, responses back in any order.
+///
+/// Back-pressure: while `maxCallsInFlight` calls are running or waiting for the socket
+/// to take their response, this handler swallows `read()`, so the kernel's buffers fill
+/// and the client is slowed down; nothing is buffered here beyond one read.
+final class RPCServerHandler: ChannelDuplexHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private enum State {
+        case serving
+        case draining
+        case closed
+    }
+
+    private let router: Router
+    private let limits: ConnectionLimits
+    private let peer: PeerCredentials?
+    private let logger: Logger
+    private var decoder: FrameDecoder
+    private var state = State.serving
+    private var lastStreamID: UInt32 = 0
+    private var callsInFlight = 0
+    private var readHeld = false
+
+    init(router: Router, limits: ConnectionLimits, peer: PeerCredentials?, logger: Logger) {
+        self.router = router
+        self.limits = limits
+        self.peer = peer
+        var logger = logger
+        if let peer { logger[metadataKey: "peer"] = "\(peer)" }
+        self.logger = logger
+        self.decoder = FrameDecoder(maxPayloadSize: limits.maxFrameSize)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let bytes = unwrapInboundIn(data)
+        bytes.withUnsafeReadableBytes { decoder.append($0) }
+        processFrames(context: context)
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if state == .serving, callsInFlight < limits.maxCallsInFlight {
+            context.read()
+        } else {
+            readHeld = true
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard event is DrainConnectionEvent else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        guard state == .serving else { return }
+        state = .draining
+        processFrames(context: context)
+        closeIfDrained(context: context)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        state = .closed
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        logger.debug("connection error", metadata: ["error": "\(error)"])
+        context.close(promise: nil)
+    }
+
+    /// Decodes and dispatches buffered frames while the in-flight bound allows.
+    private func processFrames(context: ChannelHandlerContext) {
+        while state != .closed, callsInFlight < limits.maxCallsInFlight {
+            let decoded: DecodedFrame?
+            do {
+                decoded = try decoder.next()
+            } catch {
+                closeForProtocolError(context: context, "\(error)")
+                return
+            }
+            guard let decoded else { return }
+            switch decoded {
+            case .frame(let header, let payload):
+                guard accept(header, context: context) else { return }
+                if state == .draining {
+                    respond(context: context, streamID: header.streamID, with: unavailable)
+                } else {
+                    dispatch(context: context, streamID: header.streamID, payload: payload)
+                }
+            case .oversized(let header):
+                guard accept(header, context: context) else { return }
+                let error = RPCError(
+                    .resourceExhausted,
+                    "frame of \(header.length) bytes exceeds the limit of \(limits.maxFrameSize) bytes",
+                    reason: "FRAME_TOO_LARGE")
+                respond(context: context, streamID: header.streamID, with: Router.response(for: error))
+            }
+        }
+    }
+
+    /// Checks what the decoder cannot know alone: a server only takes requests, on odd
+    /// stream ids that increase.
+    private func accept(_ header: FrameHeader, context: ChannelHandlerContext) -> Bool {
+        guard header.type == .request else {
+            closeForProtocolError(context: context, "a client may send only request frames, got \(header.type)")
+            return false
+        }
+        guard header.streamID % 2 == 1, header.streamID > lastStreamID else {
+            closeForProtocolError(
+                context: context,
+                "stream id \(header.streamID) is not odd and greater than \(lastStreamID)")
+            return false
+        }
+        lastStreamID = header.streamID
+        return true
+    }
+
+    private var unavailable: Ttrpc_Response {
+        Router.response(for: RPCError(.unavailable, "the daemon is shutting down", reason: "SHUTTING_DOWN"))
+    }
+
+    private func dispatch(context: ChannelHandlerContext, streamID: UInt32, payload: [UInt8]) {
+        callsInFlight += 1
+        let router = router
+        let peer = peer
+        let logger = logger
+        let answered = context.eventLoop.makePromise(of: Ttrpc_Response.self)
+        answered.completeWithTask {
+            await router.respond(to: payload, peer: peer, logger: logger)
+        }
+        answered.futureResult.assumeIsolated().whenSuccess { response in
+            self.write(context: context, streamID: streamID, response: response)
+        }
+    }
+
+    /// Answers a call that needs no handler; it counts as in flight until written.
+    private func respond(context: ChannelHandlerContext, streamID: UInt32, with response: Ttrpc_Response) {
+        callsInFlight += 1
+        write(context: context, streamID: streamID, response: response)
+    }
+
+    private func write(context: ChannelHandlerContext, streamID: UInt32, response: Ttrpc_Response) {
+        guard state != .closed else { return }
+        let payload: [UInt8]
+        do {
+            payload = try response.serializedBytes()
+        } catch {
+            logger.error("cannot encode response", metadata: ["error": "\(error)"])
+            payload = (try? Router.response(for: RPCError(.internal, "internal error")).serializedBytes()) ?? []
+        }
+        var buffer = context.channel.allocator.buffer(capacity: FrameHeader.size + payload.count)
+        buffer.writeBytes(FrameHeader(length: UInt32(payload.count), streamID: streamID, type: .response).bytes)
+        buffer.writeBytes(payload)
+        context.writeAndFlush(wrapOutboundOut(buffer)).assumeIsolated().whenComplete { _ in
+            self.callsInFlight -= 1
+            self.callFinished(context: context)
+        }
+    }
+
+    private func callFinished(context: ChannelHandlerContext) {
+        guard state != .closed else { return }
+        processFrames(context: context)
+        if closeIfDrained(context: context) { return }
+        if readHeld, callsInFlight < limits.maxCallsInFlight {
+            readHeld = false
+            context.read()
+        }
+    }
+
+    @discardableResult
+    private func closeIfDrained(context: ChannelHandlerContext) -> Bool {
+        guard state == .draining, callsInFlight == 0 else { return false }
+        state = .closed
+        context.close(promise: nil)
+        return true
+    }
+
+    private func closeForProtocolError(context: ChannelHandlerContext, _ reason: String) {
+        logger.warning("closing connection: protocol error", metadata: ["reason": "\(reason)"])
+        state = .closed
+        context.close(promise: nil)
+    }
+}

@@ -1,0 +1,127 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import Logging
+import NIOCore
+import NIOPosix
+import ScenicRPC
+import ServiceLifecycle
+
+/// A ttrpc server on one Unix-domain socket: it binds in ``bind(_:router:group:logger:)``
+/// (so a start-up failure is reported before anything runs) and serves in ``run()``
+/// until graceful shutdown, then lets the calls in flight finish and removes its socket.
+public final class UnixSocketServer: Service {
+    public struct Configuration: Sendable {
+        public var path: String
+        /// File mode of the socket: 0600 for the admin socket, 0666 for the point of sale.
+        public var mode: mode_t
+        public var limits: ConnectionLimits
+        /// How long shutdown waits for calls in flight before closing their connections.
+        public var drainTimeout: Duration
+
+        public init(path: String, mode: mode_t, limits: ConnectionLimits = .init(), drainTimeout: Duration = .seconds(10)) {
+            self.path = path
+            self.mode = mode
+            self.limits = limits
+            self.drainTimeout = drainTimeout
+        }
+    }
+
+
+    public let configuration: Configuration
+    private let serverChannel: any Channel
+    private let inode: ino_t?
+    private let connections: ConnectionRegistry
+    private let logger: Logger
+
+    private init(configuration: Configuration, serverChannel: any Channel, connections: ConnectionRegistry, logger: Logger) {
+        self.configuration = configuration
+        self.serverChannel = serverChannel
+        self.inode = SocketPath.inode(of: configuration.path)
+        self.connections = connections
+        self.logger = logger
+    }
+
+    /// Binds `configuration.path` after making sure no live daemon is there (a stale
+    /// socket file from a crash is replaced), and sets its mode.
+    public static func bind(
+        _ configuration: Configuration,
+        router: Router,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        logger: Logger
+    ) async throws -> UnixSocketServer {
+        try SocketPath.claim(configuration.path)
+        // Bound before the first accept, so a connection can never miss draining.
+        let connections = ConnectionRegistry()
+        let limits = configuration.limits
+        let channel = try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .childChannelOption(.allowRemoteHalfClosure, value: false)
+            .childChannelInitializer { child in
+                PeerCredentials.read(from: child).flatMapThrowing { peer in
+                    let handler = RPCServerHandler(router: router, limits: limits, peer: peer, logger: logger)
+                    try child.pipeline.syncOperations.addHandler(handler)
+                    if connections.add(child) { child.pipeline.fireUserInboundEventTriggered(DrainConnectionEvent()) }
+                }
+            }
+            .bind(unixDomainSocketPath: configuration.path, cleanupExistingSocketFile: false)
+            .get()
+        guard chmod(configuration.path, configuration.mode) == 0 else {
+            let code = errno
+            try? await channel.close()
+            throw SocketPathError.system(configuration.path, operation: "chmod", errno: code)
+        }
+        var logger = logger
+        logger[metadataKey: "socket"] = "\(configuration.path)"
+        logger.info("listening")
+        return UnixSocketServer(configuration: configuration, serverChannel: channel, connections: connections, logger: logger)
+    }
+
+    /// Serves until graceful shutdown (or cancellation), then drains and removes the socket.
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            await withTaskCancellationHandler {
+                try? await serverChannel.closeFuture.get()
+            } onCancel: {
+                serverChannel.close(promise: nil)
+            }
+        } onGracefulShutdown: {
+            self.serverChannel.close(promise: nil)
+        }
+        if let inode { SocketPath.remove(configuration.path, ifInode: inode) }
+        await drain()
+        logger.info("stopped")
+    }
+
+    /// Stops listening without serving: for a start-up that fails after this bind.
+    public func close() async {
+        try? await serverChannel.close()
+        if let inode { SocketPath.remove(configuration.path, ifInode: inode) }
+    }
+
+    /// Asks every connection to finish its calls and close; closes the stragglers when
+    /// `drainTimeout` runs out.
+    private func drain() async {
+        let open = connections.beginDraining()
+        guard !open.isEmpty else { return }
+        logger.info("draining connections", metadata: ["connections": "\(open.count)"])
+        for channel in open {
+            channel.pipeline.fireUserInboundEventTriggered(DrainConnectionEvent())
+        }
+        let loop = serverChannel.eventLoop
+        let deadline = loop.scheduleTask(in: .nanoseconds(Int64(configuration.drainTimeout.nanoseconds))) {
+            for channel in open { channel.close(promise: nil) }
+        }
+        try? await EventLoopFuture.andAllComplete(open.map(\.closeFuture), on: loop).get()
+        deadline.cancel()
+    }
+}
+
+extension Duration {
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}

@@ -1,0 +1,132 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ScenicRPC
+import ScenicServices
+import ScenicStore
+import ScenicTransport
+import ServiceLifecycle
+
+/// The composition root: reads flags, opens the store, binds both sockets, serves until
+/// SIGTERM or SIGINT, then drains and exits 0.
+@main
+struct Scenicd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scenicd",
+        abstract: "Scenic's distributor ticketing daemon.",
+        discussion: """
+            Serves the back office on admin.sock (mode 0600, peer uid checked) and points of sale \
+            on pos.sock (mode 0666), both in the data directory unless overridden. The data \
+            directory defaults to $SCENIC_DATA_DIR, else /var/lib/scenic for root and \
+            $XDG_STATE_HOME/scenic (~/.local/state/scenic) for other users.
+            """,
+        version: DaemonStatus.version
+    )
+
+    @Option(help: "Directory for the database and sockets; created if missing.")
+    var dataDir: String?
+
+    @Option(help: "Path of the admin socket (default: DATA_DIR/admin.sock).")
+    var adminSocket: String?
+
+    @Option(help: "Path of the point-of-sale socket (default: DATA_DIR/pos.sock).")
+    var posSocket: String?
+
+    @Option(help: "Group whose members may use the admin socket, besides root and the daemon's user.")
+    var adminGroup: String?
+
+    @Option(help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String = "info"
+
+    @Option(help: "Largest frame payload accepted, in bytes.")
+    var maxFrameBytes: Int = FrameDecoder.defaultMaxPayloadSize
+
+    @Option(help: "Calls in flight per connection before the daemon stops reading it.")
+    var maxCallsPerConnection: Int = 128
+
+    @Option(help: "Seconds to let calls in flight finish at shutdown.")
+    var shutdownGrace: Int = 10
+
+    func validate() throws {
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard maxFrameBytes > 0, maxCallsPerConnection > 0, shutdownGrace >= 0 else {
+            throw ValidationError("--max-frame-bytes and --max-calls-per-connection must be positive, --shutdown-grace not negative")
+        }
+        if let adminGroup, AdminAccessPolicy.groupID(named: adminGroup) == nil {
+            throw ValidationError("--admin-group: no group called \(adminGroup)")
+        }
+    }
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "scenicd")
+        do {
+            try await serve(logger: logger)
+        } catch {
+            // One line, no stack trace: this is what an operator sees when start-up fails.
+            FileHandle.standardError.write(Data("scenicd: error: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+
+    private func serve(logger: Logger) async throws {
+        let dataDir = self.dataDir ?? ScenicPaths.defaultDataDirectory()
+        do {
+            try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
+        } catch {
+            throw StoreError.cannotCreate(path: dataDir, reason: error.localizedDescription)
+        }
+        let store = try ScenicStore.open(at: ScenicPaths.database(inDataDirectory: dataDir), logger: logger)
+        defer { try? store.close() }
+
+        let status = DaemonStatus()
+        let services = DaemonServices(
+            store: store, status: status,
+            adminAccess: AdminAccessPolicy(adminGroupID: adminGroup.flatMap(AdminAccessPolicy.groupID(named:))))
+        let limits = ConnectionLimits(maxFrameSize: maxFrameBytes, maxCallsInFlight: maxCallsPerConnection)
+        let grace = Duration.seconds(shutdownGrace)
+
+        let admin = try await UnixSocketServer.bind(
+            .init(path: adminSocket ?? ScenicPaths.adminSocket(inDataDirectory: dataDir), mode: 0o600, limits: limits, drainTimeout: grace),
+            router: services.router(for: .admin), logger: logger)
+        let pointOfSale: UnixSocketServer
+        do {
+            pointOfSale = try await UnixSocketServer.bind(
+                .init(path: posSocket ?? ScenicPaths.posSocket(inDataDirectory: dataDir), mode: 0o666, limits: limits, drainTimeout: grace),
+                router: services.router(for: .pointOfSale), logger: logger)
+        } catch {
+            await admin.close()
+            throw error
+        }
+
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [
+                    .init(service: admin),
+                    .init(service: pointOfSale),
+                    .init(service: ShutdownAnnouncer(status: status)),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        logger.info("ready", metadata: ["data_dir": "\(dataDir)", "version": "\(DaemonStatus.version)"])
+        try await group.run()
+        logger.info("stopped")
+    }
+}
+
+/// Turns health NOT_SERVING the moment graceful shutdown begins, before the sockets drain.
+struct ShutdownAnnouncer: Service {
+    let status: DaemonStatus
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        status.markStopping()
+    }
+}

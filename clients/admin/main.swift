@@ -1,0 +1,13 @@
+import ArgumentParser
+import ScenicCLI
+
+/// `scenic-admin`: the back office's client, on the admin socket.
+struct ScenicAdmin: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scenic-admin",
+        abstract: "Back-office client for scenicd (admin socket).",
+        subcommands: [HealthCommand<AdminRole>.self, InfoCommand<AdminRole>.self]
+    )
+}
+
+await runClient(ScenicAdmin.self)

@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import ScenicClient
+
+/// Options every client command takes: where the daemon is, how to print, how long to wait.
+public struct ConnectionOptions: ParsableArguments {
+    @Option(help: "Path of the daemon's socket (default: $SCENIC_ADMIN_SOCKET or $SCENIC_POS_SOCKET, else the socket in the default data directory).")
+    public var socket: String?
+
+    @Flag(help: "Print the response as JSON (protobuf's canonical JSON mapping).")
+    public var json = false
+
+    @Option(help: "Seconds to wait for the daemon's answer.")
+    public var timeout: Double = 30
+
+    public init() {}
+
+    public func validate() throws {
+        guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
+    }
+
+    /// The socket path: the flag, then the role's environment variable, then the default.
+    public func socketPath<Role: ClientRole>(for role: Role.Type) -> String {
+        if let socket { return socket }
+        if let fromEnvironment = ProcessInfo.processInfo.environment[Role.socketEnvironmentVariable], !fromEnvironment.isEmpty {
+            return fromEnvironment
+        }
+        return Role.defaultSocketPath
+    }
+
+    /// Connects, runs `body`, and turns any failure into the one-line report of
+    /// ``CommandFailure``.
+    public func withClient<Role: ClientRole, T>(
+        _ role: Role.Type,
+        metadata: [String: String] = [:],
+        _ body: (ScenicClient) async throws -> T
+    ) async throws -> T {
+        let path = socketPath(for: role)
+        do {
+            let client = try await ScenicClient.connect(
+                socketPath: path, metadata: metadata, defaultTimeout: .milliseconds(Int64(timeout * 1000)))
+            do {
+                let result = try await body(client)
+                await client.close()
+                return result
+            } catch {
+                await client.close()
+                throw error
+            }
+        } catch let error as RPCError {
+            throw CommandFailure(error: error, socketPath: path)
+        }
+    }
+}

@@ -1,0 +1,13 @@
+import ArgumentParser
+import ScenicCLI
+
+/// `scenic-pos`: a distributor's point-of-sale client, on the pos socket.
+struct ScenicPOS: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scenic-pos",
+        abstract: "Point-of-sale client for scenicd (pos socket).",
+        subcommands: [HealthCommand<PointOfSaleRole>.self, InfoCommand<PointOfSaleRole>.self]
+    )
+}
+
+await runClient(ScenicPOS.self)

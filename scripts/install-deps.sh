@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Scenic builds and tests with, only when one is missing.
+set -euo pipefail
+packages=(libsqlite3-dev sqlite3 protobuf-compiler protobuf-c-compiler libprotobuf-c-dev pkg-config make gcc)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "installing: ${missing[*]}" >&2
+sudo=; [ "$(id -u)" -eq 0 ] || sudo=sudo
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
