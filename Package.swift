@@ -92,7 +92,11 @@ let package = Package(
         ),
         .testTarget(
             name: "ScenicTransportTests",
-            dependencies: ["ScenicTransport", "ScenicClient", "ScenicRPC", "ScenicProto"]
+            dependencies: [
+                "ScenicTransport", "ScenicClient", "ScenicRPC", "ScenicProto",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "ScenicStoreTests",

@@ -48,9 +48,13 @@ public final class ClientConnection: Sendable {
         if let timeout { request.timeoutNano = timeout.nanoseconds }
         let promise = channel.eventLoop.makePromise(of: [UInt8].self)
         let localDeadline = timeout.map { NIODeadline.now() + .nanoseconds($0.nanoseconds) + .milliseconds(200) }
+        // Once the channel is closed its pipeline is gone and the handler never sees the
+        // call, so the failed write is what answers it.
         channel.writeAndFlush(
-            RPCClientHandler.Call(payload: try request.serializedBytes(), deadline: localDeadline, promise: promise),
-            promise: nil)
+            RPCClientHandler.Call(payload: try request.serializedBytes(), deadline: localDeadline, promise: promise)
+        ).whenFailure { _ in
+            promise.fail(RPCError(.unavailable, "the connection to the daemon is closed", reason: "CONNECTION_CLOSED"))
+        }
         let payload = try await promise.futureResult.get()
         do {
             return try Ttrpc_Response(serializedBytes: payload)

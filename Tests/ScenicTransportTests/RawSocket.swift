@@ -1,0 +1,106 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import ScenicClient
+import ScenicProto
+import ScenicRPC
+
+/// A bare Unix-socket client for tests that must send frames no real client would.
+///
+/// Its reads block, so they run on a Dispatch thread: blocking one of the few threads of
+/// Swift's cooperative pool would starve the server under test.
+final class RawSocket: @unchecked Sendable {
+    let fd: Int32
+    private var decoder = FrameDecoder(maxPayloadSize: 64 << 20)
+
+    init(path: String) throws {
+        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: path.utf8) }
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        guard result == 0 else {
+            close(fd)
+            throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
+        }
+    }
+
+    deinit { close(fd) }
+
+    func send(_ bytes: [UInt8]) {
+        var offset = 0
+        while offset < bytes.count {
+            let sent = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            guard sent > 0 else { return }
+            offset += sent
+        }
+    }
+
+    /// Sends a request frame for `service/method` carrying `message`.
+    func sendRequest(streamID: UInt32, service: String, method: String, message: some SwiftProtobuf.Message) throws {
+        var request = Ttrpc_Request()
+        request.service = service
+        request.method = method
+        request.payload = try message.serializedData()
+        send(FrameHeader.frame(streamID: streamID, type: .request, payload: try request.serializedBytes()))
+    }
+
+    /// The next response frame, or nil when the daemon closed the connection or
+    /// `timeout` passed first.
+    func readResponse(timeout: Duration = .seconds(5)) async throws -> (streamID: UInt32, response: Ttrpc_Response)? {
+        try await offPool { try self.blockingReadResponse(timeout: timeout) }
+    }
+
+    /// True when the daemon closes the connection before `timeout`.
+    func waitForClose(timeout: Duration = .seconds(5)) async -> Bool {
+        await offPool { self.blockingWaitForClose(timeout: timeout) }
+    }
+
+    private func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
+        }
+    }
+
+    private func offPool<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: body()) }
+        }
+    }
+
+    private func blockingReadResponse(timeout: Duration) throws -> (streamID: UInt32, response: Ttrpc_Response)? {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            if let decoded = try decoder.next(), case .frame(let header, let payload) = decoded {
+                return (header.streamID, try Ttrpc_Response(serializedBytes: payload))
+            }
+            guard let chunk = read(until: deadline), !chunk.isEmpty else { return nil }
+            decoder.append(chunk)
+        }
+    }
+
+    private func blockingWaitForClose(timeout: Duration) -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while let chunk = read(until: deadline) {
+            if chunk.isEmpty { return true }
+        }
+        return false
+    }
+
+    /// Bytes read, [] at end of stream, nil on timeout.
+    private func read(until deadline: ContinuousClock.Instant) -> [UInt8]? {
+        let remaining = deadline - .now
+        guard remaining > .zero else { return nil }
+        var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        let millis = Int32(remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000)
+        guard poll(&poller, 1, max(millis, 1)) > 0 else { return nil }
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        let count = recv(fd, &buffer, buffer.count, 0)
+        return count <= 0 ? [] : Array(buffer[..<count])
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+import Logging
+import ScenicProto
+import ScenicRPC
+import ScenicTransport
+import Synchronization
+
+/// A server on a fresh socket with one test method, `test.v1.Echo/Echo`: it answers a
+/// HealthCheckRequest whose `service` is "sleep-MS-TAG" (or just "TAG") with a
+/// ServerInfoResponse whose `version` is TAG, after MS milliseconds.
+struct TestServer {
+    static let service = "test.v1.Echo"
+
+    let directory: String
+    let server: UnixSocketServer
+    /// Handlers running now, and the most ever running at once.
+    let concurrency: Concurrency
+
+    var path: String { server.configuration.path }
+
+    final class Concurrency: Sendable {
+        private let state = Mutex((running: 0, peak: 0))
+        func enter() { state.withLock { $0.running += 1; $0.peak = max($0.peak, $0.running) } }
+        func leave() { state.withLock { $0.running -= 1 } }
+        var peak: Int { state.withLock { $0.peak } }
+    }
+
+    static func makeDirectory() -> String {
+        let dir = "/tmp/scenic-test-\(UUID().uuidString.prefix(8))"
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    static func start(
+        limits: ConnectionLimits = .init(),
+        drainTimeout: Duration = .seconds(10),
+        admission: (@Sendable (PeerCredentials?) -> RPCError?)? = nil,
+        in directory: String = makeDirectory()
+    ) async throws -> TestServer {
+        let concurrency = Concurrency()
+        var router = Router()
+        router.admission = admission
+        router.register(service: service, method: "Echo") {
+            (request: Grpc_Health_V1_HealthCheckRequest, _: CallContext) -> Scenic_V1_ServerInfoResponse in
+            concurrency.enter()
+            defer { concurrency.leave() }
+            var tag = request.service
+            let parts = tag.split(separator: "-", maxSplits: 2)
+            if parts.count == 3, parts[0] == "sleep", let millis = Int(parts[1]) {
+                try await Task.sleep(for: .milliseconds(millis))
+                tag = String(parts[2])
+            }
+            var response = Scenic_V1_ServerInfoResponse()
+            response.version = tag
+            return response
+        }
+        let server = try await UnixSocketServer.bind(
+            .init(path: directory + "/test.sock", mode: 0o600, limits: limits, drainTimeout: drainTimeout),
+            router: router, logger: Logger(label: "test"))
+        return TestServer(directory: directory, server: server, concurrency: concurrency)
+    }
+
+    static func echo(_ text: String) -> Grpc_Health_V1_HealthCheckRequest {
+        var request = Grpc_Health_V1_HealthCheckRequest()
+        request.service = text
+        return request
+    }
+}
