@@ -100,7 +100,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ScenicStoreTests",
-            dependencies: ["ScenicStore"]
+            dependencies: ["ScenicStore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "ScenicServicesTests",

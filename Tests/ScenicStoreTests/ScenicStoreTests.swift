@@ -1,0 +1,50 @@
+import Foundation
+import GRDB
+import Testing
+
+@testable import ScenicStore
+
+@Suite("Store")
+struct ScenicStoreTests {
+    static func temporaryPath() -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scenic-store-\(UUID().uuidString)").path
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir + "/" + ScenicStore.fileName
+    }
+
+    @Test("opens with WAL, synchronous=FULL on the writer, foreign keys on, migrations applied")
+    func durableSettings() throws {
+        let store = try ScenicStore.open(at: Self.temporaryPath())
+        #expect(try store.writerSynchronousSetting() == 2)
+        #expect(try store.journalMode() == "wal")
+        #expect(try store.pool.read { try Int.fetchOne($0, sql: "PRAGMA foreign_keys") } == 1)
+        #expect(store.schemaVersion == Migrations.migrator.migrations.count)
+        try store.close()
+    }
+
+    @Test("a second open of the same database is refused while the first holds it")
+    func exclusive() throws {
+        let path = Self.temporaryPath()
+        var first: ScenicStore? = try ScenicStore.open(at: path)
+        #expect {
+            _ = try ScenicStore.open(at: path)
+        } throws: { error in
+            guard case StoreError.locked(let lockedPath, let holder)? = error as? StoreError else { return false }
+            return lockedPath == path && holder == "\(getpid())"
+        }
+        try first?.close()
+        first = nil
+        let reopened = try ScenicStore.open(at: path)
+        #expect(reopened.schemaVersion == Migrations.migrator.migrations.count)
+        try reopened.close()
+    }
+
+    @Test("reopening applies no migration twice")
+    func reopenIsIdempotent() throws {
+        let path = Self.temporaryPath()
+        try ScenicStore.open(at: path).close()
+        let again = try ScenicStore.open(at: path)
+        #expect(try again.pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM store_info") } == 1)
+        try again.close()
+    }
+}

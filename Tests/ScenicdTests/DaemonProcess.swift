@@ -1,0 +1,95 @@
+import Foundation
+import ScenicClient
+
+/// A real scenicd process on a fresh data directory, and the built client executables.
+final class DaemonProcess: @unchecked Sendable {
+    let dataDirectory: String
+    let process: Process
+    private let stderrPipe = Pipe()
+
+    var adminSocket: String { dataDirectory + "/admin.sock" }
+    var posSocket: String { dataDirectory + "/pos.sock" }
+
+    /// The directory holding the built products (next to the test bundle).
+    static var binDirectory: URL {
+        if let override = ProcessInfo.processInfo.environment["SCENIC_BIN_DIR"] { return URL(fileURLWithPath: override) }
+        return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    }
+
+    static func makeDataDirectory() -> String {
+        "/tmp/scenicd-test-\(UUID().uuidString.prefix(8))"
+    }
+
+    /// Starts scenicd and waits until both sockets answer health.
+    init(dataDirectory: String = DaemonProcess.makeDataDirectory(), arguments: [String] = []) async throws {
+        self.dataDirectory = dataDirectory
+        process = Process()
+        process.executableURL = Self.binDirectory.appendingPathComponent("scenicd")
+        process.arguments = ["--data-dir", dataDirectory, "--log-level", "warning"] + arguments
+        process.standardError = stderrPipe
+        try process.run()
+        let deadline = ContinuousClock.now + .seconds(20)
+        while true {
+            if !process.isRunning { throw DaemonFailed(stderr: readStderr()) }
+            if let client = try? await ScenicClient.connect(socketPath: posSocket),
+                (try? await client.health())?.status == .serving
+            {
+                await client.close()
+                return
+            }
+            guard ContinuousClock.now < deadline else { throw DaemonFailed(stderr: "not ready after 20 s") }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    struct DaemonFailed: Error { let stderr: String }
+
+    func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
+
+    /// Waits for the process to exit and returns its status.
+    func waitForExit(timeout: Duration = .seconds(20)) async throws -> Int32 {
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning {
+            guard ContinuousClock.now < deadline else {
+                signal(SIGKILL)
+                throw DaemonFailed(stderr: "still running after \(timeout)")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return process.terminationStatus
+    }
+
+    func readStderr() -> String {
+        String(decoding: stderrPipe.fileHandleForReading.availableData, as: UTF8.self)
+    }
+
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+}
+
+/// Runs an executable from the build directory to completion.
+struct CommandResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+
+    static func run(_ name: String, _ arguments: [String], environment: [String: String] = [:]) throws -> CommandResult {
+        let process = Process()
+        process.executableURL = DaemonProcess.binDirectory.appendingPathComponent(name)
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return CommandResult(
+            status: process.terminationStatus,
+            stdout: String(decoding: stdout, as: UTF8.self),
+            stderr: String(decoding: stderr, as: UTF8.self))
+    }
+}
