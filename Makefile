@@ -11,9 +11,11 @@ run: deps
 	swift build $(SWIFT_BUILD_FLAGS)
 	exec "$$(swift build $(SWIFT_BUILD_FLAGS) --show-bin-path)/scenicd" --data-dir "$(DATA_DIR)"
 
-## Install what is needed and run every test.
+## Install what is needed and run every test: the generated-code check, the stock ttrpc
+## client against a real daemon, then every Swift test (unit, socket and process tests).
 test: deps check-generated
 	swift build $(SWIFT_BUILD_FLAGS) --build-tests
+	scripts/ttrpc-interop.sh
 	swift test $(SWIFT_BUILD_FLAGS) --skip-build
 
 build: deps

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Scenic builds and tests with, only when one is missing.
+# Go and containerd's ttrpc are for the interoperability test with a stock ttrpc client.
 set -euo pipefail
-packages=(libsqlite3-dev sqlite3 protobuf-compiler protobuf-c-compiler libprotobuf-c-dev pkg-config make gcc)
+packages=(libsqlite3-dev sqlite3 protobuf-compiler protobuf-c-compiler libprotobuf-c-dev pkg-config make gcc
+  golang-go golang-github-containerd-ttrpc-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
