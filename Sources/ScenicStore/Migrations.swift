@@ -15,6 +15,62 @@ enum Migrations {
                 INSERT INTO store_info (id) VALUES (1);
                 """)
         }
+        migrator.registerMigration("0002_distributor_accounts") { db in
+            // Times are Unix milliseconds (UTC). Money is integer fen.
+            try db.execute(sql: """
+                CREATE TABLE distributor (
+                    id INTEGER PRIMARY KEY,
+                    name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 64),
+                    phone TEXT NOT NULL UNIQUE
+                        CHECK (length(phone) = 11 AND phone GLOB '1[3-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]'),
+                    status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'disabled')),
+                    password_hash TEXT NOT NULL,
+                    password_is_initial INTEGER NOT NULL CHECK (password_is_initial IN (0, 1)),
+                    failed_logins INTEGER NOT NULL DEFAULT 0 CHECK (failed_logins >= 0),
+                    locked_until INTEGER,
+                    balance_fen INTEGER NOT NULL DEFAULT 0 CHECK (balance_fen >= 0),
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL
+                ) STRICT;
+                CREATE INDEX distributor_by_status ON distributor (status, id);
+
+                CREATE TABLE session (
+                    id INTEGER PRIMARY KEY,
+                    distributor_id INTEGER NOT NULL REFERENCES distributor (id),
+                    token_hash BLOB NOT NULL UNIQUE,
+                    created_at INTEGER NOT NULL,
+                    last_used_at INTEGER NOT NULL,
+                    expires_at INTEGER NOT NULL,
+                    ended_at INTEGER,
+                    end_reason TEXT
+                ) STRICT;
+                CREATE INDEX session_open_by_distributor ON session (distributor_id) WHERE ended_at IS NULL;
+
+                CREATE TABLE audit_log (
+                    id INTEGER PRIMARY KEY,
+                    at INTEGER NOT NULL,
+                    actor TEXT NOT NULL,
+                    method TEXT NOT NULL,
+                    target TEXT NOT NULL DEFAULT '',
+                    summary TEXT NOT NULL
+                ) STRICT;
+                CREATE INDEX audit_by_target ON audit_log (target, id);
+
+                CREATE TABLE sms_outbox (
+                    id INTEGER PRIMARY KEY,
+                    phone TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    holds_secret INTEGER NOT NULL CHECK (holds_secret IN (0, 1)),
+                    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'delivered', 'failed')),
+                    tries INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_at INTEGER NOT NULL,
+                    last_error TEXT NOT NULL DEFAULT '',
+                    created_at INTEGER NOT NULL,
+                    delivered_at INTEGER
+                ) STRICT;
+                CREATE INDEX sms_due ON sms_outbox (next_attempt_at) WHERE status = 'pending';
+                """)
+        }
         return migrator
     }
 }

@@ -29,6 +29,10 @@ public final class ScenicStore: Sendable {
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(5)
         configuration.label = "scenic"
+        configuration.prepareDatabase { db in
+            // Overwrite deleted content with zeros, so a redacted secret leaves the file.
+            try db.execute(sql: "PRAGMA secure_delete = ON")
+        }
         let pool = try DatabasePool(path: path, configuration: configuration)
         // GRDB sets synchronous=NORMAL when it enables WAL on the writer; Scenic wants
         // every acknowledged sale on disk, so it sets FULL afterwards and checks it took.
