@@ -6,24 +6,50 @@ public struct DaemonServices: Sendable {
     public let store: ScenicStore
     public let status: DaemonStatus
     public let adminAccess: AdminAccessPolicy
+    public let accountPolicy: AccountPolicy
+    public let hasher: PasswordHasher
+    /// Called after a change queued an SMS.
+    public let smsQueued: @Sendable () -> Void
+    private let decoyHash: String
 
-    public init(store: ScenicStore, status: DaemonStatus, adminAccess: AdminAccessPolicy) {
+    public init(
+        store: ScenicStore, status: DaemonStatus, adminAccess: AdminAccessPolicy,
+        accountPolicy: AccountPolicy = .init(), hasher: PasswordHasher = .init(),
+        smsQueued: @escaping @Sendable () -> Void = {}
+    ) {
         self.store = store
         self.status = status
         self.adminAccess = adminAccess
+        self.accountPolicy = accountPolicy
+        self.hasher = hasher
+        self.smsQueued = smsQueued
+        self.decoyHash = hasher.decoyHash()
     }
 
     /// The methods `role`'s socket serves, and only those.
     public func router(for role: SocketRole) -> Router {
         var router = Router()
         HealthService(store: store, status: status).register(in: &router)
+        switch role {
+        case .admin:
+            DistributorAdminService(store: store, hasher: hasher, policy: accountPolicy, smsQueued: smsQueued)
+                .register(in: &router)
+            AuditService(store: store).register(in: &router)
+            let policy = adminAccess
+            router.admission = { policy.refusal(for: $0) }
+        case .pointOfSale:
+            DistributorSessionService(
+                store: store, hasher: hasher, policy: accountPolicy, authenticator: authenticator, decoyHash: decoyHash
+            ).register(in: &router)
+        }
         let methods = (router.methods + [SystemService.serverInfoMethod]).sorted()
         SystemService(role: role, schemaVersion: store.schemaVersion, status: status, methods: methods)
             .register(in: &router)
-        if role == .admin {
-            let policy = adminAccess
-            router.admission = { policy.refusal(for: $0) }
-        }
         return router
+    }
+
+    /// Establishes the distributor behind a point-of-sale call.
+    public var authenticator: SessionAuthenticator {
+        SessionAuthenticator(store: store, policy: accountPolicy)
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// Sign-in state: failed attempts and lockouts, sessions, password changes.
@@ -27,7 +28,7 @@ extension ScenicStore {
     }
 
     /// Opens a session after a good password, clearing the failure count.
-    public func startSession(distributorID: Int64, tokenHash: [UInt8], expiresAt: Millis, stamp: AuditStamp) async throws {
+    public func startSession(distributorID: Int64, tokenHash: Data, expiresAt: Millis, stamp: AuditStamp) async throws {
         try await pool.write { db in
             try db.execute(
                 sql: "UPDATE distributor SET failed_logins = 0, locked_until = NULL WHERE id = ?", arguments: [distributorID])
@@ -41,7 +42,7 @@ extension ScenicStore {
     }
 
     /// The open session with this token hash and its distributor, or nil.
-    public func openSession(tokenHash: [UInt8]) async throws -> (SessionRecord, DistributorRecord)? {
+    public func openSession(tokenHash: Data) async throws -> (SessionRecord, DistributorRecord)? {
         try await pool.read { db in
             guard
                 let session = try SessionRecord.fetchOne(

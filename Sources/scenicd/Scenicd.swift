@@ -47,6 +47,26 @@ struct Scenicd: AsyncParsableCommand {
     @Option(help: "Seconds to let calls in flight finish at shutdown.")
     var shutdownGrace: Int = 10
 
+    @Option(help: ArgumentHelp(
+        "Shell command that sends one SMS, given SCENIC_SMS_PHONE and SCENIC_SMS_TEXT; exit 0 means sent.",
+        discussion: "Without it, each message is appended as a JSON line to DATA_DIR/sms.log."))
+    var smsCommand: String?
+
+    @Option(help: "Failed logins in a row that lock a distributor account.")
+    var lockAfter: Int = 5
+
+    @Option(help: "Minutes a locked account stays locked.")
+    var lockMinutes: Int = 15
+
+    @Option(help: "Hours of inactivity that end a point-of-sale session.")
+    var sessionIdleHours: Int = 12
+
+    @Option(help: "Days after login that a point-of-sale session ends at the latest.")
+    var sessionDays: Int = 7
+
+    @Option(help: ArgumentHelp("log2 of scrypt's N for new password hashes (OWASP: at least 17).", visibility: .hidden))
+    var scryptLogN: Int = PasswordHasher.defaultLogN
+
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -54,6 +74,10 @@ struct Scenicd: AsyncParsableCommand {
         guard maxFrameBytes > 0, maxCallsPerConnection > 0, shutdownGrace >= 0 else {
             throw ValidationError("--max-frame-bytes and --max-calls-per-connection must be positive, --shutdown-grace not negative")
         }
+        guard lockAfter > 0, lockMinutes > 0, sessionIdleHours > 0, sessionDays > 0 else {
+            throw ValidationError("--lock-after, --lock-minutes, --session-idle-hours and --session-days must be positive")
+        }
+        guard (10...20).contains(scryptLogN) else { throw ValidationError("--scrypt-log-n must be between 10 and 20") }
         if let adminGroup, AdminAccessPolicy.groupID(named: adminGroup) == nil {
             throw ValidationError("--admin-group: no group called \(adminGroup)")
         }
@@ -87,9 +111,19 @@ struct Scenicd: AsyncParsableCommand {
         defer { try? store.close() }
 
         let status = DaemonStatus()
+        let sms = SMSDispatcher(
+            store: store,
+            delivery: smsCommand.map { .command($0) } ?? .file(dataDir + "/sms.log"),
+            logger: logger)
+        var accounts = AccountPolicy()
+        accounts.lockAfterFailures = lockAfter
+        accounts.lockDuration = .seconds(lockMinutes * 60)
+        accounts.sessionIdleTimeout = .seconds(sessionIdleHours * 3600)
+        accounts.sessionLifetime = .seconds(sessionDays * 86400)
         let services = DaemonServices(
             store: store, status: status,
-            adminAccess: AdminAccessPolicy(adminGroupID: adminGroup.flatMap(AdminAccessPolicy.groupID(named:))))
+            adminAccess: AdminAccessPolicy(adminGroupID: adminGroup.flatMap(AdminAccessPolicy.groupID(named:))),
+            accountPolicy: accounts, hasher: PasswordHasher(logN: scryptLogN), smsQueued: { sms.wake() })
         let limits = ConnectionLimits(maxFrameSize: maxFrameBytes, maxCallsInFlight: maxCallsPerConnection)
         let grace = Duration.seconds(shutdownGrace)
 
@@ -112,6 +146,7 @@ struct Scenicd: AsyncParsableCommand {
                     .init(service: admin),
                     .init(service: pointOfSale),
                     .init(service: ShutdownAnnouncer(status: status)),
+                    .init(service: SMSSender(dispatcher: sms)),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
@@ -128,5 +163,17 @@ struct ShutdownAnnouncer: Service {
     func run() async throws {
         try? await gracefulShutdown()
         status.markStopping()
+    }
+}
+
+/// Runs the SMS outbox's delivery until shutdown; a message not yet sent stays in the
+/// outbox for the next start.
+struct SMSSender: Service {
+    let dispatcher: SMSDispatcher
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await dispatcher.run()
+        }
     }
 }

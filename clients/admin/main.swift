@@ -6,7 +6,10 @@ struct ScenicAdmin: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scenic-admin",
         abstract: "Back-office client for scenicd (admin socket).",
-        subcommands: [HealthCommand<AdminRole>.self, InfoCommand<AdminRole>.self]
+        subcommands: [
+            DistributorCommand.self, AuditCommand.self, SMSCommand.self,
+            HealthCommand<AdminRole>.self, InfoCommand<AdminRole>.self,
+        ]
     )
 }
 

@@ -21,3 +21,30 @@ public enum Output {
         }.joined(separator: "\n")
     }
 }
+
+extension Output {
+    /// A plain-text table: a header row, then one row each, columns padded to fit.
+    public static func table(_ headers: [String], _ rows: [[String]]) -> String {
+        let widths = headers.indices.map { column in
+            ([headers[column]] + rows.map { $0[column] }).map(\.count).max() ?? 0
+        }
+        func line(_ cells: [String]) -> String {
+            zip(cells, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }
+                .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+        }
+        return ([line(headers)] + rows.map(line)).joined(separator: "\n")
+    }
+
+    /// Fen as yuan with two decimals, e.g. 12345 → "123.45".
+    public static func yuan(_ fen: Int64) -> String {
+        let sign = fen < 0 ? "-" : ""
+        let magnitude = fen.magnitude
+        let cents = magnitude % 100
+        return "\(sign)\(magnitude / 100).\(cents < 10 ? "0" : "")\(cents)"
+    }
+
+    /// Where a list continues, said after the table when there is more.
+    public static func nextPageHint(_ token: String) -> String {
+        token.isEmpty ? "" : "\n(more: --page-token \(token))"
+    }
+}

@@ -6,7 +6,10 @@ struct ScenicPOS: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scenic-pos",
         abstract: "Point-of-sale client for scenicd (pos socket).",
-        subcommands: [HealthCommand<PointOfSaleRole>.self, InfoCommand<PointOfSaleRole>.self]
+        subcommands: [
+            Login.self, Passwd.self, WhoAmI.self, Logout.self,
+            HealthCommand<PointOfSaleRole>.self, InfoCommand<PointOfSaleRole>.self,
+        ]
     )
 }
 

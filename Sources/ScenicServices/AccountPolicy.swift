@@ -1,0 +1,22 @@
+import Foundation
+
+/// The rules of distributor sign-in, with their documented defaults.
+public struct AccountPolicy: Sendable {
+    /// Failed logins in a row that lock an account.
+    public var lockAfterFailures = 5
+    /// How long a lockout lasts.
+    public var lockDuration: Duration = .seconds(15 * 60)
+    /// A session unused this long ends.
+    public var sessionIdleTimeout: Duration = .seconds(12 * 3600)
+    /// A session ends this long after login, however busy.
+    public var sessionLifetime: Duration = .seconds(7 * 24 * 3600)
+    public var minimumPasswordLength = 8
+    /// The clock every rule reads; tests move it.
+    public var now: @Sendable () -> Date = { Date() }
+
+    public init() {}
+}
+
+extension Duration {
+    var millis: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
+}

@@ -1,0 +1,27 @@
+import ScenicProto
+import ScenicStore
+
+extension Scenic_V1_Distributor {
+    init(_ record: DistributorRecord, now: Millis) {
+        self.init()
+        id = record.id
+        name = record.name
+        phone = record.phone
+        status = record.status == .active ? .active : .disabled
+        balanceFen = record.balanceFen
+        passwordChangeRequired = record.passwordIsInitial
+        if let until = record.lockedUntil, until > now { lockedUntil = ISOTime.format(until) }
+        createdAt = ISOTime.format(record.createdAt)
+        updatedAt = ISOTime.format(record.updatedAt)
+    }
+}
+
+extension DistributorRecord.Status {
+    init?(_ status: Scenic_V1_DistributorStatus) {
+        switch status {
+        case .active: self = .active
+        case .disabled: self = .disabled
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,153 @@
+import ArgumentParser
+import ScenicCLI
+import ScenicClient
+
+/// `scenic-admin distributor …`: create and manage distributor accounts.
+struct DistributorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "distributor",
+        abstract: "Create and manage distributor accounts.",
+        subcommands: [Create.self, List.self, Show.self, Update.self, Disable.self, Enable.self, ResetPassword.self]
+    )
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a distributor; its initial password is shown once and sent by SMS.")
+
+        @Option(help: "The person's or platform's name (1–64 characters).") var name: String
+        @Option(help: "Mainland China mobile number; +86, spaces and dashes are fine.") var phone: String
+        @OptionGroup var connection: ConnectionOptions
+
+        func run() async throws {
+            let created = try await connection.withClient(AdminRole.self) { try await $0.createDistributor(name: name, phone: phone) }
+            try Output.emit(created, json: connection.json) {
+                DistributorView.fields(created.distributor)
+                    + "\ninitial password  \(created.initialPassword)   (shown once; also sent by SMS)"
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List distributors, filtered and a page at a time.")
+
+        @Option(help: "active or disabled.") var status: DistributorStatusArgument?
+        @Option(help: "A part of the name or of the phone.") var search: String = ""
+        @Option(help: "Rows per page (1–500).") var pageSize: Int32 = 50
+        @Option(help: "Where to continue, from the previous page.") var pageToken: String = ""
+        @OptionGroup var connection: ConnectionOptions
+
+        func run() async throws {
+            var request = Scenic_V1_ListDistributorsRequest()
+            request.status = status?.proto ?? .unspecified
+            request.query = search
+            request.pageSize = pageSize
+            request.pageToken = pageToken
+            let page = try await connection.withClient(AdminRole.self) { try await $0.listDistributors(request) }
+            try Output.emit(page, json: connection.json) {
+                Output.table(
+                    ["ID", "NAME", "PHONE", "STATUS", "BALANCE", "CREATED"],
+                    page.distributors.map {
+                        ["\($0.id)", $0.name, $0.phone, DistributorView.status($0), Output.yuan($0.balanceFen), $0.createdAt]
+                    }) + Output.nextPageHint(page.nextPageToken)
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one distributor.")
+        @Argument(help: "The distributor's id.") var id: Int64
+        @OptionGroup var connection: ConnectionOptions
+
+        func run() async throws {
+            let distributor = try await connection.withClient(AdminRole.self) { try await $0.distributor(id: id) }
+            try Output.emit(distributor, json: connection.json) { DistributorView.fields(distributor) }
+        }
+    }
+
+    struct Update: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Change a distributor's name or phone (a new phone is told by SMS).")
+        @Argument(help: "The distributor's id.") var id: Int64
+        @Option var name: String?
+        @Option var phone: String?
+        @OptionGroup var connection: ConnectionOptions
+
+        func validate() throws {
+            guard name != nil || phone != nil else { throw ValidationError("give --name, --phone or both") }
+        }
+
+        func run() async throws {
+            let distributor = try await connection.withClient(AdminRole.self) {
+                try await $0.updateDistributor(id: id, name: name ?? "", phone: phone ?? "")
+            }
+            try Output.emit(distributor, json: connection.json) { DistributorView.fields(distributor) }
+        }
+    }
+
+    struct Disable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Disable a distributor: its sessions end at once; logins and sales are refused.")
+        @Argument(help: "The distributor's id.") var id: Int64
+        @OptionGroup var connection: ConnectionOptions
+
+        func run() async throws {
+            let distributor = try await connection.withClient(AdminRole.self) { try await $0.disableDistributor(id: id) }
+            try Output.emit(distributor, json: connection.json) { DistributorView.fields(distributor) }
+        }
+    }
+
+    struct Enable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Enable a disabled distributor.")
+        @Argument(help: "The distributor's id.") var id: Int64
+        @OptionGroup var connection: ConnectionOptions
+
+        func run() async throws {
+            let distributor = try await connection.withClient(AdminRole.self) { try await $0.enableDistributor(id: id) }
+            try Output.emit(distributor, json: connection.json) { DistributorView.fields(distributor) }
+        }
+    }
+
+    struct ResetPassword: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Give a distributor a new initial password (by SMS); the old one and every session end.")
+        @Argument(help: "The distributor's id.") var id: Int64
+        @OptionGroup var connection: ConnectionOptions
+
+        func run() async throws {
+            let reset = try await connection.withClient(AdminRole.self) { try await $0.resetPassword(id: id) }
+            try Output.emit(reset, json: connection.json) {
+                DistributorView.fields(reset.distributor)
+                    + "\ninitial password  \(reset.initialPassword)   (shown once; also sent by SMS)"
+            }
+        }
+    }
+}
+
+/// `--status active|disabled`.
+enum DistributorStatusArgument: String, ExpressibleByArgument, CaseIterable {
+    case active, disabled
+
+    var proto: Scenic_V1_DistributorStatus { self == .active ? .active : .disabled }
+}
+
+/// How a distributor reads in a terminal.
+enum DistributorView {
+    static func status(_ distributor: Scenic_V1_Distributor) -> String {
+        var status = distributor.status == .active ? "active" : "disabled"
+        if !distributor.lockedUntil.isEmpty { status += " (locked)" }
+        return status
+    }
+
+    static func fields(_ distributor: Scenic_V1_Distributor) -> String {
+        var rows = [
+            ("id", "\(distributor.id)"),
+            ("name", distributor.name),
+            ("phone", distributor.phone),
+            ("status", status(distributor)),
+            ("balance", "¥" + Output.yuan(distributor.balanceFen)),
+            ("password", distributor.passwordChangeRequired ? "initial (must be changed at first login)" : "set by the distributor"),
+            ("created", distributor.createdAt),
+            ("updated", distributor.updatedAt),
+        ]
+        if !distributor.lockedUntil.isEmpty { rows.append(("locked until", distributor.lockedUntil)) }
+        return Output.fields(rows)
+    }
+}

@@ -1,0 +1,62 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ArgumentParser
+import Foundation
+
+/// The point of sale's session on disk: the token from `login`, kept in a file only its
+/// owner can read, so that every later command can send it.
+public struct SessionFile: Codable {
+    public var token: String
+    public var phone: String
+    public var expiresAt: String
+
+    public init(token: String, phone: String, expiresAt: String) {
+        self.token = token
+        self.phone = phone
+        self.expiresAt = expiresAt
+    }
+
+    /// `$XDG_CONFIG_HOME/scenic/session.json`, default `~/.config/scenic/session.json`.
+    public static var defaultPath: String {
+        let environment = ProcessInfo.processInfo.environment
+        let config = environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? (environment["HOME"] ?? NSHomeDirectory()) + "/.config"
+        return config + "/scenic/session.json"
+    }
+
+    public static func load(from path: String) throws -> SessionFile {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ValidationError("not logged in (no session file at \(path)): run scenic-pos login")
+        }
+        return try JSONDecoder().decode(SessionFile.self, from: data)
+    }
+
+    /// Writes the file with mode 0600, creating its folder (0700) if needed.
+    public func save(to path: String) throws {
+        let folder = (path as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(
+            atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let data = try JSONEncoder().encode(self)
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw ValidationError("cannot write \(path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        fchmod(fd, 0o600)
+        let written = data.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        guard written == data.count else { throw ValidationError("cannot write \(path)") }
+    }
+
+    public static func remove(at path: String) {
+        try? FileManager.default.removeItem(atPath: path)
+    }
+}
+
+/// `--session-file`, shared by every point-of-sale command that needs a session.
+public struct SessionOptions: ParsableArguments {
+    @Option(help: "Where the session token is kept (default: $XDG_CONFIG_HOME/scenic/session.json or ~/.config/scenic/session.json).")
+    public var sessionFile: String?
+
+    public init() {}
+
+    public var path: String { sessionFile ?? SessionFile.defaultPath }
+}
