@@ -107,7 +107,10 @@ let package = Package(
         ),
         .testTarget(
             name: "ScenicServicesTests",
-            dependencies: ["ScenicServices", "ScenicStore", "ScenicRPC", "ScenicProto"]
+            dependencies: [
+                "ScenicServices", "ScenicStore", "ScenicRPC", "ScenicProto",
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "ScenicdTests",

@@ -1,0 +1,127 @@
+import Foundation
+import Logging
+import ScenicProto
+import ScenicRPC
+@testable import ScenicStore
+import Synchronization
+import SwiftProtobuf
+
+@testable import ScenicServices
+
+/// A clock tests move by hand.
+final class TestClock: Sendable {
+    private let current = Mutex(Date(timeIntervalSince1970: 1_800_000_000))
+    var now: Date { current.withLock { $0 } }
+    func advance(_ duration: Duration) {
+        current.withLock { $0 += Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18 }
+    }
+}
+
+/// The services on a fresh store, called through their routers exactly as the sockets
+/// call them, but with no socket.
+struct Harness {
+    static let root = PeerCredentials(pid: 1, uid: 0, gid: 0)
+
+    let store: ScenicStore
+    let services: DaemonServices
+    let clock = TestClock()
+    let admin: Router
+    let pos: Router
+
+    init() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scenic-svc-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        store = try ScenicStore.open(at: dir + "/" + ScenicStore.fileName)
+        var policy = AccountPolicy()
+        let clock = clock
+        policy.now = { clock.now }
+        services = DaemonServices(
+            store: store, status: DaemonStatus(), adminAccess: AdminAccessPolicy(daemonUID: 500),
+            accountPolicy: policy, hasher: PasswordHasher(logN: 10))
+        admin = services.router(for: .admin)
+        pos = services.router(for: .pointOfSale)
+    }
+
+    /// Calls `service/method`; a non-OK status is thrown as its RPCError.
+    func call<Response: SwiftProtobuf.Message>(
+        _ router: Router, _ service: String, _ method: String, _ request: some SwiftProtobuf.Message,
+        token: String? = nil, as: Response.Type = Response.self
+    ) async throws -> Response {
+        var envelope = Ttrpc_Request()
+        envelope.service = service
+        envelope.method = method
+        envelope.payload = try request.serializedData()
+        if let token {
+            var entry = Ttrpc_KeyValue()
+            entry.key = SessionAuthenticator.metadataKey
+            entry.value = token
+            envelope.metadata = [entry]
+        }
+        let response = await router.respond(to: try envelope.serializedBytes(), peer: Self.root, logger: Logger(label: "test"))
+        guard response.status.code == 0 else { throw RPCError(status: response.status) }
+        return try Response(serializedBytes: response.payload)
+    }
+
+    func create(name: String = "West Lake Travel", phone: String = "13800138000") async throws -> Scenic_V1_CreateDistributorResponse {
+        var request = Scenic_V1_CreateDistributorRequest()
+        request.name = name
+        request.phone = phone
+        return try await call(admin, DistributorAdminService.service, "Create", request)
+    }
+
+    func login(phone: String = "13800138000", password: String) async throws -> Scenic_V1_LoginResponse {
+        var request = Scenic_V1_LoginRequest()
+        request.phone = phone
+        request.password = password
+        return try await call(pos, DistributorSessionService.service, "Login", request)
+    }
+
+    func changePassword(token: String, old: String, new: String) async throws {
+        var request = Scenic_V1_ChangePasswordRequest()
+        request.oldPassword = old
+        request.newPassword = new
+        let _: Scenic_V1_ChangePasswordResponse = try await call(pos, DistributorSessionService.service, "ChangePassword", request, token: token)
+    }
+
+    func whoAmI(token: String?) async throws -> Scenic_V1_WhoAmIResponse {
+        try await call(pos, DistributorSessionService.service, "WhoAmI", Scenic_V1_WhoAmIRequest(), token: token)
+    }
+
+    func idCall(_ method: String, _ id: Int64) async throws -> Scenic_V1_Distributor {
+        var request = Scenic_V1_DistributorIdRequest()
+        request.id = id
+        return try await call(admin, DistributorAdminService.service, method, request)
+    }
+
+    /// A distributor signed in with its own password, ready to work: (id, token, password).
+    func activeDistributor(phone: String = "13800138000") async throws -> (id: Int64, token: String, password: String) {
+        let created = try await create(phone: phone)
+        let first = try await login(phone: phone, password: created.initialPassword)
+        try await changePassword(token: first.sessionToken, old: created.initialPassword, new: "my own password")
+        return (created.distributor.id, first.sessionToken, "my own password")
+    }
+
+    func rowCount(_ table: String) async throws -> Int {
+        try await store.pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM \(table)") ?? 0 }
+    }
+}
+
+/// Expects `body` to fail with `code` (and `reason`, if given); returns the error.
+@discardableResult
+func expectFailure(
+    _ code: StatusCode, reason: String? = nil, _ body: () async throws -> Void
+) async throws -> RPCError {
+    do {
+        try await body()
+    } catch let error as RPCError {
+        guard error.code == code, reason == nil || error.reason == reason else {
+            throw ExpectationMismatch(description: "expected \(code) \(reason ?? ""), got \(error)")
+        }
+        return error
+    }
+    throw ExpectationMismatch(description: "expected \(code) \(reason ?? ""), but the call succeeded")
+}
+
+struct ExpectationMismatch: Error, CustomStringConvertible {
+    var description: String
+}
