@@ -5,7 +5,8 @@ import ScenicClient
 final class DaemonProcess: @unchecked Sendable {
     let dataDirectory: String
     let process: Process
-    private let stderrPipe = Pipe()
+    /// Where the daemon's stderr (its log) goes.
+    let logPath: String
 
     var adminSocket: String { dataDirectory + "/admin.sock" }
     var posSocket: String { dataDirectory + "/pos.sock" }
@@ -23,10 +24,12 @@ final class DaemonProcess: @unchecked Sendable {
     /// Starts scenicd and waits until both sockets answer health.
     init(dataDirectory: String = DaemonProcess.makeDataDirectory(), arguments: [String] = []) async throws {
         self.dataDirectory = dataDirectory
+        logPath = dataDirectory + ".log"
+        FileManager.default.createFile(atPath: logPath, contents: nil)
         process = Process()
         process.executableURL = Self.binDirectory.appendingPathComponent("scenicd")
         process.arguments = ["--data-dir", dataDirectory, "--log-level", "warning"] + arguments
-        process.standardError = stderrPipe
+        process.standardError = FileHandle(forWritingAtPath: logPath)
         try process.run()
         let deadline = ContinuousClock.now + .seconds(20)
         while true {
@@ -60,7 +63,7 @@ final class DaemonProcess: @unchecked Sendable {
     }
 
     func readStderr() -> String {
-        String(decoding: stderrPipe.fileHandleForReading.availableData, as: UTF8.self)
+        (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
     }
 
     deinit {
@@ -74,7 +77,9 @@ struct CommandResult {
     var stdout: String
     var stderr: String
 
-    static func run(_ name: String, _ arguments: [String], environment: [String: String] = [:]) throws -> CommandResult {
+    static func run(
+        _ name: String, _ arguments: [String], environment: [String: String] = [:], input: String? = nil
+    ) throws -> CommandResult {
         let process = Process()
         process.executableURL = DaemonProcess.binDirectory.appendingPathComponent(name)
         process.arguments = arguments
@@ -83,7 +88,11 @@ struct CommandResult {
         let err = Pipe()
         process.standardOutput = out
         process.standardError = err
+        let stdin = Pipe()
+        process.standardInput = stdin
         try process.run()
+        if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
+        try stdin.fileHandleForWriting.close()
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
