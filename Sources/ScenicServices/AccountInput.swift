@@ -1,16 +1,16 @@
 import ScenicRPC
 
-/// Validation of what the back office types about a distributor: every problem becomes a
+/// Validation of what the back office types about a distributor (and names in general): every problem becomes a
 /// field violation, all of them reported at once.
 enum AccountInput {
-    static let nameLength = 1...64
-
     /// The name trimmed, or nil after adding a violation on `field` to `violations`.
-    static func name(_ raw: String, field: String = "name", into violations: inout [RPCError.FieldViolation]) -> String? {
+    static func name(
+        _ raw: String, field: String = "name", maxLength: Int = 64, into violations: inout [RPCError.FieldViolation]
+    ) -> String? {
         let name = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard nameLength.contains(name.count) else {
+        guard (1...maxLength).contains(name.count) else {
             violations.append(.init(
-                field: field, description: name.isEmpty ? "must not be empty" : "must be at most 64 characters",
+                field: field, description: name.isEmpty ? "must not be empty" : "must be at most \(maxLength) characters",
                 reason: name.isEmpty ? "EMPTY" : "TOO_LONG"))
             return nil
         }

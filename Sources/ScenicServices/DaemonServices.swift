@@ -34,6 +34,8 @@ public struct DaemonServices: Sendable {
         case .admin:
             DistributorAdminService(store: store, hasher: hasher, policy: accountPolicy, smsQueued: smsQueued)
                 .register(in: &router)
+            ProductAdminService(store: store, policy: accountPolicy).register(in: &router)
+            BindingAdminService(store: store, policy: accountPolicy).register(in: &router)
             AuditService(store: store).register(in: &router)
             let policy = adminAccess
             router.admission = { policy.refusal(for: $0) }
@@ -41,6 +43,7 @@ public struct DaemonServices: Sendable {
             DistributorSessionService(
                 store: store, hasher: hasher, policy: accountPolicy, authenticator: authenticator, decoyHash: decoyHash
             ).register(in: &router)
+            CatalogService(store: store, authenticator: authenticator).register(in: &router)
         }
         let methods = (router.methods + [SystemService.serverInfoMethod]).sorted()
         SystemService(role: role, schemaVersion: store.schemaVersion, status: status, methods: methods)

@@ -26,7 +26,7 @@ public struct DistributorAdminService: Sendable {
         let record = try await store.createDistributor(
             name: name, phone: phone, passwordHash: hash,
             sms: SMSTemplates.welcome(name: name, phone: phone, password: password),
-            stamp: stamp(context))
+            stamp: context.adminStamp(at: now))
         smsQueued()
         context.logger.info("distributor created", metadata: ["distributor": "\(record.id)"])
         var response = Scenic_V1_CreateDistributorResponse()
@@ -67,17 +67,17 @@ public struct DistributorAdminService: Sendable {
         }
         let sms = phone.map { SMSTemplates.phoneChanged(name: name ?? current.name, phone: $0) }
         let record = try await store.updateDistributor(
-            id: request.id, name: name, phone: phone, sms: sms, stamp: stamp(context))
+            id: request.id, name: name, phone: phone, sms: sms, stamp: context.adminStamp(at: now))
         if sms != nil { smsQueued() }
         return .init(record, now: now)
     }
 
     public func disable(_ request: Scenic_V1_DistributorIdRequest, context: CallContext) async throws -> Scenic_V1_Distributor {
-        .init(try await store.setDistributorStatus(id: request.id, .disabled, stamp: stamp(context)), now: now)
+        .init(try await store.setDistributorStatus(id: request.id, .disabled, stamp: context.adminStamp(at: now)), now: now)
     }
 
     public func enable(_ request: Scenic_V1_DistributorIdRequest, context: CallContext) async throws -> Scenic_V1_Distributor {
-        .init(try await store.setDistributorStatus(id: request.id, .active, stamp: stamp(context)), now: now)
+        .init(try await store.setDistributorStatus(id: request.id, .active, stamp: context.adminStamp(at: now)), now: now)
     }
 
     public func resetPassword(_ request: Scenic_V1_DistributorIdRequest, context: CallContext) async throws
@@ -88,7 +88,7 @@ public struct DistributorAdminService: Sendable {
         let record = try await store.resetPassword(
             id: request.id, passwordHash: hash,
             sms: { SMSTemplates.passwordReset(name: $0.name, phone: $0.phone, password: password) },
-            stamp: stamp(context))
+            stamp: context.adminStamp(at: now))
         smsQueued()
         var response = Scenic_V1_ResetPasswordResponse()
         response.distributor = .init(record, now: now)
@@ -97,10 +97,6 @@ public struct DistributorAdminService: Sendable {
     }
 
     private var now: Millis { policy.now().millis }
-
-    private func stamp(_ context: CallContext) -> AuditStamp {
-        AuditStamp(actor: context.peer.map { "uid:\($0.uid)" } ?? "unknown", method: "\(context.service)/\(context.method)", at: now)
-    }
 
     func register(in router: inout Router) {
         router.register(service: Self.service, method: "Create", handler: create)

@@ -39,7 +39,7 @@ public struct DistributorSessionService: Sendable {
         let expiresAt = now + policy.sessionLifetime.millis
         try await store.startSession(
             distributorID: distributor.id, tokenHash: Secrets.tokenDigest(token), expiresAt: expiresAt,
-            stamp: AuditStamp(actor: "distributor:\(distributor.id)", method: "\(context.service)/\(context.method)", at: now))
+            stamp: context.distributorStamp(distributor.id, at: now))
         var response = Scenic_V1_LoginResponse()
         response.sessionToken = token
         response.expiresAt = ISOTime.format(expiresAt)
@@ -69,7 +69,7 @@ public struct DistributorSessionService: Sendable {
         }
         try AccountInput.check(violations)
         let now = policy.now().millis
-        let stamp = AuditStamp(actor: "distributor:\(principal.distributor.id)", method: "\(context.service)/\(context.method)", at: now)
+        let stamp = context.distributorStamp(principal.distributor.id, at: now)
         guard try await hasher.verify(request.oldPassword, against: principal.distributor.passwordHash) else {
             // A stolen session must not become a way to guess the password.
             try await store.recordFailedLogin(

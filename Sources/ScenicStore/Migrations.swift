@@ -71,6 +71,32 @@ enum Migrations {
                 CREATE INDEX sms_due ON sms_outbox (next_attempt_at) WHERE status = 'pending';
                 """)
         }
+        migrator.registerMigration("0003_products_and_bindings") { db in
+            try db.execute(sql: """
+                CREATE TABLE product (
+                    id INTEGER PRIMARY KEY,
+                    code TEXT NOT NULL UNIQUE CHECK (length(code) BETWEEN 1 AND 32),
+                    name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 128),
+                    retail_price_fen INTEGER NOT NULL CHECK (retail_price_fen > 0),
+                    refundable INTEGER NOT NULL CHECK (refundable IN (0, 1)),
+                    valid_days INTEGER NOT NULL CHECK (valid_days BETWEEN 1 AND 366),
+                    status TEXT NOT NULL DEFAULT 'on_sale' CHECK (status IN ('on_sale', 'archived')),
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL
+                ) STRICT;
+
+                -- What a distributor may sell, at the settlement price agreed with it.
+                CREATE TABLE binding (
+                    distributor_id INTEGER NOT NULL REFERENCES distributor (id),
+                    product_id INTEGER NOT NULL REFERENCES product (id),
+                    settlement_price_fen INTEGER NOT NULL CHECK (settlement_price_fen > 0),
+                    bound_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL,
+                    PRIMARY KEY (distributor_id, product_id)
+                ) STRICT, WITHOUT ROWID;
+                CREATE INDEX binding_by_product ON binding (product_id);
+                """)
+        }
         return migrator
     }
 }

@@ -7,7 +7,10 @@ struct DistributorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "distributor",
         abstract: "Create and manage distributor accounts.",
-        subcommands: [Create.self, List.self, Show.self, Update.self, Disable.self, Enable.self, ResetPassword.self]
+        subcommands: [
+            Create.self, List.self, Show.self, Update.self, Disable.self, Enable.self, ResetPassword.self,
+            Bind.self, SetPrice.self, Unbind.self, Products.self,
+        ]
     )
 
     struct Create: AsyncParsableCommand {

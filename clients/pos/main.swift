@@ -7,7 +7,7 @@ struct ScenicPOS: AsyncParsableCommand {
         commandName: "scenic-pos",
         abstract: "Point-of-sale client for scenicd (pos socket).",
         subcommands: [
-            Login.self, Passwd.self, WhoAmI.self, Logout.self,
+            Login.self, Passwd.self, WhoAmI.self, Logout.self, Products.self,
             HealthCommand<PointOfSaleRole>.self, InfoCommand<PointOfSaleRole>.self,
         ]
     )

@@ -1,0 +1,128 @@
+import GRDB
+
+/// A product of the catalog as stored.
+public struct ProductRecord: Sendable, Equatable, FetchableRecord {
+    public enum Status: String, Sendable {
+        case onSale = "on_sale"
+        case archived
+    }
+
+    public var id: Int64
+    public var code: String
+    public var name: String
+    public var retailPriceFen: Int64
+    public var refundable: Bool
+    public var validDays: Int
+    public var status: Status
+    public var createdAt: Millis
+    public var updatedAt: Millis
+
+    public init(row: Row) throws {
+        id = row["id"]
+        code = row["code"]
+        name = row["name"]
+        retailPriceFen = row["retail_price_fen"]
+        refundable = row["refundable"]
+        validDays = row["valid_days"]
+        status = Status(rawValue: row["status"]) ?? .archived
+        createdAt = row["created_at"]
+        updatedAt = row["updated_at"]
+    }
+}
+
+/// The fields of a new product, validated by the caller.
+public struct NewProduct: Sendable, Equatable {
+    public var code: String
+    public var name: String
+    public var retailPriceFen: Int64
+    public var refundable: Bool
+    public var validDays: Int
+
+    public init(code: String, name: String, retailPriceFen: Int64, refundable: Bool, validDays: Int) {
+        self.code = code
+        self.name = name
+        self.retailPriceFen = retailPriceFen
+        self.refundable = refundable
+        self.validDays = validDays
+    }
+}
+
+/// Changes to a product; nil leaves a field as it is.
+public struct ProductChanges: Sendable {
+    public var name: String?
+    public var retailPriceFen: Int64?
+    public var refundable: Bool?
+    public var validDays: Int?
+
+    public init(name: String? = nil, retailPriceFen: Int64? = nil, refundable: Bool? = nil, validDays: Int? = nil) {
+        self.name = name
+        self.retailPriceFen = retailPriceFen
+        self.refundable = refundable
+        self.validDays = validDays
+    }
+}
+
+/// A distributor's authorization to sell a product, with the product it names.
+public struct BindingRecord: Sendable, Equatable, FetchableRecord {
+    public var distributorID: Int64
+    public var product: ProductRecord
+    public var settlementPriceFen: Int64
+    public var boundAt: Millis
+    public var updatedAt: Millis
+
+    /// Reads a row of `binding JOIN product` whose binding columns are prefixed `b_`.
+    public init(row: Row) throws {
+        distributorID = row["b_distributor_id"]
+        settlementPriceFen = row["b_settlement_price_fen"]
+        boundAt = row["b_bound_at"]
+        updatedAt = row["b_updated_at"]
+        product = try ProductRecord(row: row)
+    }
+
+    static let select = """
+        SELECT product.*, binding.distributor_id AS b_distributor_id,
+            binding.settlement_price_fen AS b_settlement_price_fen, binding.bound_at AS b_bound_at,
+            binding.updated_at AS b_updated_at
+        FROM binding JOIN product ON product.id = binding.product_id
+        """
+}
+
+/// One product code and a settlement price, as a batch names them.
+public struct PricedCode: Sendable, Equatable {
+    public var code: String
+    public var settlementPriceFen: Int64
+
+    public init(code: String, settlementPriceFen: Int64) {
+        self.code = code
+        self.settlementPriceFen = settlementPriceFen
+    }
+}
+
+/// What the store found wrong with one item of a batch; the batch wrote nothing.
+public struct BatchItemProblem: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+        case unknownProduct, archivedProduct, alreadyBound, notBound, aboveRetail(retailFen: Int64), codeTaken
+    }
+
+    public var index: Int
+    public var kind: Kind
+}
+
+/// A batch refused because of what is stored; nothing of it was written.
+public struct BatchRejected: Error, Sendable, Equatable {
+    public var problems: [BatchItemProblem]
+}
+
+/// A product change refused because a binding's settlement price would exceed the new retail price.
+public struct RetailBelowSettlement: Error, Sendable, Equatable {
+    public var code: String
+    public var highestSettlementFen: Int64
+}
+
+public struct ProductNotFound: Error, Sendable, Equatable {
+    public var code: String
+
+    public init(code: String) {
+        self.code = code
+    }
+}

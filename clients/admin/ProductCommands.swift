@@ -1,0 +1,249 @@
+import ArgumentParser
+import Foundation
+import ScenicCLI
+import ScenicClient
+
+/// `scenic-admin product …`: the catalog.
+struct ProductCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "product",
+        abstract: "Manage the catalog of products.",
+        subcommands: [Create.self, List.self, Show.self, Update.self, Archive.self, Import.self]
+    )
+
+    struct RefundOptions: ParsableArguments {
+        @Flag(help: "Whether tickets may be refunded before the visit date ends.")
+        var refund: RefundChoice?
+
+        var rule: Scenic_V1_RefundRule {
+            switch refund {
+            case .refundable: .refundable
+            case .nonRefundable: .nonRefundable
+            case nil: .unspecified
+            }
+        }
+    }
+
+    enum RefundChoice: String, EnumerableFlag {
+        case refundable, nonRefundable
+    }
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Add a product to the catalog.")
+
+        @Option(help: "Unique code, 1–32 of A–Z a–z 0–9 - _ .") var code: String
+        @Option(help: "Name shown to distributors.") var name: String
+        @Option(help: "Retail price in yuan, e.g. 120.00.", transform: YuanArgument.parse) var price: Int64
+        @OptionGroup var refund: RefundOptions
+        @Option(help: "Days a voucher is valid from its visit date (1 = that day only).") var validDays: Int32 = 1
+        @OptionGroup var connection: ConnectionOptions
+
+        func run() async throws {
+            var request = Scenic_V1_CreateProductRequest()
+            request.code = code
+            request.name = name
+            request.retailPriceFen = price
+            request.refundRule = refund.rule
+            request.validDays = validDays
+            let product = try await connection.withClient(AdminRole.self) { try await $0.createProduct(request) }
+            try Output.emit(product, json: connection.json) { ProductView.fields(product) }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List products a page at a time.")
+
+        @Flag(help: "Only products on sale, or only archived ones.") var status: StatusChoice?
+        @Option(help: "A part of the code or the name.") var search: String = ""
+        @Option(help: "Rows per page (1–500).") var pageSize: Int32 = 50
+        @Option(help: "Where to continue, from the previous page.") var pageToken: String = ""
+        @OptionGroup var connection: ConnectionOptions
+
+        enum StatusChoice: String, EnumerableFlag {
+            case onSale, archived
+        }
+
+        func run() async throws {
+            var request = Scenic_V1_ListProductsRequest()
+            request.status = status == .onSale ? .onSale : status == .archived ? .archived : .unspecified
+            request.query = search
+            request.pageSize = pageSize
+            request.pageToken = pageToken
+            let page = try await connection.withClient(AdminRole.self) { try await $0.listProducts(request) }
+            try Output.emit(page, json: connection.json) {
+                Output.table(
+                    ["CODE", "NAME", "RETAIL", "REFUND", "VALID DAYS", "STATUS"],
+                    page.products.map {
+                        [$0.code, $0.name, Output.yuan($0.retailPriceFen), ProductView.refund($0.refundRule), "\($0.validDays)",
+                         $0.status == .onSale ? "on sale" : "archived"]
+                    }) + Output.nextPageHint(page.nextPageToken)
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one product.")
+        @Argument(help: "The product's code.") var code: String
+        @OptionGroup var connection: ConnectionOptions
+
+        func run() async throws {
+            let product = try await connection.withClient(AdminRole.self) { try await $0.product(code: code) }
+            try Output.emit(product, json: connection.json) { ProductView.fields(product) }
+        }
+    }
+
+    struct Update: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Change a product's name, retail price, refund rule or validity (tickets already sold keep theirs).")
+        @Argument(help: "The product's code.") var code: String
+        @Option var name: String?
+        @Option(help: "Retail price in yuan.", transform: YuanArgument.parse) var price: Int64?
+        @OptionGroup var refund: RefundOptions
+        @Option var validDays: Int32?
+        @OptionGroup var connection: ConnectionOptions
+
+        func run() async throws {
+            var request = Scenic_V1_UpdateProductRequest()
+            request.code = code
+            request.name = name ?? ""
+            request.retailPriceFen = price ?? 0
+            request.refundRule = refund.rule
+            request.validDays = validDays ?? 0
+            let product = try await connection.withClient(AdminRole.self) { try await $0.updateProduct(request) }
+            try Output.emit(product, json: connection.json) { ProductView.fields(product) }
+        }
+    }
+
+    struct Archive: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Stop new sales of a product; vouchers sold stay valid.")
+        @Argument(help: "The product's code.") var code: String
+        @OptionGroup var connection: ConnectionOptions
+
+        func run() async throws {
+            let product = try await connection.withClient(AdminRole.self) { try await $0.archiveProduct(code: code) }
+            try Output.emit(product, json: connection.json) { ProductView.fields(product) }
+        }
+    }
+
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add products from a CSV file, all or nothing.",
+            discussion: """
+                Columns, with a header row: code,name,price,refundable,valid_days. price is in yuan; \
+                refundable is yes or no (default yes); valid_days defaults to 1. Every row is checked \
+                first and every bad row reported; if any row is bad, nothing is written.
+                """)
+        @Argument(help: "The CSV file.") var file: String
+        @OptionGroup var connection: ConnectionOptions
+
+        static let chunk = 1_000
+
+        func run() async throws {
+            let rows = try ImportFile.products(file)
+            let summary = try await connection.withClient(AdminRole.self) { client in
+                let progress = ProgressBar(label: "checking", total: rows.count)
+                for start in stride(from: 0, to: rows.count, by: Self.chunk) {
+                    let end = min(start + Self.chunk, rows.count)
+                    do {
+                        _ = try await client.importProducts(Array(rows[start..<end]), dryRun: true)
+                    } catch var error as RPCError {
+                        progress.finish()
+                        error.fieldViolations = error.fieldViolations.map { ImportFile.rowPath($0, offset: start) }
+                        throw error
+                    }
+                    progress.update(end)
+                }
+                progress.finish()
+                return try await client.importProducts(rows, dryRun: false)
+            }
+            try Output.emit(summary, json: connection.json) { "imported \(summary.created) products from \(file)" }
+        }
+    }
+}
+
+/// Reading the import files, with row numbers that match the file.
+enum ImportFile {
+    /// Field violations name `products[i]`; a person wants the CSV line (header is line 1).
+    static func rowPath(_ violation: RPCError.FieldViolation, offset: Int) -> RPCError.FieldViolation {
+        var violation = violation
+        if let open = violation.field.firstIndex(of: "["), let close = violation.field.firstIndex(of: "]"),
+            let index = Int(violation.field[violation.field.index(after: open)..<close])
+        {
+            violation.field = "row \(index + offset + 2) " + violation.field[violation.field.index(after: close)...]
+                .trimmingCharacters(in: CharacterSet(charactersIn: "."))
+        }
+        return violation
+    }
+
+    static func read(_ path: String) throws -> [(line: Int, fields: [String])] {
+        guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read \(path)") }
+        let records = try CSVReader.records(String(decoding: data, as: UTF8.self))
+        guard records.count > 1 else { throw ValidationError("\(path) has no rows below its header") }
+        return Array(records.dropFirst())
+    }
+
+    static func products(_ path: String) throws -> [Scenic_V1_CreateProductRequest] {
+        var problems: [String] = []
+        let rows = try read(path).map { line, fields -> Scenic_V1_CreateProductRequest in
+            var row = Scenic_V1_CreateProductRequest()
+            guard (3...5).contains(fields.count) else {
+                problems.append("line \(line): expected 3 to 5 columns, found \(fields.count)")
+                return row
+            }
+            row.code = fields[0]
+            row.name = fields[1]
+            if let fen = Yuan.fen(fields[2]) { row.retailPriceFen = fen } else { problems.append("line \(line): price \(fields[2]) is not yuan") }
+            switch fields.count > 3 ? fields[3].lowercased() : "" {
+            case "", "yes", "y", "true": row.refundRule = .refundable
+            case "no", "n", "false": row.refundRule = .nonRefundable
+            default: problems.append("line \(line): refundable must be yes or no")
+            }
+            if fields.count > 4, !fields[4].isEmpty {
+                if let days = Int32(fields[4]) { row.validDays = days } else { problems.append("line \(line): valid_days is not a number") }
+            }
+            return row
+        }
+        guard problems.isEmpty else { throw ValidationError(problems.joined(separator: "\n")) }
+        return rows
+    }
+
+    static func bindings(_ path: String) throws -> [(code: String, settlementPriceFen: Int64)] {
+        var problems: [String] = []
+        let items = try read(path).compactMap { line, fields -> (String, Int64)? in
+            guard fields.count == 2, let fen = Yuan.fen(fields[1]) else {
+                problems.append("line \(line): expected code,settlement_price (yuan)")
+                return nil
+            }
+            return (fields[0], fen)
+        }
+        guard problems.isEmpty else { throw ValidationError(problems.joined(separator: "\n")) }
+        return items
+    }
+}
+
+/// `--price 98.00` and the like.
+enum YuanArgument {
+    static func parse(_ text: String) throws -> Int64 {
+        guard let fen = Yuan.fen(text) else { throw ValidationError("\(text) is not an amount in yuan, e.g. 98.00") }
+        return fen
+    }
+}
+
+enum ProductView {
+    static func refund(_ rule: Scenic_V1_RefundRule) -> String {
+        rule == .nonRefundable ? "no" : "yes"
+    }
+
+    static func fields(_ product: Scenic_V1_Product) -> String {
+        Output.fields([
+            ("code", product.code),
+            ("name", product.name),
+            ("retail price", "¥" + Output.yuan(product.retailPriceFen)),
+            ("refundable", refund(product.refundRule)),
+            ("valid days", "\(product.validDays)"),
+            ("status", product.status == .onSale ? "on sale" : "archived"),
+            ("created", product.createdAt),
+            ("updated", product.updatedAt),
+        ])
+    }
+}

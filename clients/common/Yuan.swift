@@ -1,0 +1,36 @@
+import ArgumentParser
+
+/// Money as people type it: yuan with at most two decimals, turned into integer fen
+/// without ever passing through a float.
+public enum Yuan {
+    /// "98" → 9800, "98.5" → 9850, "0.01" → 1; nil for anything else (signs, commas,
+    /// three decimals, more than nine integer digits).
+    public static func fen(_ text: String) -> Int64? {
+        let parts = text.trimmingCharacters(in: .whitespaces).split(separator: ".", omittingEmptySubsequences: false)
+        guard (1...2).contains(parts.count), let whole = parts.first, (1...9).contains(whole.count),
+            whole.allSatisfy(\.isASCIIDigit), let yuan = Int64(whole)
+        else { return nil }
+        var cents: Int64 = 0
+        if parts.count == 2 {
+            let fraction = parts[1]
+            guard (1...2).contains(fraction.count), fraction.allSatisfy(\.isASCIIDigit), let value = Int64(fraction) else {
+                return nil
+            }
+            cents = fraction.count == 1 ? value * 10 : value
+        }
+        return yuan * 100 + cents
+    }
+
+    /// `CODE=YUAN`, as `--product` and `set-price` take it.
+    public static func pricedCode(_ text: String) throws -> (code: String, fen: Int64) {
+        let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+        guard parts.count == 2, !parts[0].isEmpty, let fen = fen(parts[1]) else {
+            throw ValidationError("\(text): expected CODE=YUAN, e.g. GATE-ADULT=98.00")
+        }
+        return (parts[0], fen)
+    }
+}
+
+extension Character {
+    var isASCIIDigit: Bool { ("0"..."9").contains(self) }
+}
