@@ -38,7 +38,10 @@ public struct ProductAdminService: Sendable {
         let products = request.products.enumerated().compactMap { index, row in
             CatalogInput.newProduct(row, prefix: "products[\(index)].", into: &violations)
         }
-        CatalogInput.duplicates(products.map(\.code), field: { "products[\($0)].code" }, into: &violations)
+        // Indexed over the request's rows, not the valid ones, so that paths name the right row.
+        CatalogInput.duplicates(
+            request.products.map { $0.code.trimmingCharacters(in: .whitespaces) }, field: { "products[\($0)].code" },
+            into: &violations)
         try AccountInput.check(violations)
         do {
             try await store.createProducts(products, stamp: context.adminStamp(at: now), dryRun: request.dryRun)

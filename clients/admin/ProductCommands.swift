@@ -176,9 +176,9 @@ enum ImportFile {
     }
 
     static func read(_ path: String) throws -> [(line: Int, fields: [String])] {
-        guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read \(path)") }
+        guard let data = FileManager.default.contents(atPath: path) else { throw InputError("cannot read \(path)") }
         let records = try CSVReader.records(String(decoding: data, as: UTF8.self))
-        guard records.count > 1 else { throw ValidationError("\(path) has no rows below its header") }
+        guard records.count > 1 else { throw InputError("\(path) has no rows below its header") }
         return Array(records.dropFirst())
     }
 
@@ -203,7 +203,7 @@ enum ImportFile {
             }
             return row
         }
-        guard problems.isEmpty else { throw ValidationError(problems.joined(separator: "\n")) }
+        guard problems.isEmpty else { throw InputError(problems.joined(separator: "\n")) }
         return rows
     }
 
@@ -216,7 +216,7 @@ enum ImportFile {
             }
             return (fields[0], fen)
         }
-        guard problems.isEmpty else { throw ValidationError(problems.joined(separator: "\n")) }
+        guard problems.isEmpty else { throw InputError(problems.joined(separator: "\n")) }
         return items
     }
 }

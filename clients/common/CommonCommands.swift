@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import ScenicClient
 
 /// `health`: asks the daemon whether it serves; exits 1 unless SERVING.
@@ -54,6 +55,12 @@ public func runClient<Root: AsyncParsableCommand>(_ root: Root.Type) async {
         }
     } catch let failure as CommandFailure {
         CommandFailure.exitReporting(failure)
+    } catch let error as InputError {
+        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        exit(1)
+    } catch let error as CSVReader.Malformed {
+        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        exit(1)
     } catch {
         Root.exit(withError: error)
     }

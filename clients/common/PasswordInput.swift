@@ -10,12 +10,12 @@ public enum PasswordInput {
     public static func read(prompt: String, fromStandardInput: Bool) throws -> String {
         if fromStandardInput {
             guard let line = Swift.readLine(strippingNewline: true) else {
-                throw ValidationError("expected a password on standard input")
+                throw InputError("expected a password on standard input")
             }
             return line
         }
         guard isatty(STDIN_FILENO) == 1 else {
-            throw ValidationError("standard input is not a terminal: use --password-stdin")
+            throw InputError("standard input is not a terminal: use --password-stdin")
         }
         FileHandle.standardError.write(Data(prompt.utf8))
         var original = termios()

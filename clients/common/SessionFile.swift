@@ -27,7 +27,7 @@ public struct SessionFile: Codable {
 
     public static func load(from path: String) throws -> SessionFile {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw ValidationError("not logged in (no session file at \(path)): run scenic-pos login")
+            throw InputError("not logged in (no session file at \(path)): run scenic-pos login")
         }
         return try JSONDecoder().decode(SessionFile.self, from: data)
     }
@@ -39,11 +39,11 @@ public struct SessionFile: Codable {
             atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let data = try JSONEncoder().encode(self)
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw ValidationError("cannot write \(path): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw InputError("cannot write \(path): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         fchmod(fd, 0o600)
         let written = data.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        guard written == data.count else { throw ValidationError("cannot write \(path)") }
+        guard written == data.count else { throw InputError("cannot write \(path)") }
     }
 
     public static func remove(at path: String) {

@@ -43,7 +43,7 @@ struct Passwd: AsyncParsableCommand {
         let new = try PasswordInput.read(prompt: "New password: ", fromStandardInput: passwordStdin)
         if !passwordStdin {
             let again = try PasswordInput.read(prompt: "New password again: ", fromStandardInput: false)
-            guard again == new else { throw ValidationError("the new passwords do not match") }
+            guard again == new else { throw InputError("the new passwords do not match") }
         }
         try await connection.withClient(PointOfSaleRole.self, metadata: saved.metadata) {
             try await $0.changePassword(old: old, new: new)
