@@ -1,6 +1,6 @@
 import Foundation
 
-/// The rules of distributor sign-in, with their documented defaults.
+/// The daemon's rules (sign-in, sessions) with their documented defaults, and its clock and calendar.
 public struct AccountPolicy: Sendable {
     /// Failed logins in a row that lock an account.
     public var lockAfterFailures = 5
@@ -13,6 +13,11 @@ public struct AccountPolicy: Sendable {
     public var minimumPasswordLength = 8
     /// The clock every rule reads; tests move it.
     public var now: @Sendable () -> Date = { Date() }
+    /// The scenic area's days: visit dates and "today".
+    public var calendar = SceneCalendar()
+
+    /// Today in the scenic area.
+    var today: String { calendar.day(of: now()) }
 
     public init() {}
 }

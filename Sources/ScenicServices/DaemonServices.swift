@@ -36,6 +36,8 @@ public struct DaemonServices: Sendable {
                 .register(in: &router)
             ProductAdminService(store: store, policy: accountPolicy).register(in: &router)
             BindingAdminService(store: store, policy: accountPolicy).register(in: &router)
+            AccountService(store: store, policy: accountPolicy).register(in: &router)
+            VoucherAdminService(store: store, policy: accountPolicy).register(in: &router)
             AuditService(store: store).register(in: &router)
             let policy = adminAccess
             router.admission = { policy.refusal(for: $0) }
@@ -44,6 +46,7 @@ public struct DaemonServices: Sendable {
                 store: store, hasher: hasher, policy: accountPolicy, authenticator: authenticator, decoyHash: decoyHash
             ).register(in: &router)
             CatalogService(store: store, authenticator: authenticator).register(in: &router)
+            SalesService(store: store, policy: accountPolicy, authenticator: authenticator).register(in: &router)
         }
         let methods = (router.methods + [SystemService.serverInfoMethod]).sorted()
         SystemService(role: role, schemaVersion: store.schemaVersion, status: status, methods: methods)

@@ -97,6 +97,76 @@ enum Migrations {
                 CREATE INDEX binding_by_product ON binding (product_id);
                 """)
         }
+        migrator.registerMigration("0004_money_and_tickets") { db in
+            try db.execute(sql: """
+                -- A sale, with what it charged and promised at the time.
+                CREATE TABLE sale_order (
+                    id INTEGER PRIMARY KEY,
+                    distributor_id INTEGER NOT NULL REFERENCES distributor (id),
+                    product_id INTEGER NOT NULL REFERENCES product (id),
+                    quantity INTEGER NOT NULL CHECK (quantity BETWEEN 1 AND 100),
+                    visit_date TEXT NOT NULL,
+                    settlement_price_fen INTEGER NOT NULL CHECK (settlement_price_fen > 0),
+                    retail_price_fen INTEGER NOT NULL CHECK (retail_price_fen > 0),
+                    refundable INTEGER NOT NULL CHECK (refundable IN (0, 1)),
+                    amount_fen INTEGER NOT NULL CHECK (amount_fen = settlement_price_fen * quantity),
+                    buyer_name TEXT NOT NULL DEFAULT '',
+                    buyer_phone TEXT NOT NULL DEFAULT '',
+                    sold_at INTEGER NOT NULL
+                ) STRICT;
+
+                CREATE TABLE voucher (
+                    id INTEGER PRIMARY KEY,
+                    code TEXT NOT NULL UNIQUE CHECK (length(code) = 16),
+                    order_id INTEGER NOT NULL REFERENCES sale_order (id),
+                    distributor_id INTEGER NOT NULL REFERENCES distributor (id),
+                    product_id INTEGER NOT NULL REFERENCES product (id),
+                    visit_date TEXT NOT NULL,
+                    valid_until TEXT NOT NULL CHECK (valid_until >= visit_date),
+                    settlement_price_fen INTEGER NOT NULL CHECK (settlement_price_fen > 0),
+                    retail_price_fen INTEGER NOT NULL CHECK (retail_price_fen > 0),
+                    refundable INTEGER NOT NULL CHECK (refundable IN (0, 1)),
+                    status TEXT NOT NULL DEFAULT 'valid' CHECK (status IN ('valid', 'redeemed', 'refunded')),
+                    sold_at INTEGER NOT NULL,
+                    redeemed_at INTEGER,
+                    redeemed_by TEXT,
+                    refunded_at INTEGER
+                ) STRICT;
+                CREATE INDEX voucher_by_distributor ON voucher (distributor_id, id);
+                CREATE INDEX voucher_by_sold_at ON voucher (sold_at);
+                CREATE INDEX voucher_by_visit_date ON voucher (visit_date);
+
+                -- Append-only: every balance change, and the balance it left.
+                CREATE TABLE ledger_entry (
+                    id INTEGER PRIMARY KEY,
+                    distributor_id INTEGER NOT NULL REFERENCES distributor (id),
+                    at INTEGER NOT NULL,
+                    kind TEXT NOT NULL CHECK (kind IN ('recharge', 'sale', 'refund', 'adjustment')),
+                    amount_fen INTEGER NOT NULL CHECK (amount_fen <> 0),
+                    balance_after_fen INTEGER NOT NULL CHECK (balance_after_fen >= 0),
+                    order_id INTEGER REFERENCES sale_order (id),
+                    voucher_code TEXT NOT NULL DEFAULT '',
+                    note TEXT NOT NULL DEFAULT '',
+                    actor TEXT NOT NULL
+                ) STRICT;
+                CREATE INDEX ledger_by_distributor ON ledger_entry (distributor_id, id);
+                CREATE TRIGGER ledger_entry_is_append_only_u BEFORE UPDATE ON ledger_entry
+                    BEGIN SELECT RAISE(ABORT, 'ledger entries are never changed'); END;
+                CREATE TRIGGER ledger_entry_is_append_only_d BEFORE DELETE ON ledger_entry
+                    BEGIN SELECT RAISE(ABORT, 'ledger entries are never deleted'); END;
+
+                -- The first answer to each request id, for retries.
+                CREATE TABLE request_log (
+                    scope TEXT NOT NULL,
+                    request_id TEXT NOT NULL,
+                    method TEXT NOT NULL,
+                    fingerprint BLOB NOT NULL,
+                    response BLOB NOT NULL,
+                    at INTEGER NOT NULL,
+                    PRIMARY KEY (scope, request_id)
+                ) STRICT, WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

@@ -1,0 +1,127 @@
+import ScenicProto
+import ScenicRPC
+import ScenicStore
+
+extension Scenic_V1_LedgerEntry {
+    init(_ record: LedgerEntryRecord) {
+        self.init()
+        id = record.id
+        distributorID = record.distributorID
+        at = ISOTime.format(record.at)
+        kind =
+            switch record.kind {
+            case .recharge: .recharge
+            case .sale: .sale
+            case .refund: .refund
+            case .adjustment: .adjustment
+            }
+        amountFen = record.amountFen
+        balanceAfterFen = record.balanceAfterFen
+        orderID = record.orderID ?? 0
+        voucherCode = record.voucherCode
+        note = record.note
+        actor = record.actor
+    }
+}
+
+extension Scenic_V1_Voucher {
+    /// `today` decides whether a valid voucher shows as expired.
+    init(_ record: VoucherRecord, today: String) {
+        self.init()
+        code = record.code
+        orderID = record.orderID
+        distributorID = record.distributorID
+        distributorName = record.distributorName
+        productCode = record.productCode
+        productName = record.productName
+        soldAt = ISOTime.format(record.soldAt)
+        visitDate = record.visitDate
+        validUntil = record.validUntil
+        settlementPriceFen = record.settlementPriceFen
+        retailPriceFen = record.retailPriceFen
+        refundRule = record.refundable ? .refundable : .nonRefundable
+        status =
+            switch record.status {
+            case .valid: today > record.validUntil ? .expired : .valid
+            case .redeemed: .redeemed
+            case .refunded: .refunded
+            }
+        redeemedAt = record.redeemedAt.map(ISOTime.format) ?? ""
+        redeemedBy = record.redeemedBy ?? ""
+        refundedAt = record.refundedAt.map(ISOTime.format) ?? ""
+    }
+}
+
+/// The ledger and voucher listings both sockets share; only whose rows differs.
+enum MoneyListing {
+    static func ledger(
+        store: ScenicStore, distributorID: Int64, request: Scenic_V1_ListLedgerRequest, calendar: SceneCalendar
+    ) async throws -> Scenic_V1_ListLedgerResponse {
+        let paging = try Paging(size: request.pageSize, token: request.pageToken)
+        var violations: [RPCError.FieldViolation] = []
+        let from = day(request.fromDate, field: "from_date", calendar.start(of:), into: &violations)
+        let until = day(request.toDate, field: "to_date", calendar.end(of:), into: &violations)
+        try AccountInput.check(violations)
+        let entries = try await store.ledger(
+            .init(distributorID: distributorID, from: from, until: until, afterID: paging.cursor ?? 0, limit: paging.size))
+        var response = Scenic_V1_ListLedgerResponse()
+        response.entries = entries.map(Scenic_V1_LedgerEntry.init)
+        response.nextPageToken = paging.nextToken(lastID: entries.last?.id, count: entries.count)
+        return response
+    }
+
+    static func vouchers(
+        store: ScenicStore, distributorID: Int64?, filter: Scenic_V1_VoucherFilter, calendar: SceneCalendar, today: String
+    ) async throws -> Scenic_V1_ListVouchersResponse {
+        let paging = try Paging(size: filter.pageSize, token: filter.pageToken)
+        var violations: [RPCError.FieldViolation] = []
+        var query = ScenicStore.VoucherQuery(limit: paging.size)
+        query.beforeID = paging.cursor ?? .max
+        query.distributorID = distributorID
+        query.productCode = filter.productCode
+        switch filter.status {
+        case .valid:
+            query.status = .valid
+            query.notExpiredOn = today
+        case .expired:
+            query.status = .valid
+            query.expiredBefore = today
+        case .redeemed: query.status = .redeemed
+        case .refunded: query.status = .refunded
+        default: break
+        }
+        if !filter.code.isEmpty {
+            guard let code = VoucherCode.normalize(filter.code) else {
+                throw VoucherAdminService.invalidCode(field: "code")
+            }
+            query.code = code
+        }
+        if filter.byVisitDate {
+            _ = day(filter.fromDate, field: "from_date", calendar.start(of:), into: &violations)
+            _ = day(filter.toDate, field: "to_date", calendar.start(of:), into: &violations)
+            query.fromVisitDate = filter.fromDate.isEmpty ? nil : filter.fromDate
+            query.toVisitDate = filter.toDate.isEmpty ? nil : filter.toDate
+        } else {
+            query.fromSoldAt = day(filter.fromDate, field: "from_date", calendar.start(of:), into: &violations)
+            query.untilSoldAt = day(filter.toDate, field: "to_date", calendar.end(of:), into: &violations)
+        }
+        try AccountInput.check(violations)
+        let vouchers = try await store.vouchers(query)
+        var response = Scenic_V1_ListVouchersResponse()
+        response.vouchers = vouchers.map { Scenic_V1_Voucher($0, today: today) }
+        response.nextPageToken = paging.nextToken(lastID: vouchers.last?.id, count: vouchers.count)
+        return response
+    }
+
+    /// A YYYY-MM-DD bound turned into an instant by `bound`; nil when empty.
+    private static func day(
+        _ text: String, field: String, _ bound: (String) -> Millis?, into violations: inout [RPCError.FieldViolation]
+    ) -> Millis? {
+        guard !text.isEmpty else { return nil }
+        guard let millis = bound(text) else {
+            violations.append(.init(field: field, description: "must be a date written YYYY-MM-DD", reason: "INVALID_DATE"))
+            return nil
+        }
+        return millis
+    }
+}

@@ -1,0 +1,65 @@
+import ScenicRPC
+import ScenicStore
+
+extension MoneyError: RPCErrorConvertible {
+    public var rpcError: RPCError {
+        switch self {
+        case .insufficientBalance(let balance, let required):
+            RPCError(
+                .failedPrecondition,
+                "the balance of \(Fen.text(balance)) cannot cover this sale of \(Fen.text(required))",
+                reason: "INSUFFICIENT_BALANCE", metadata: ["balance_fen": "\(balance)", "required_fen": "\(required)"])
+        case .productNotAuthorized(let code):
+            RPCError(
+                .failedPrecondition, "product \(code) is not authorized for sale by this distributor", reason: "PRODUCT_NOT_AUTHORIZED",
+                fieldViolations: [.init(field: "product_code", description: "not authorized", reason: "PRODUCT_NOT_AUTHORIZED")])
+        case .balanceWouldGoNegative(let balance):
+            RPCError(
+                .failedPrecondition, "the adjustment would take the balance of \(Fen.text(balance)) below zero",
+                reason: "BALANCE_WOULD_GO_NEGATIVE", metadata: ["balance_fen": "\(balance)"])
+        case .voucherNotFound(let code):
+            RPCError(.notFound, "no voucher \(code)", reason: "VOUCHER_NOT_FOUND", metadata: ["code": code])
+        case .alreadyRedeemed(let code, let at):
+            RPCError(
+                .failedPrecondition, "voucher \(code) was already redeemed at \(ISOTime.format(at))", reason: "ALREADY_REDEEMED",
+                metadata: ["code": code, "redeemed_at": ISOTime.format(at)])
+        case .voucherRefunded(let code):
+            RPCError(.failedPrecondition, "voucher \(code) was refunded", reason: "VOUCHER_REFUNDED", metadata: ["code": code])
+        case .voucherExpired(let code, let until):
+            RPCError(
+                .failedPrecondition, "voucher \(code) expired after \(until)", reason: "VOUCHER_EXPIRED",
+                metadata: ["code": code, "valid_until": until])
+        case .notYetValid(let code, let visit):
+            RPCError(
+                .failedPrecondition, "voucher \(code) is for \(visit), not today", reason: "NOT_YET_VALID",
+                metadata: ["code": code, "visit_date": visit])
+        case .notRefundable(let code):
+            RPCError(.failedPrecondition, "voucher \(code) was sold non-refundable", reason: "NOT_REFUNDABLE", metadata: ["code": code])
+        case .refundWindowClosed(let code, let visit):
+            RPCError(
+                .failedPrecondition, "voucher \(code) can no longer be refunded: its visit date \(visit) has passed",
+                reason: "REFUND_WINDOW_CLOSED", metadata: ["code": code])
+        case .notRedeemed(let code):
+            RPCError(.failedPrecondition, "voucher \(code) is not redeemed", reason: "NOT_REDEEMED", metadata: ["code": code])
+        case .undoWindowClosed(let code):
+            RPCError(
+                .failedPrecondition, "voucher \(code) was redeemed more than \(VoucherAdminService.undoWindowMinutes) minutes ago",
+                reason: "UNDO_WINDOW_CLOSED", metadata: ["code": code])
+        case .distributorInactive:
+            RPCError(.failedPrecondition, "this distributor cannot sell now", reason: "DISTRIBUTOR_INACTIVE")
+        case .requestIDReused(let id):
+            RPCError(
+                .failedPrecondition, "request id \(id) was already used for a different request", reason: "REQUEST_ID_REUSED",
+                fieldViolations: [.init(field: "request_id", description: "already used for a different request", reason: "REQUEST_ID_REUSED")])
+        }
+    }
+}
+
+/// Fen written as yuan in messages, e.g. ¥98.00.
+enum Fen {
+    static func text(_ fen: Int64) -> String {
+        let magnitude = fen.magnitude
+        let cents = magnitude % 100
+        return "\(fen < 0 ? "-" : "")¥\(magnitude / 100).\(cents < 10 ? "0" : "")\(cents)"
+    }
+}

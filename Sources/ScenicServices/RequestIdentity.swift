@@ -1,0 +1,36 @@
+import Crypto
+import Foundation
+import ScenicRPC
+import ScenicStore
+import SwiftProtobuf
+
+/// Request ids: what makes a retried call safe.
+enum RequestIdentity {
+    /// The key for `request`, whose `request_id` is `id`: the fingerprint covers every
+    /// other field, so the same id with other content is told apart. nil for no id.
+    static func key<Request: SwiftProtobuf.Message>(
+        _ request: Request, id: String, clearing: (inout Request) -> Void, scope: String, context: CallContext
+    ) throws -> RequestKey? {
+        guard !id.isEmpty else { return nil }
+        guard id.count <= 64, id.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
+            throw RPCError.invalidArgument(
+                "request_id must be 1–64 printable ASCII characters",
+                violations: [.init(field: "request_id", description: "must be 1–64 printable ASCII characters", reason: "INVALID_REQUEST_ID")])
+        }
+        var content = request
+        clearing(&content)
+        var options = BinaryEncodingOptions()
+        options.useDeterministicOrdering = true
+        let bytes: Data = try content.serializedData(options: options)
+        return RequestKey(
+            scope: scope, requestID: id, method: "\(context.service)/\(context.method)", fingerprint: Data(SHA256.hash(data: bytes)))
+    }
+
+    /// The response of a first call (built by `make`) or of the call it repeats (stored).
+    static func response<Value: Sendable, Response: SwiftProtobuf.Message>(_ outcome: Once<Value>, _ make: (Value) -> Response) throws -> Response {
+        switch outcome {
+        case .first(let value): make(value)
+        case .replay(let stored): try Response(serializedBytes: stored)
+        }
+    }
+}

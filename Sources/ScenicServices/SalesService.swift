@@ -1,0 +1,109 @@
+import ScenicProto
+import ScenicRPC
+import ScenicStore
+
+/// `scenic.v1.Sales`: the point of sale sells, refunds and reads its own money and vouchers.
+public struct SalesService: Sendable {
+    public static let service = "scenic.v1.Sales"
+    public static let maxQuantity = 100
+
+    let store: ScenicStore
+    let policy: AccountPolicy
+    let authenticator: SessionAuthenticator
+
+    public func sell(_ request: Scenic_V1_SellRequest, context: CallContext) async throws -> Scenic_V1_SellResponse {
+        let principal = try await authenticator.authenticate(context)
+        let today = policy.today
+        var violations: [RPCError.FieldViolation] = []
+        let code = CatalogInput.code(request.productCode, field: "product_code", into: &violations)
+        if !(1...Self.maxQuantity).contains(Int(request.quantity)) {
+            violations.append(.init(field: "quantity", description: "must be 1 to \(Self.maxQuantity)", reason: "OUT_OF_RANGE"))
+        }
+        if policy.calendar.start(of: request.visitDate) == nil {
+            violations.append(.init(field: "visit_date", description: "must be a date written YYYY-MM-DD", reason: "INVALID_DATE"))
+        } else if request.visitDate < today {
+            violations.append(.init(field: "visit_date", description: "must be today (\(today)) or later", reason: "IN_THE_PAST"))
+        }
+        let buyerName = request.buyerName.isEmpty ? "" : AccountInput.name(request.buyerName, field: "buyer_name", into: &violations)
+        let buyerPhone = request.buyerPhone.isEmpty ? "" : AccountInput.phone(request.buyerPhone, field: "buyer_phone", into: &violations)
+        try AccountInput.check(violations)
+        guard let code, let buyerName, let buyerPhone else { return .init() }
+
+        let key = try RequestIdentity.key(
+            request, id: request.requestID, clearing: { $0.requestID = "" }, scope: "distributor:\(principal.distributor.id)",
+            context: context)
+        let sale = SaleRequest(
+            distributorID: principal.distributor.id, productCode: code, quantity: Int(request.quantity), visitDate: request.visitDate,
+            buyerName: buyerName, buyerPhone: buyerPhone, voucherCodes: (0..<request.quantity).map { _ in VoucherCode.generate() })
+        let outcome = try await store.sell(sale, key: key, at: policy.now().millis, encode: { try Self.response($0).serializedData() })
+        return try RequestIdentity.response(outcome, Self.response)
+    }
+
+    public func balance(_ request: Scenic_V1_BalanceRequest, context: CallContext) async throws -> Scenic_V1_BalanceResponse {
+        let principal = try await authenticator.authenticate(context)
+        var response = Scenic_V1_BalanceResponse()
+        response.balanceFen = try await store.balance(distributorID: principal.distributor.id)
+        return response
+    }
+
+    public func listLedger(_ request: Scenic_V1_ListLedgerRequest, context: CallContext) async throws -> Scenic_V1_ListLedgerResponse {
+        let principal = try await authenticator.authenticate(context)
+        return try await MoneyListing.ledger(store: store, distributorID: principal.distributor.id, request: request, calendar: policy.calendar)
+    }
+
+    public func listVouchers(_ request: Scenic_V1_VoucherFilter, context: CallContext) async throws -> Scenic_V1_ListVouchersResponse {
+        let principal = try await authenticator.authenticate(context)
+        return try await MoneyListing.vouchers(
+            store: store, distributorID: principal.distributor.id, filter: request, calendar: policy.calendar, today: policy.today)
+    }
+
+    public func refund(_ request: Scenic_V1_RefundRequest, context: CallContext) async throws -> Scenic_V1_RefundResponse {
+        let principal = try await authenticator.authenticate(context)
+        var violations: [RPCError.FieldViolation] = []
+        if !(1...Self.maxQuantity).contains(request.voucherCodes.count) {
+            violations.append(.init(field: "voucher_codes", description: "must hold 1 to \(Self.maxQuantity) codes", reason: "OUT_OF_RANGE"))
+        }
+        var codes: [String] = []
+        for (index, text) in request.voucherCodes.enumerated() {
+            if let code = VoucherCode.normalize(text) {
+                codes.append(code)
+            } else {
+                violations.append(.init(field: "voucher_codes[\(index)]", description: "not 16 digits with a valid check digit", reason: "INVALID_VOUCHER_CODE"))
+            }
+        }
+        CatalogInput.duplicates(codes, field: { "voucher_codes[\($0)]" }, into: &violations)
+        try AccountInput.check(violations)
+        let today = policy.today
+        let key = try RequestIdentity.key(
+            request, id: request.requestID, clearing: { $0.requestID = "" }, scope: "distributor:\(principal.distributor.id)",
+            context: context)
+        let make: @Sendable ([VoucherRecord], Int64) -> Scenic_V1_RefundResponse = { vouchers, balance in
+            var response = Scenic_V1_RefundResponse()
+            response.vouchers = vouchers.map { Scenic_V1_Voucher($0, today: today) }
+            response.refundedFen = vouchers.reduce(0) { $0 + $1.settlementPriceFen }
+            response.balanceAfterFen = balance
+            return response
+        }
+        let outcome = try await store.refund(
+            distributorID: principal.distributor.id, codes: codes, today: today, key: key, at: policy.now().millis,
+            encode: { try make($0, $1).serializedData() })
+        return try RequestIdentity.response(outcome) { make($0.0, $0.1) }
+    }
+
+    @Sendable static func response(_ sale: SaleRecord) -> Scenic_V1_SellResponse {
+        var response = Scenic_V1_SellResponse()
+        response.orderID = sale.orderID
+        response.voucherCodes = sale.voucherCodes
+        response.amountFen = sale.amountFen
+        response.balanceAfterFen = sale.balanceAfterFen
+        return response
+    }
+
+    func register(in router: inout Router) {
+        router.register(service: Self.service, method: "Sell", handler: sell)
+        router.register(service: Self.service, method: "Balance", handler: balance)
+        router.register(service: Self.service, method: "ListLedger", handler: listLedger)
+        router.register(service: Self.service, method: "ListVouchers", handler: listVouchers)
+        router.register(service: Self.service, method: "Refund", handler: refund)
+    }
+}

@@ -1,0 +1,41 @@
+import Foundation
+import ScenicStore
+
+/// Dates as the scenic area lives them: visit dates, "today" and day bounds are in its
+/// time zone (default Asia/Shanghai), written YYYY-MM-DD.
+public struct SceneCalendar: Sendable {
+    public let timeZone: TimeZone
+
+    public init(timeZone: TimeZone = TimeZone(identifier: "Asia/Shanghai")!) {
+        self.timeZone = timeZone
+    }
+
+    private var calendar: Calendar {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        return calendar
+    }
+
+    public func day(of date: Date) -> String {
+        let parts = calendar.dateComponents([.year, .month, .day], from: date)
+        return String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
+    }
+
+    /// The instant a YYYY-MM-DD day begins, or nil when the text is not a real date.
+    public func start(of day: String) -> Millis? {
+        let parts = day.split(separator: "-")
+        guard day.count == 10, parts.count == 3, let year = Int(parts[0]), let month = Int(parts[1]), let dayOfMonth = Int(parts[2]),
+            let date = calendar.date(from: DateComponents(year: year, month: month, day: dayOfMonth)),
+            self.day(of: date) == day
+        else { return nil }
+        return date.millis
+    }
+
+    /// The instant the day after `day` begins.
+    public func end(of day: String) -> Millis? {
+        guard let start = start(of: day), let next = calendar.date(byAdding: .day, value: 1, to: Date(millis: start)) else {
+            return nil
+        }
+        return next.millis
+    }
+}

@@ -1,0 +1,292 @@
+import Foundation
+import GRDB
+
+/// Balances, sales, vouchers and refunds. Each method is one `BEGIN IMMEDIATE`
+/// transaction: the balance, the ledger, the order and its vouchers change together or
+/// not at all, and concurrent sellers are serialized by SQLite's single writer.
+extension ScenicStore {
+    public struct LedgerQuery: Sendable {
+        public var distributorID: Int64
+        public var from: Millis?
+        public var until: Millis?
+        public var afterID: Int64 = 0
+        public var limit: Int
+
+        public init(distributorID: Int64, from: Millis? = nil, until: Millis? = nil, afterID: Int64 = 0, limit: Int) {
+            self.distributorID = distributorID
+            self.from = from
+            self.until = until
+            self.afterID = afterID
+            self.limit = limit
+        }
+    }
+
+    public struct VoucherQuery: Sendable {
+        public enum DateField: Sendable { case soldAt, visitDate }
+        public var distributorID: Int64?
+        public var productCode = ""
+        public var status: VoucherRecord.Status?
+        /// Valid vouchers past their last date: status valid and valid_until before this day.
+        public var expiredBefore: String?
+        /// Excludes expired ones from `status == .valid`.
+        public var notExpiredOn: String?
+        public var dateField = DateField.soldAt
+        public var fromSoldAt: Millis?
+        public var untilSoldAt: Millis?
+        public var fromVisitDate: String?
+        public var toVisitDate: String?
+        public var code = ""
+        public var beforeID: Int64 = .max
+        public var limit: Int
+
+        public init(limit: Int) { self.limit = limit }
+    }
+
+    public func recharge(
+        distributorID: Int64, amountFen: Int64, note: String, key: RequestKey?, stamp: AuditStamp,
+        encode: @escaping @Sendable (LedgerEntryRecord) throws -> Data
+    ) async throws -> Once<LedgerEntryRecord> {
+        try await pool.write { db in
+            try Self.once(db, key, at: stamp.at, encode: encode) {
+                _ = try Self.requireDistributor(db, id: distributorID)
+                let entry = try Self.appendLedger(
+                    db, distributorID: distributorID, kind: .recharge, amountFen: amountFen, note: note,
+                    actor: stamp.actor, at: stamp.at)
+                try stamp.record(db, target: "distributor:\(distributorID)", summary: "recharged \(amountFen) fen")
+                return entry
+            }
+        }
+    }
+
+    public func adjust(
+        distributorID: Int64, amountFen: Int64, reason: String, key: RequestKey?, stamp: AuditStamp,
+        encode: @escaping @Sendable (LedgerEntryRecord) throws -> Data
+    ) async throws -> Once<LedgerEntryRecord> {
+        try await pool.write { db in
+            try Self.once(db, key, at: stamp.at, encode: encode) {
+                let distributor = try Self.requireDistributor(db, id: distributorID)
+                guard distributor.balanceFen + amountFen >= 0 else {
+                    throw MoneyError.balanceWouldGoNegative(balanceFen: distributor.balanceFen)
+                }
+                let entry = try Self.appendLedger(
+                    db, distributorID: distributorID, kind: .adjustment, amountFen: amountFen, note: reason,
+                    actor: stamp.actor, at: stamp.at)
+                try stamp.record(db, target: "distributor:\(distributorID)", summary: "adjusted \(amountFen) fen: \(reason)")
+                return entry
+            }
+        }
+    }
+
+    public func ledger(_ query: LedgerQuery) async throws -> [LedgerEntryRecord] {
+        try await pool.read { db in
+            _ = try Self.requireDistributor(db, id: query.distributorID)
+            return try LedgerEntryRecord.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM ledger_entry WHERE distributor_id = ? AND id > ? AND at >= ? AND at < ?
+                    ORDER BY id LIMIT ?
+                    """,
+                arguments: [query.distributorID, query.afterID, query.from ?? .min, query.until ?? .max, query.limit])
+        }
+    }
+
+    public func balance(distributorID: Int64) async throws -> Int64 {
+        try await pool.read { try Self.requireDistributor($0, id: distributorID).balanceFen }
+    }
+
+    /// Sells `quantity` tickets: checks the distributor, the binding and the balance, then
+    /// deducts, writes the order, the vouchers (with the prices of now) and one ledger entry.
+    public func sell(
+        _ sale: SaleRequest, key: RequestKey?, at: Millis, encode: @escaping @Sendable (SaleRecord) throws -> Data
+    ) async throws -> Once<SaleRecord> {
+        try await pool.write { db in
+            try Self.once(db, key, at: at, encode: encode) {
+                let distributor = try Self.requireDistributor(db, id: sale.distributorID)
+                guard distributor.status == .active, !distributor.passwordIsInitial else { throw MoneyError.distributorInactive }
+                guard
+                    let binding = try BindingRecord.fetchOne(
+                        db, sql: BindingRecord.select + " WHERE binding.distributor_id = ? AND product.code = ? AND product.status = 'on_sale'",
+                        arguments: [sale.distributorID, sale.productCode])
+                else { throw MoneyError.productNotAuthorized(sale.productCode) }
+                let amount = binding.settlementPriceFen * Int64(sale.quantity)
+                guard distributor.balanceFen >= amount else {
+                    throw MoneyError.insufficientBalance(balanceFen: distributor.balanceFen, requiredFen: amount)
+                }
+                let product = binding.product
+                try db.execute(
+                    sql: """
+                        INSERT INTO sale_order (distributor_id, product_id, quantity, visit_date, settlement_price_fen,
+                            retail_price_fen, refundable, amount_fen, buyer_name, buyer_phone, sold_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        sale.distributorID, product.id, sale.quantity, sale.visitDate, binding.settlementPriceFen,
+                        product.retailPriceFen, product.refundable, amount, sale.buyerName, sale.buyerPhone, at,
+                    ])
+                let orderID = db.lastInsertedRowID
+                let validUntil = try String.fetchOne(
+                    db, sql: "SELECT date(?, '+' || ? || ' days')", arguments: [sale.visitDate, product.validDays - 1]) ?? sale.visitDate
+                let insert = try db.cachedStatement(sql: """
+                    INSERT INTO voucher (code, order_id, distributor_id, product_id, visit_date, valid_until,
+                        settlement_price_fen, retail_price_fen, refundable, sold_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
+                for code in sale.voucherCodes {
+                    try insert.execute(arguments: [
+                        code, orderID, sale.distributorID, product.id, sale.visitDate, validUntil, binding.settlementPriceFen,
+                        product.retailPriceFen, product.refundable, at,
+                    ])
+                }
+                let entry = try Self.appendLedger(
+                    db, distributorID: sale.distributorID, kind: .sale, amountFen: -amount, orderID: orderID,
+                    note: "\(sale.quantity) × \(product.code)", actor: "distributor:\(sale.distributorID)", at: at)
+                return SaleRecord(orderID: orderID, voucherCodes: sale.voucherCodes, amountFen: amount, balanceAfterFen: entry.balanceAfterFen)
+            }
+        }
+    }
+
+    public func vouchers(_ query: VoucherQuery) async throws -> [VoucherRecord] {
+        try await pool.read { db in
+            var sql = VoucherRecord.select + " WHERE voucher.id < ?"
+            var arguments: StatementArguments = [query.beforeID]
+            func add(_ condition: String, _ value: (any DatabaseValueConvertible)?) {
+                guard let value else { return }
+                sql += " AND " + condition
+                arguments += [value]
+            }
+            add("voucher.distributor_id = ?", query.distributorID)
+            add("product.code = ?", query.productCode.isEmpty ? nil : query.productCode)
+            add("voucher.status = ?", query.status?.rawValue)
+            add("voucher.valid_until < ?", query.expiredBefore)
+            add("voucher.valid_until >= ?", query.notExpiredOn)
+            add("voucher.sold_at >= ?", query.fromSoldAt)
+            add("voucher.sold_at < ?", query.untilSoldAt)
+            add("voucher.visit_date >= ?", query.fromVisitDate)
+            add("voucher.visit_date <= ?", query.toVisitDate)
+            add("voucher.code = ?", query.code.isEmpty ? nil : query.code)
+            sql += " ORDER BY voucher.id DESC LIMIT ?"
+            arguments += [query.limit]
+            return try VoucherRecord.fetchAll(db, sql: sql, arguments: arguments)
+        }
+    }
+
+    /// Marks a voucher valid on `today` redeemed.
+    public func redeem(
+        code: String, today: String, key: RequestKey?, stamp: AuditStamp, encode: @escaping @Sendable (VoucherRecord) throws -> Data
+    ) async throws -> Once<VoucherRecord> {
+        try await pool.write { db in
+            try Self.once(db, key, at: stamp.at, encode: encode) {
+                let voucher = try Self.requireVoucher(db, code: code, distributorID: nil)
+                switch voucher.status {
+                case .redeemed: throw MoneyError.alreadyRedeemed(code: code, at: voucher.redeemedAt ?? 0)
+                case .refunded: throw MoneyError.voucherRefunded(code)
+                case .valid: break
+                }
+                guard today >= voucher.visitDate else { throw MoneyError.notYetValid(code: code, visitDate: voucher.visitDate) }
+                guard today <= voucher.validUntil else { throw MoneyError.voucherExpired(code: code, validUntil: voucher.validUntil) }
+                try db.execute(
+                    sql: "UPDATE voucher SET status = 'redeemed', redeemed_at = ?, redeemed_by = ? WHERE id = ?",
+                    arguments: [stamp.at, stamp.actor, voucher.id])
+                return try Self.requireVoucher(db, code: code, distributorID: nil)
+            }
+        }
+    }
+
+    /// Makes a redeemed voucher valid again, within `window` of its redemption.
+    public func undoRedemption(code: String, reason: String, window: Millis, stamp: AuditStamp) async throws -> VoucherRecord {
+        try await pool.write { db in
+            let voucher = try Self.requireVoucher(db, code: code, distributorID: nil)
+            guard voucher.status == .redeemed, let redeemedAt = voucher.redeemedAt else { throw MoneyError.notRedeemed(code) }
+            guard stamp.at - redeemedAt <= window else { throw MoneyError.undoWindowClosed(code) }
+            try db.execute(
+                sql: "UPDATE voucher SET status = 'valid', redeemed_at = NULL, redeemed_by = NULL WHERE id = ?", arguments: [voucher.id])
+            try stamp.record(db, target: "voucher:\(code)", summary: "redemption undone: \(reason)")
+            return try Self.requireVoucher(db, code: code, distributorID: nil)
+        }
+    }
+
+    /// Refunds the distributor's own vouchers, all or nothing, each crediting exactly the
+    /// settlement price it was sold at.
+    public func refund(
+        distributorID: Int64, codes: [String], today: String, key: RequestKey?, at: Millis,
+        encode: @escaping @Sendable ([VoucherRecord], Int64) throws -> Data
+    ) async throws -> Once<([VoucherRecord], Int64)> {
+        try await pool.write { db in
+            try Self.once(db, key, at: at, encode: { try encode($0.0, $0.1) }) {
+                let distributor = try Self.requireDistributor(db, id: distributorID)
+                guard distributor.status == .active else { throw MoneyError.distributorInactive }
+                var vouchers: [VoucherRecord] = []
+                for code in codes {
+                    let voucher = try Self.requireVoucher(db, code: code, distributorID: distributorID)
+                    switch voucher.status {
+                    case .redeemed: throw MoneyError.alreadyRedeemed(code: code, at: voucher.redeemedAt ?? 0)
+                    case .refunded: throw MoneyError.voucherRefunded(code)
+                    case .valid: break
+                    }
+                    guard voucher.refundable else { throw MoneyError.notRefundable(code) }
+                    guard today <= voucher.visitDate else { throw MoneyError.refundWindowClosed(code: code, visitDate: voucher.visitDate) }
+                    vouchers.append(voucher)
+                }
+                var balance = distributor.balanceFen
+                for voucher in vouchers {
+                    try db.execute(sql: "UPDATE voucher SET status = 'refunded', refunded_at = ? WHERE id = ?", arguments: [at, voucher.id])
+                    balance = try Self.appendLedger(
+                        db, distributorID: distributorID, kind: .refund, amountFen: voucher.settlementPriceFen,
+                        orderID: voucher.orderID, voucherCode: voucher.code, actor: "distributor:\(distributorID)", at: at
+                    ).balanceAfterFen
+                }
+                let refunded = try codes.map { try Self.requireVoucher(db, code: $0, distributorID: distributorID) }
+                return (refunded, balance)
+            }
+        }
+    }
+
+    /// Moves the balance by `amountFen` and records it; the schema's CHECK keeps the
+    /// balance at or above zero.
+    static func appendLedger(
+        _ db: Database, distributorID: Int64, kind: LedgerEntryRecord.Kind, amountFen: Int64, orderID: Int64? = nil,
+        voucherCode: String = "", note: String = "", actor: String, at: Millis
+    ) throws -> LedgerEntryRecord {
+        try db.execute(sql: "UPDATE distributor SET balance_fen = balance_fen + ? WHERE id = ?", arguments: [amountFen, distributorID])
+        let balance = try Int64.fetchOne(db, sql: "SELECT balance_fen FROM distributor WHERE id = ?", arguments: [distributorID]) ?? 0
+        try db.execute(
+            sql: """
+                INSERT INTO ledger_entry (distributor_id, at, kind, amount_fen, balance_after_fen, order_id, voucher_code, note, actor)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [distributorID, at, kind.rawValue, amountFen, balance, orderID, voucherCode, note, actor])
+        return try LedgerEntryRecord.fetchOne(db, sql: "SELECT * FROM ledger_entry WHERE id = ?", arguments: [db.lastInsertedRowID])!
+    }
+
+    /// A voucher by code; one of another distributor is as missing as one that does not exist.
+    static func requireVoucher(_ db: Database, code: String, distributorID: Int64?) throws -> VoucherRecord {
+        let voucher = try VoucherRecord.fetchOne(db, sql: VoucherRecord.select + " WHERE voucher.code = ?", arguments: [code])
+        guard let voucher, distributorID == nil || voucher.distributorID == distributorID else {
+            throw MoneyError.voucherNotFound(code)
+        }
+        return voucher
+    }
+
+    /// Runs `body` once per request key: a retry with the same content gets the stored
+    /// answer; other content under the same id is refused. A failed body rolls back with
+    /// the transaction, so its id stays free.
+    static func once<T: Sendable>(
+        _ db: Database, _ key: RequestKey?, at: Millis, encode: (T) throws -> Data, _ body: () throws -> T
+    ) throws -> Once<T> {
+        guard let key else { return .first(try body()) }
+        if let row = try Row.fetchOne(
+            db, sql: "SELECT method, fingerprint, response FROM request_log WHERE scope = ? AND request_id = ?",
+            arguments: [key.scope, key.requestID])
+        {
+            guard row["method"] == key.method, row["fingerprint"] == key.fingerprint else {
+                throw MoneyError.requestIDReused(key.requestID)
+            }
+            return .replay(row["response"])
+        }
+        let value = try body()
+        try db.execute(
+            sql: "INSERT INTO request_log (scope, request_id, method, fingerprint, response, at) VALUES (?, ?, ?, ?, ?, ?)",
+            arguments: [key.scope, key.requestID, key.method, key.fingerprint, try encode(value), at])
+        return .first(value)
+    }
+}

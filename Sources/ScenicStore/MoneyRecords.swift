@@ -1,0 +1,158 @@
+import Foundation
+import GRDB
+
+/// One row of the append-only ledger.
+public struct LedgerEntryRecord: Sendable, Equatable, FetchableRecord {
+    public enum Kind: String, Sendable {
+        case recharge, sale, refund, adjustment
+    }
+
+    public var id: Int64
+    public var distributorID: Int64
+    public var at: Millis
+    public var kind: Kind
+    public var amountFen: Int64
+    public var balanceAfterFen: Int64
+    public var orderID: Int64?
+    public var voucherCode: String
+    public var note: String
+    public var actor: String
+
+    public init(row: Row) throws {
+        id = row["id"]
+        distributorID = row["distributor_id"]
+        at = row["at"]
+        kind = Kind(rawValue: row["kind"]) ?? .adjustment
+        amountFen = row["amount_fen"]
+        balanceAfterFen = row["balance_after_fen"]
+        orderID = row["order_id"]
+        voucherCode = row["voucher_code"]
+        note = row["note"]
+        actor = row["actor"]
+    }
+}
+
+/// A voucher with the names a list shows next to it.
+public struct VoucherRecord: Sendable, Equatable, FetchableRecord {
+    public enum Status: String, Sendable {
+        case valid, redeemed, refunded
+    }
+
+    public var id: Int64
+    public var code: String
+    public var orderID: Int64
+    public var distributorID: Int64
+    public var distributorName: String
+    public var productCode: String
+    public var productName: String
+    public var visitDate: String
+    public var validUntil: String
+    public var settlementPriceFen: Int64
+    public var retailPriceFen: Int64
+    public var refundable: Bool
+    public var status: Status
+    public var soldAt: Millis
+    public var redeemedAt: Millis?
+    public var redeemedBy: String?
+    public var refundedAt: Millis?
+
+    public init(row: Row) throws {
+        id = row["id"]
+        code = row["code"]
+        orderID = row["order_id"]
+        distributorID = row["distributor_id"]
+        distributorName = row["distributor_name"]
+        productCode = row["product_code"]
+        productName = row["product_name"]
+        visitDate = row["visit_date"]
+        validUntil = row["valid_until"]
+        settlementPriceFen = row["settlement_price_fen"]
+        retailPriceFen = row["retail_price_fen"]
+        refundable = row["refundable"]
+        status = Status(rawValue: row["status"]) ?? .valid
+        soldAt = row["sold_at"]
+        redeemedAt = row["redeemed_at"]
+        redeemedBy = row["redeemed_by"]
+        refundedAt = row["refunded_at"]
+    }
+
+    static let select = """
+        SELECT voucher.*, distributor.name AS distributor_name, product.code AS product_code,
+            product.name AS product_name
+        FROM voucher JOIN distributor ON distributor.id = voucher.distributor_id
+        JOIN product ON product.id = voucher.product_id
+        """
+}
+
+/// What a sale did.
+public struct SaleRecord: Sendable, Equatable {
+    public var orderID: Int64
+    public var voucherCodes: [String]
+    public var amountFen: Int64
+    public var balanceAfterFen: Int64
+}
+
+/// A sale as the point of sale asks for it, validated by the caller.
+public struct SaleRequest: Sendable {
+    public var distributorID: Int64
+    public var productCode: String
+    public var quantity: Int
+    public var visitDate: String
+    public var buyerName: String
+    public var buyerPhone: String
+    /// One fresh code per ticket, from the caller's CSPRNG.
+    public var voucherCodes: [String]
+
+    public init(
+        distributorID: Int64, productCode: String, quantity: Int, visitDate: String, buyerName: String, buyerPhone: String,
+        voucherCodes: [String]
+    ) {
+        self.distributorID = distributorID
+        self.productCode = productCode
+        self.quantity = quantity
+        self.visitDate = visitDate
+        self.buyerName = buyerName
+        self.buyerPhone = buyerPhone
+        self.voucherCodes = voucherCodes
+    }
+}
+
+/// Refusals of money and ticket writes that depend on stored state; nothing was written.
+public enum MoneyError: Error, Sendable, Equatable {
+    case insufficientBalance(balanceFen: Int64, requiredFen: Int64)
+    case productNotAuthorized(String)
+    case balanceWouldGoNegative(balanceFen: Int64)
+    case voucherNotFound(String)
+    case alreadyRedeemed(code: String, at: Millis)
+    case voucherRefunded(String)
+    case voucherExpired(code: String, validUntil: String)
+    case notYetValid(code: String, visitDate: String)
+    case notRefundable(String)
+    case refundWindowClosed(code: String, visitDate: String)
+    case notRedeemed(String)
+    case undoWindowClosed(String)
+    case distributorInactive
+    case requestIDReused(String)
+}
+
+/// Which earlier answer a request id points to, scoped to its caller.
+public struct RequestKey: Sendable {
+    public var scope: String
+    public var requestID: String
+    public var method: String
+    /// A digest of the request's content without its id.
+    public var fingerprint: Data
+
+    public init(scope: String, requestID: String, method: String, fingerprint: Data) {
+        self.scope = scope
+        self.requestID = requestID
+        self.method = method
+        self.fingerprint = fingerprint
+    }
+}
+
+/// A write's outcome: done now, or the stored answer of the first call with its id.
+public enum Once<Value: Sendable>: Sendable {
+    case first(Value)
+    case replay(Data)
+}
