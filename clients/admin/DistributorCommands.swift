@@ -9,7 +9,7 @@ struct DistributorCommand: AsyncParsableCommand {
         abstract: "Create and manage distributor accounts.",
         subcommands: [
             Create.self, List.self, Show.self, Update.self, Disable.self, Enable.self, ResetPassword.self,
-            Bind.self, SetPrice.self, Unbind.self, Products.self,
+            Bind.self, SetPrice.self, Unbind.self, Products.self, Recharge.self, Adjust.self, Ledger.self,
         ]
     )
 

@@ -221,14 +221,6 @@ enum ImportFile {
     }
 }
 
-/// `--price 98.00` and the like.
-enum YuanArgument {
-    static func parse(_ text: String) throws -> Int64 {
-        guard let fen = Yuan.fen(text) else { throw ValidationError("\(text) is not an amount in yuan, e.g. 98.00") }
-        return fen
-    }
-}
-
 enum ProductView {
     static func refund(_ rule: Scenic_V1_RefundRule) -> String {
         rule == .nonRefundable ? "no" : "yes"

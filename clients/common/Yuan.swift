@@ -34,3 +34,12 @@ public enum Yuan {
 extension Character {
     var isASCIIDigit: Bool { ("0"..."9").contains(self) }
 }
+
+/// `--price 98.00` and the like.
+public enum YuanArgument {
+    public static func parse(_ text: String) throws -> Int64 {
+        guard let fen = Yuan.fen(text) else { throw ValidationError("\(text) is not an amount in yuan, e.g. 98.00") }
+        return fen
+    }
+}
+

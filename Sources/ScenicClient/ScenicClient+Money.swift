@@ -1,0 +1,56 @@
+/// Typed calls for balances, sales and vouchers.
+extension ScenicClient {
+    public func recharge(_ request: Scenic_V1_RechargeRequest) async throws -> Scenic_V1_BalanceChange {
+        try await call(service: "scenic.v1.Account", method: "Recharge", request: request)
+    }
+
+    public func adjust(_ request: Scenic_V1_AdjustRequest) async throws -> Scenic_V1_BalanceChange {
+        try await call(service: "scenic.v1.Account", method: "Adjust", request: request)
+    }
+
+    /// A distributor's ledger (admin socket); on the pos socket use ``myLedger(_:)``.
+    public func ledger(_ request: Scenic_V1_ListLedgerRequest) async throws -> Scenic_V1_ListLedgerResponse {
+        try await call(service: "scenic.v1.Account", method: "ListLedger", request: request)
+    }
+
+    public func vouchers(_ filter: Scenic_V1_VoucherFilter) async throws -> Scenic_V1_ListVouchersResponse {
+        try await call(service: "scenic.v1.VoucherAdmin", method: "List", request: filter)
+    }
+
+    public func redeem(code: String, requestID: String) async throws -> Scenic_V1_Voucher {
+        var request = Scenic_V1_RedeemRequest()
+        request.code = code
+        request.requestID = requestID
+        return try await call(service: "scenic.v1.VoucherAdmin", method: "Redeem", request: request)
+    }
+
+    public func undoRedemption(code: String, reason: String) async throws -> Scenic_V1_Voucher {
+        var request = Scenic_V1_UndoRedemptionRequest()
+        request.code = code
+        request.reason = reason
+        return try await call(service: "scenic.v1.VoucherAdmin", method: "UndoRedemption", request: request)
+    }
+
+    public func sell(_ request: Scenic_V1_SellRequest) async throws -> Scenic_V1_SellResponse {
+        try await call(service: "scenic.v1.Sales", method: "Sell", request: request)
+    }
+
+    public func balance() async throws -> Scenic_V1_BalanceResponse {
+        try await call(service: "scenic.v1.Sales", method: "Balance", request: Scenic_V1_BalanceRequest())
+    }
+
+    public func myLedger(_ request: Scenic_V1_ListLedgerRequest) async throws -> Scenic_V1_ListLedgerResponse {
+        try await call(service: "scenic.v1.Sales", method: "ListLedger", request: request)
+    }
+
+    public func myVouchers(_ filter: Scenic_V1_VoucherFilter) async throws -> Scenic_V1_ListVouchersResponse {
+        try await call(service: "scenic.v1.Sales", method: "ListVouchers", request: filter)
+    }
+
+    public func refund(codes: [String], requestID: String) async throws -> Scenic_V1_RefundResponse {
+        var request = Scenic_V1_RefundRequest()
+        request.voucherCodes = codes
+        request.requestID = requestID
+        return try await call(service: "scenic.v1.Sales", method: "Refund", request: request)
+    }
+}

@@ -1,0 +1,124 @@
+import ArgumentParser
+import Foundation
+import ScenicClient
+
+/// `--request-id`: the client picks one per invocation when none is given, and says which
+/// on stderr, so that a retry can name it.
+public struct RequestIDOption: ParsableArguments {
+    @Option(help: "Makes a retry safe: the same id and content returns the first answer (default: a new UUID, printed).")
+    public var requestId: String?
+
+    public init() {}
+
+    public func resolve() -> String {
+        if let requestId { return requestId }
+        let generated = UUID().uuidString.lowercased()
+        FileHandle.standardError.write(Data("request id: \(generated)\n".utf8))
+        return generated
+    }
+}
+
+/// The shared tables of the money and voucher commands of both clients.
+public enum MoneyViews {
+    public static func kind(_ kind: Scenic_V1_LedgerKind) -> String {
+        switch kind {
+        case .recharge: "recharge"
+        case .sale: "sale"
+        case .refund: "refund"
+        case .adjustment: "adjustment"
+        default: "?"
+        }
+    }
+
+    public static func ledger(_ page: Scenic_V1_ListLedgerResponse) -> String {
+        Output.table(
+            ["ID", "AT", "KIND", "AMOUNT", "BALANCE AFTER", "REFERS TO", "BY"],
+            page.entries.map { entry in
+                var refers = [String]()
+                if entry.orderID != 0 { refers.append("order \(entry.orderID)") }
+                if !entry.voucherCode.isEmpty { refers.append("voucher \(entry.voucherCode)") }
+                if !entry.note.isEmpty { refers.append(entry.note) }
+                let sign = entry.amountFen > 0 ? "+" : ""
+                return ["\(entry.id)", entry.at, kind(entry.kind), sign + Output.yuan(entry.amountFen), Output.yuan(entry.balanceAfterFen),
+                        refers.joined(separator: "; "), entry.actor]
+            }) + Output.nextPageHint(page.nextPageToken)
+    }
+
+    public static func status(_ status: Scenic_V1_VoucherStatus) -> String {
+        switch status {
+        case .valid: "valid"
+        case .redeemed: "redeemed"
+        case .refunded: "refunded"
+        case .expired: "expired"
+        default: "?"
+        }
+    }
+
+    public static func vouchers(_ vouchers: [Scenic_V1_Voucher], nextPageToken: String = "") -> String {
+        Output.table(
+            ["CODE", "PRODUCT", "DISTRIBUTOR", "SOLD AT", "VISIT", "SETTLEMENT", "RETAIL", "REFUND", "STATUS", "WHEN"],
+            vouchers.map {
+                [$0.code, $0.productCode, "\($0.distributorName) (\($0.distributorID))", $0.soldAt, $0.visitDate,
+                 Output.yuan($0.settlementPriceFen), Output.yuan($0.retailPriceFen), $0.refundRule == .nonRefundable ? "no" : "yes",
+                 status($0.status), $0.redeemedAt.isEmpty ? $0.refundedAt : $0.redeemedAt]
+            }) + Output.nextPageHint(nextPageToken)
+    }
+}
+
+/// The voucher filters both clients take.
+public struct VoucherFilterOptions: ParsableArguments {
+    @Option(help: "Only this product's vouchers.") public var product: String = ""
+    @Option(help: "valid, redeemed, refunded or expired.") public var status: StatusChoice?
+    @Option(help: "From this date (YYYY-MM-DD), inclusive.") public var from: String = ""
+    @Option(help: "Up to this date (YYYY-MM-DD), inclusive.") public var to: String = ""
+    @Flag(help: "Filter --from/--to on the visit date instead of the sale date.") public var byVisitDate = false
+    @Option(help: "One voucher by its code.") public var code: String = ""
+    @Option(name: [.customLong("limit"), .customLong("page-size")], help: "Rows per page (1–500).") public var limit: Int32 = 50
+    @Option(help: "Where to continue, from the previous page.") public var pageToken: String = ""
+
+    public enum StatusChoice: String, ExpressibleByArgument, CaseIterable {
+        case valid, redeemed, refunded, expired
+    }
+
+    public init() {}
+
+    public var filter: Scenic_V1_VoucherFilter {
+        var filter = Scenic_V1_VoucherFilter()
+        filter.productCode = product
+        filter.status =
+            switch status {
+            case .valid: .valid
+            case .redeemed: .redeemed
+            case .refunded: .refunded
+            case .expired: .expired
+            case nil: .unspecified
+            }
+        filter.fromDate = from
+        filter.toDate = to
+        filter.byVisitDate = byVisitDate
+        filter.code = code
+        filter.pageSize = limit
+        filter.pageToken = pageToken
+        return filter
+    }
+}
+
+/// The ledger's date range, both clients.
+public struct LedgerRangeOptions: ParsableArguments {
+    @Option(help: "From this date (YYYY-MM-DD), inclusive.") public var from: String = ""
+    @Option(help: "Up to this date (YYYY-MM-DD), inclusive.") public var to: String = ""
+    @Option(help: "Rows per page (1–500).") public var pageSize: Int32 = 100
+    @Option(help: "Where to continue, from the previous page.") public var pageToken: String = ""
+
+    public init() {}
+
+    public func request(distributorID: Int64 = 0) -> Scenic_V1_ListLedgerRequest {
+        var request = Scenic_V1_ListLedgerRequest()
+        request.distributorID = distributorID
+        request.fromDate = from
+        request.toDate = to
+        request.pageSize = pageSize
+        request.pageToken = pageToken
+        return request
+    }
+}
