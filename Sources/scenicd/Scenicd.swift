@@ -64,6 +64,9 @@ struct Scenicd: AsyncParsableCommand {
     @Option(help: "Days after login that a point-of-sale session ends at the latest.")
     var sessionDays: Int = 7
 
+    @Option(help: "The scenic area's time zone: visit dates and \"today\" are its days.")
+    var timeZone: String = "Asia/Shanghai"
+
     @Option(help: ArgumentHelp("log2 of scrypt's N for new password hashes (OWASP: at least 17).", visibility: .hidden))
     var scryptLogN: Int = PasswordHasher.defaultLogN
 
@@ -77,6 +80,7 @@ struct Scenicd: AsyncParsableCommand {
         guard lockAfter > 0, lockMinutes > 0, sessionIdleHours > 0, sessionDays > 0 else {
             throw ValidationError("--lock-after, --lock-minutes, --session-idle-hours and --session-days must be positive")
         }
+        guard TimeZone(identifier: timeZone) != nil else { throw ValidationError("--time-zone: unknown time zone \(timeZone)") }
         guard (10...20).contains(scryptLogN) else { throw ValidationError("--scrypt-log-n must be between 10 and 20") }
         if let adminGroup, AdminAccessPolicy.groupID(named: adminGroup) == nil {
             throw ValidationError("--admin-group: no group called \(adminGroup)")
@@ -120,6 +124,7 @@ struct Scenicd: AsyncParsableCommand {
         accounts.lockDuration = .seconds(lockMinutes * 60)
         accounts.sessionIdleTimeout = .seconds(sessionIdleHours * 3600)
         accounts.sessionLifetime = .seconds(sessionDays * 86400)
+        accounts.calendar = SceneCalendar(timeZone: TimeZone(identifier: timeZone)!)
         let services = DaemonServices(
             store: store, status: status,
             adminAccess: AdminAccessPolicy(adminGroupID: adminGroup.flatMap(AdminAccessPolicy.groupID(named:))),
