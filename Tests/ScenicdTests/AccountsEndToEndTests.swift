@@ -15,20 +15,20 @@ struct AccountsEndToEndTests {
         environment = ["SCENIC_DATA_DIR": daemon.dataDirectory, "XDG_CONFIG_HOME": sessions]
     }
 
-    func admin(_ arguments: String...) throws -> CommandResult {
-        try CommandResult.run("scenic-admin", arguments, environment: environment)
+    func admin(_ arguments: String...) async throws -> CommandResult {
+        try await CommandResult.run("scenic-admin", arguments, environment: environment)
     }
 
-    func pos(_ arguments: [String], input: String? = nil) throws -> CommandResult {
-        try CommandResult.run("scenic-pos", arguments, environment: environment, input: input)
+    func pos(_ arguments: [String], input: String? = nil) async throws -> CommandResult {
+        try await CommandResult.run("scenic-pos", arguments, environment: environment, input: input)
     }
 
-    func login(_ phone: String, _ password: String, session: String) throws -> CommandResult {
-        try pos(["login", "--phone", phone, "--password-stdin", "--session-file", sessions + "/" + session], input: password + "\n")
+    func login(_ phone: String, _ password: String, session: String) async throws -> CommandResult {
+        try await pos(["login", "--phone", phone, "--password-stdin", "--session-file", sessions + "/" + session], input: password + "\n")
     }
 
-    func whoami(session: String) throws -> CommandResult {
-        try pos(["whoami", "--session-file", sessions + "/" + session])
+    func whoami(session: String) async throws -> CommandResult {
+        try await pos(["whoami", "--session-file", sessions + "/" + session])
     }
 
     func token(of session: String) throws -> String {
@@ -54,7 +54,7 @@ struct AccountsEndToEndTests {
 
     @Test("create → SMS → login → forced passwd → whoami; disable; reset; lockout; no secret left on disk or in the log")
     func scenario() async throws {
-        let created = try admin("distributor", "create", "--name", "West Lake Travel", "--phone", "138 0013 8000", "--json")
+        let created = try await admin("distributor", "create", "--name", "West Lake Travel", "--phone", "138 0013 8000", "--json")
         #expect(created.status == 0, "\(created.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as? [String: Any])
         let initial = try #require(json["initialPassword"] as? String)
@@ -64,56 +64,56 @@ struct AccountsEndToEndTests {
         #expect(sms[0].contains(initial))
         #expect(sms[0].contains("13800138000"))
 
-        let first = try login("13800138000", initial, session: "first.json")
+        let first = try await login("13800138000", initial, session: "first.json")
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout.contains("initial password"))
         let attrs = try FileManager.default.attributesOfItem(atPath: sessions + "/first.json")
         #expect((attrs[.posixPermissions] as? Int) == 0o600)
 
-        let blocked = try whoami(session: "first.json")
+        let blocked = try await whoami(session: "first.json")
         #expect(blocked.status == 1)
         #expect(blocked.stderr.contains("FAILED_PRECONDITION"))
         #expect(blocked.stderr.contains("PASSWORD_CHANGE_REQUIRED"))
 
         let chosen = "lake view 2026"
-        let passwd = try pos(["passwd", "--password-stdin", "--session-file", sessions + "/first.json"], input: "\(initial)\n\(chosen)\n")
+        let passwd = try await pos(["passwd", "--password-stdin", "--session-file", sessions + "/first.json"], input: "\(initial)\n\(chosen)\n")
         #expect(passwd.status == 0, "\(passwd.stderr)")
-        let me = try whoami(session: "first.json")
+        let me = try await whoami(session: "first.json")
         #expect(me.status == 0, "\(me.stderr)")
         #expect(me.stdout.contains("West Lake Travel"))
         #expect(me.stdout.contains("¥0.00"))
 
         // Disable: the open session is refused at once, and so is a login.
-        #expect(try admin("distributor", "disable", id).status == 0)
-        let afterDisable = try whoami(session: "first.json")
+        #expect(try await admin("distributor", "disable", id).status == 0)
+        let afterDisable = try await whoami(session: "first.json")
         #expect(afterDisable.status == 1)
         #expect(afterDisable.stderr.contains("UNAUTHENTICATED"))
-        #expect(try login("13800138000", chosen, session: "refused.json").stderr.contains("DISTRIBUTOR_DISABLED"))
-        #expect(try admin("distributor", "enable", id).status == 0)
+        #expect(try await login("13800138000", chosen, session: "refused.json").stderr.contains("DISTRIBUTOR_DISABLED"))
+        #expect(try await admin("distributor", "enable", id).status == 0)
 
         // Reset: the old password and the sessions opened with it end.
-        #expect(try login("13800138000", chosen, session: "second.json").status == 0)
+        #expect(try await login("13800138000", chosen, session: "second.json").status == 0)
         let secondToken = try token(of: "second.json")
-        let reset = try admin("distributor", "reset-password", id, "--json")
+        let reset = try await admin("distributor", "reset-password", id, "--json")
         #expect(reset.status == 0)
         let resetPassword = try #require(
             (try JSONSerialization.jsonObject(with: Data(reset.stdout.utf8)) as? [String: Any])?["initialPassword"] as? String)
-        #expect(try whoami(session: "second.json").stderr.contains("UNAUTHENTICATED"))
-        #expect(try login("13800138000", chosen, session: "old.json").stderr.contains("INVALID_CREDENTIALS"))
+        #expect(try await whoami(session: "second.json").stderr.contains("UNAUTHENTICATED"))
+        #expect(try await login("13800138000", chosen, session: "old.json").stderr.contains("INVALID_CREDENTIALS"))
         #expect(try await smsTexts(to: "13800138000", count: 2)[1].contains(resetPassword))
-        let third = try login("13800138000", resetPassword, session: "third.json")
+        let third = try await login("13800138000", resetPassword, session: "third.json")
         #expect(third.status == 0)
         let thirdToken = try token(of: "third.json")
 
         // Five wrong passwords in a row: locked, and audited.
         var last = CommandResult(status: 0, stdout: "", stderr: "")
-        for attempt in 1...5 { last = try login("13800138000", "wrong \(attempt)", session: "wrong.json") }
+        for attempt in 1...5 { last = try await login("13800138000", "wrong \(attempt)", session: "wrong.json") }
         #expect(last.stderr.contains("ACCOUNT_LOCKED"))
-        #expect(try login("13800138000", resetPassword, session: "wrong.json").stderr.contains("ACCOUNT_LOCKED"))
-        let audit = try admin("audit", "list", "--target", "distributor:\(id)")
+        #expect(try await login("13800138000", resetPassword, session: "wrong.json").stderr.contains("ACCOUNT_LOCKED"))
+        let audit = try await admin("audit", "list", "--target", "distributor:\(id)")
         #expect(audit.stdout.contains("locked after 5 failed logins"))
         #expect(audit.stdout.contains("scenic.v1.DistributorAdmin/Disable"))
-        #expect(try admin("sms", "list").stdout.contains("[redacted]"))
+        #expect(try await admin("sms", "list").stdout.contains("[redacted]"))
 
         daemon.signal(SIGTERM)
         #expect(try await daemon.waitForExit() == 0)

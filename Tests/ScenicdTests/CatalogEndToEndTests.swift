@@ -15,7 +15,7 @@ struct CatalogEndToEndTests {
         try csv.write(toFile: file, atomically: true, encoding: .utf8)
 
         let started = ContinuousClock.now
-        let imported = try CommandResult.run("scenic-admin", ["product", "import", file], environment: environment)
+        let imported = try await CommandResult.run("scenic-admin", ["product", "import", file], environment: environment)
         let elapsed = ContinuousClock.now - started
         #expect(imported.status == 0, "\(imported.stderr)")
         #expect(imported.stdout.contains("imported 10000 products"))
@@ -26,7 +26,7 @@ struct CatalogEndToEndTests {
         repeat {
             var arguments = ["product", "list", "--json", "--page-size", "500"]
             if !token.isEmpty { arguments += ["--page-token", token] }
-            let page = try CommandResult.run("scenic-admin", arguments, environment: environment)
+            let page = try await CommandResult.run("scenic-admin", arguments, environment: environment)
             let json = try #require(try JSONSerialization.jsonObject(with: Data(page.stdout.utf8)) as? [String: Any])
             codes += (json["products"] as? [[String: Any]] ?? []).compactMap { $0["code"] as? String }
             token = json["nextPageToken"] as? String ?? ""
@@ -35,13 +35,13 @@ struct CatalogEndToEndTests {
         #expect(Set(codes).count == 10_000)
         #expect(Set(codes) == Set((0..<10_000).map { "P\($0)" }))
 
-        let one = try CommandResult.run("scenic-admin", ["product", "show", "P1234", "--json"], environment: environment)
+        let one = try await CommandResult.run("scenic-admin", ["product", "show", "P1234", "--json"], environment: environment)
         let product = try #require(try JSONSerialization.jsonObject(with: Data(one.stdout.utf8)) as? [String: Any])
         #expect(product["name"] as? String == "Ticket 1234, \"standard\"")
         #expect(product["retailPriceFen"] as? String == "\(1234 % 500 + 1)34")
 
         // The same file again: every code is taken, nothing changes.
-        let again = try CommandResult.run("scenic-admin", ["product", "import", file], environment: environment)
+        let again = try await CommandResult.run("scenic-admin", ["product", "import", file], environment: environment)
         #expect(again.status == 1)
         #expect(again.stderr.contains("row 2 code: a product with this code exists"))
         daemon.signal(SIGTERM)

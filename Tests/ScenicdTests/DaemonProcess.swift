@@ -77,8 +77,20 @@ struct CommandResult {
     var stdout: String
     var stderr: String
 
+    /// Runs on a Dispatch thread: waiting for a process must not block one of the few
+    /// threads of Swift's cooperative pool, which the tests running beside it need.
     static func run(
         _ name: String, _ arguments: [String], environment: [String: String] = [:], input: String? = nil
+    ) async throws -> CommandResult {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try runBlocking(name, arguments, environment: environment, input: input) })
+            }
+        }
+    }
+
+    private static func runBlocking(
+        _ name: String, _ arguments: [String], environment: [String: String], input: String?
     ) throws -> CommandResult {
         let process = Process()
         process.executableURL = DaemonProcess.binDirectory.appendingPathComponent(name)

@@ -27,14 +27,14 @@ struct DaemonTests {
     @Test("a second daemon on the same data directory is refused in one line")
     func secondDaemonRefused() async throws {
         let daemon = try await DaemonProcess()
-        let second = try CommandResult.run("scenicd", ["--data-dir", daemon.dataDirectory])
+        let second = try await CommandResult.run("scenicd", ["--data-dir", daemon.dataDirectory])
         #expect(second.status != 0)
         #expect(second.stderr.contains("another scenicd"))
         #expect(second.stderr.split(separator: "\n").count == 1, "not one line: \(second.stderr)")
 
         // Another data directory but the same socket path: the live socket is not stolen.
         let other = DaemonProcess.makeDataDirectory()
-        let third = try CommandResult.run("scenicd", ["--data-dir", other, "--pos-socket", daemon.posSocket])
+        let third = try await CommandResult.run("scenicd", ["--data-dir", other, "--pos-socket", daemon.posSocket])
         #expect(third.status != 0)
         #expect(third.stderr.contains("another daemon is listening on \(daemon.posSocket)"))
         #expect(!FileManager.default.fileExists(atPath: other + "/admin.sock"), "the failed start left its admin socket")
@@ -90,17 +90,17 @@ struct DaemonTests {
     func clients() async throws {
         let daemon = try await DaemonProcess()
         let environment = ["SCENIC_DATA_DIR": daemon.dataDirectory]
-        let health = try CommandResult.run("scenic-admin", ["health"], environment: environment)
+        let health = try await CommandResult.run("scenic-admin", ["health"], environment: environment)
         #expect(health.status == 0)
         #expect(health.stdout == "SERVING\n")
-        let info = try CommandResult.run("scenic-pos", ["info", "--json"], environment: environment)
+        let info = try await CommandResult.run("scenic-pos", ["info", "--json"], environment: environment)
         #expect(info.status == 0)
         let json = try JSONSerialization.jsonObject(with: Data(info.stdout.utf8)) as? [String: Any]
         #expect(json?["socket"] as? String == "pos")
         daemon.signal(SIGTERM)
         #expect(try await daemon.waitForExit() == 0)
 
-        let down = try CommandResult.run("scenic-pos", ["health", "--socket", daemon.posSocket])
+        let down = try await CommandResult.run("scenic-pos", ["health", "--socket", daemon.posSocket])
         #expect(down.status == 1)
         #expect(down.stderr.hasPrefix("error: UNAVAILABLE: cannot connect to \(daemon.posSocket)"))
         #expect(down.stderr.contains("hint: is scenicd running?"))
