@@ -12,10 +12,12 @@ run: deps
 	exec "$$(swift build $(SWIFT_BUILD_FLAGS) --show-bin-path)/scenicd" --data-dir "$(DATA_DIR)"
 
 ## Install what is needed and run every test: the generated-code check, the stock ttrpc
-## client against a real daemon, then every Swift test (unit, socket and process tests).
+## client and the C example client against real daemons, then every Swift test (unit,
+## socket and process tests).
 test: deps check-generated
 	swift build $(SWIFT_BUILD_FLAGS) --build-tests
 	scripts/ttrpc-interop.sh
+	scripts/c-client-test.sh
 	swift test $(SWIFT_BUILD_FLAGS) --skip-build
 
 build: deps
@@ -32,3 +34,4 @@ generate: deps
 
 clean:
 	rm -rf .build .build-protoc
+	$(MAKE) -C clients/c clean

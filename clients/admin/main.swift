@@ -8,7 +8,7 @@ struct ScenicAdmin: AsyncParsableCommand {
         abstract: "Back-office client for scenicd (admin socket).",
         subcommands: [
             DistributorCommand.self, ProductCommand.self, VouchersCommand.self, AuditCommand.self, SMSCommand.self,
-            HealthCommand<AdminRole>.self, InfoCommand<AdminRole>.self,
+            HealthCommand<AdminRole>.self, InfoCommand<AdminRole>.self, CallCommand<AdminRole>.self,
         ]
     )
 }

@@ -65,3 +65,28 @@ public func runClient<Root: AsyncParsableCommand>(_ root: Root.Type) async {
         Root.exit(withError: error)
     }
 }
+
+/// `call SERVICE/METHOD --data JSON`: any method, JSON in and out; an integrator's curl.
+public struct CallCommand<Role: ClientRole>: AsyncParsableCommand {
+    public static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: "call",
+            abstract: "Call any method with a JSON request (protobuf's JSON mapping) and print the JSON answer.",
+            discussion: "For example: call scenic.v1.System/ServerInfo --data '{}'. The point of sale sends its session if it has one.")
+    }
+
+    @Argument(help: "The method, as service/method.") var method: String
+    @Option(help: "The request as JSON (default {}).") var data: String = "{}"
+    @OptionGroup var session: SessionOptions
+    @OptionGroup public var connection: ConnectionOptions
+
+    public init() {}
+
+    public func run() async throws {
+        let metadata = (try? SessionFile.load(from: session.path)).map { [ScenicClient.sessionMetadataKey: $0.token] } ?? [:]
+        let answer = try await connection.withClient(Role.self, metadata: Role.self == AdminRole.self ? [:] : metadata) {
+            try await ScenicMethods.callJSON($0, method, json: data)
+        }
+        print(answer)
+    }
+}

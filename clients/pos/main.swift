@@ -9,7 +9,7 @@ struct ScenicPOS: AsyncParsableCommand {
         subcommands: [
             Login.self, Passwd.self, WhoAmI.self, Logout.self, Products.self,
             Sell.self, Balance.self, Ledger.self, Vouchers.self, Refund.self,
-            HealthCommand<PointOfSaleRole>.self, InfoCommand<PointOfSaleRole>.self,
+            HealthCommand<PointOfSaleRole>.self, InfoCommand<PointOfSaleRole>.self, CallCommand<PointOfSaleRole>.self,
         ]
     )
 }
