@@ -29,8 +29,12 @@ check "password changed"
 check 'sold order 1: charged 196.00, balance 4.00'
 check "^listed [0-9]\{16\} GATE"
 check "reason: INSUFFICIENT_BALANCE"
+# Every kind of response the daemon sends decodes with protobuf-c.
+decoded=$(clients/c/build/scenic-decode-check "$work/data/admin.sock" "$work/data/pos.sock" 13700137000 "c client 2026")
+echo "$decoded"
+grep -q "^decoded: [0-9]* passed, 0 failed" <<<"$decoded" && passed=$((passed + 1)) || { echo "decode check failed"; failed=$((failed + 1)); }
 balance=$("$bin/scenic-admin" distributor show 1 --json | python3 -c 'import json, sys; print(json.load(sys.stdin)["balanceFen"])')
-[ "$balance" = 400 ] && passed=$((passed + 1)) || { echo "balance $balance, want 400"; failed=$((failed + 1)); }
+[ "$balance" = 500 ] && passed=$((passed + 1)) || { echo "balance $balance, want 500 (4.00 left, 1.00 recharged by the decode check)"; failed=$((failed + 1)); }
 echo "c client: $passed passed, $failed failed"
 kill -TERM "$daemon"
 wait "$daemon"

@@ -1,0 +1,117 @@
+/*
+ * Decodes with protobuf-c every kind of response message the daemon sends: each read
+ * method on both sockets answers OK and its payload must unpack with the descriptor the
+ * .proto files give; each refusal's google.rpc.Status must unpack with its ErrorInfo.
+ * Run after scenic-pos-example, which leaves a distributor (id 1) with a sale behind.
+ *
+ *   scenic-decode-check ADMIN_SOCKET POS_SOCKET PHONE PASSWORD
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <string.h>
+
+#include "grpc/health/v1/health.pb-c.h"
+#include "scenic/v1/audit.pb-c.h"
+#include "scenic/v1/money.pb-c.h"
+#include "scenic/v1/products.pb-c.h"
+#include "scenic/v1/session.pb-c.h"
+#include "scenic/v1/system.pb-c.h"
+#include "scenic_client.h"
+
+static int passed, failed;
+
+/* Calls and unpacks the answer; `expect_ok` false means a refusal with a reason is wanted. */
+static void check(scenic_conn *conn, const char *service, const char *method, const ProtobufCMessage *request,
+                  const ProtobufCMessageDescriptor *response_type, int expect_ok) {
+    ProtobufCMessage *answer = NULL;
+    scenic_status status;
+    int result = scenic_call(conn, service, method, request, response_type, &answer, &status);
+    int good = expect_ok ? result == 0 && answer && answer->descriptor == response_type
+                         : result > 0 && status.reason[0] != '\0';
+    printf("%s %s/%s -> %s%s%s\n", good ? "ok  " : "FAIL", service, method, result == 0 ? response_type->name : scenic_code_name(status.code),
+           result > 0 ? " " : "", result > 0 ? status.reason : "");
+    if (good) passed++; else failed++;
+    if (answer) protobuf_c_message_free_unpacked(answer, NULL);
+}
+
+int main(int argc, char **argv) {
+    if (argc != 5) {
+        fprintf(stderr, "usage: %s ADMIN_SOCKET POS_SOCKET PHONE PASSWORD\n", argv[0]);
+        return 2;
+    }
+    scenic_conn *admin = scenic_connect(argv[1]), *pos = scenic_connect(argv[2]);
+    if (!admin || !pos) {
+        perror("connect");
+        return 1;
+    }
+    Grpc__Health__V1__HealthCheckRequest health = GRPC__HEALTH__V1__HEALTH_CHECK_REQUEST__INIT;
+    Scenic__V1__ServerInfoRequest info = SCENIC__V1__SERVER_INFO_REQUEST__INIT;
+    for (int i = 0; i < 2; i++) {
+        scenic_conn *conn = i ? pos : admin;
+        check(conn, "grpc.health.v1.Health", "Check", &health.base, &grpc__health__v1__health_check_response__descriptor, 1);
+        check(conn, "scenic.v1.System", "ServerInfo", &info.base, &scenic__v1__server_info_response__descriptor, 1);
+    }
+
+    Scenic__V1__ListDistributorsRequest distributors = SCENIC__V1__LIST_DISTRIBUTORS_REQUEST__INIT;
+    check(admin, "scenic.v1.DistributorAdmin", "List", &distributors.base, &scenic__v1__list_distributors_response__descriptor, 1);
+    Scenic__V1__GetDistributorRequest one = SCENIC__V1__GET_DISTRIBUTOR_REQUEST__INIT;
+    one.id = 1;
+    check(admin, "scenic.v1.DistributorAdmin", "Get", &one.base, &scenic__v1__distributor__descriptor, 1);
+    Scenic__V1__ListProductsRequest products = SCENIC__V1__LIST_PRODUCTS_REQUEST__INIT;
+    check(admin, "scenic.v1.ProductAdmin", "List", &products.base, &scenic__v1__list_products_response__descriptor, 1);
+    Scenic__V1__ListBindingsRequest bindings = SCENIC__V1__LIST_BINDINGS_REQUEST__INIT;
+    bindings.distributor_id = 1;
+    check(admin, "scenic.v1.BindingAdmin", "List", &bindings.base, &scenic__v1__bindings_response__descriptor, 1);
+    Scenic__V1__ListLedgerRequest ledger = SCENIC__V1__LIST_LEDGER_REQUEST__INIT;
+    ledger.distributor_id = 1;
+    check(admin, "scenic.v1.Account", "ListLedger", &ledger.base, &scenic__v1__list_ledger_response__descriptor, 1);
+    Scenic__V1__VoucherFilter vouchers = SCENIC__V1__VOUCHER_FILTER__INIT;
+    check(admin, "scenic.v1.VoucherAdmin", "List", &vouchers.base, &scenic__v1__list_vouchers_response__descriptor, 1);
+    Scenic__V1__ListAuditRequest audit = SCENIC__V1__LIST_AUDIT_REQUEST__INIT;
+    check(admin, "scenic.v1.Audit", "List", &audit.base, &scenic__v1__list_audit_response__descriptor, 1);
+    Scenic__V1__ListSmsRequest sms = SCENIC__V1__LIST_SMS_REQUEST__INIT;
+    check(admin, "scenic.v1.Sms", "List", &sms.base, &scenic__v1__list_sms_response__descriptor, 1);
+    Scenic__V1__RechargeRequest recharge = SCENIC__V1__RECHARGE_REQUEST__INIT;
+    recharge.distributor_id = 1;
+    recharge.amount_fen = 100;
+    recharge.request_id = "decode-check";
+    check(admin, "scenic.v1.Account", "Recharge", &recharge.base, &scenic__v1__balance_change__descriptor, 1);
+
+    /* Refusals: a status with ErrorInfo must decode too. */
+    Scenic__V1__WhoAmIRequest whoami = SCENIC__V1__WHO_AM_IREQUEST__INIT;
+    check(pos, "scenic.v1.DistributorSession", "WhoAmI", &whoami.base, &scenic__v1__who_am_iresponse__descriptor, 0);
+    check(pos, "scenic.v1.DistributorAdmin", "List", &distributors.base, &scenic__v1__list_distributors_response__descriptor, 0);
+
+    Scenic__V1__LoginRequest login = SCENIC__V1__LOGIN_REQUEST__INIT;
+    login.phone = argv[3];
+    login.password = argv[4];
+    ProtobufCMessage *answer;
+    scenic_status status;
+    if (scenic_call(pos, "scenic.v1.DistributorSession", "Login", &login.base, &scenic__v1__login_response__descriptor, &answer, &status) != 0) {
+        printf("FAIL login: %s %s\n", scenic_code_name(status.code), status.reason);
+        return 1;
+    }
+    scenic_set_session(pos, ((Scenic__V1__LoginResponse *)answer)->session_token);
+    protobuf_c_message_free_unpacked(answer, NULL);
+    passed++;
+
+    check(pos, "scenic.v1.DistributorSession", "WhoAmI", &whoami.base, &scenic__v1__who_am_iresponse__descriptor, 1);
+    Scenic__V1__BalanceRequest balance = SCENIC__V1__BALANCE_REQUEST__INIT;
+    check(pos, "scenic.v1.Sales", "Balance", &balance.base, &scenic__v1__balance_response__descriptor, 1);
+    ledger.distributor_id = 0;
+    check(pos, "scenic.v1.Sales", "ListLedger", &ledger.base, &scenic__v1__list_ledger_response__descriptor, 1);
+    Scenic__V1__ListSellableRequest sellable = SCENIC__V1__LIST_SELLABLE_REQUEST__INIT;
+    check(pos, "scenic.v1.Catalog", "ListSellable", &sellable.base, &scenic__v1__list_sellable_response__descriptor, 1);
+    Scenic__V1__RefundRequest refund = SCENIC__V1__REFUND_REQUEST__INIT;
+    char *codes[] = {"1234567890123456"};
+    refund.voucher_codes = codes;
+    refund.n_voucher_codes = 1;
+    check(pos, "scenic.v1.Sales", "Refund", &refund.base, &scenic__v1__refund_response__descriptor, 0);
+    Scenic__V1__LogoutRequest logout = SCENIC__V1__LOGOUT_REQUEST__INIT;
+    check(pos, "scenic.v1.DistributorSession", "Logout", &logout.base, &scenic__v1__logout_response__descriptor, 1);
+
+    printf("decoded: %d passed, %d failed\n", passed, failed);
+    scenic_close(admin);
+    scenic_close(pos);
+    return failed ? 1 : 0;
+}
