@@ -2,7 +2,9 @@
 # Both install the Debian packages they need (scripts/install-deps.sh) before anything else.
 
 DATA_DIR ?= $(CURDIR)/data
-SWIFT_BUILD_FLAGS ?=
+# C code (BoringSSL's scrypt above all) optimized even in debug builds: a login's password
+# hash takes about 0.5 s instead of 3 s, while Swift code keeps its debug checks.
+SWIFT_BUILD_FLAGS ?= -Xcc -O2
 
 .PHONY: run test build deps check-generated generate clean
 
