@@ -52,6 +52,10 @@ public enum ScenicMethods {
         m("scenic.v1.Sales", "ListLedger", Scenic_V1_ListLedgerRequest.self, Scenic_V1_ListLedgerResponse.self),
         m("scenic.v1.Sales", "ListVouchers", Scenic_V1_VoucherFilter.self, Scenic_V1_ListVouchersResponse.self),
         m("scenic.v1.Sales", "Refund", Scenic_V1_RefundRequest.self, Scenic_V1_RefundResponse.self),
+        m("scenic.v1.Sales", "Statement", Scenic_V1_StatementRequest.self, Scenic_V1_StatementResponse.self),
+        m("scenic.v1.Reports", "Statement", Scenic_V1_StatementRequest.self, Scenic_V1_StatementResponse.self),
+        m("scenic.v1.Reports", "Sales", Scenic_V1_SalesReportRequest.self, Scenic_V1_SalesReportResponse.self),
+        m("scenic.v1.Reports", "SetLowBalanceAlert", Scenic_V1_SetLowBalanceAlertRequest.self, Scenic_V1_Distributor.self),
     ])
 
     /// Calls `name` ("service/method") with a JSON request (protobuf's JSON mapping) and

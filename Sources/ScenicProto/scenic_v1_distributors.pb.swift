@@ -88,6 +88,12 @@ public nonisolated struct Scenic_V1_Distributor: Sendable {
 
   public var updatedAt: String = String()
 
+  /// Below this balance one SMS warns the distributor; 0 = no alert.
+  public var lowBalanceThresholdFen: Int64 = 0
+
+  /// True once the balance fell below the threshold, until a recharge lifts it.
+  public var lowBalance: Bool = false
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -244,7 +250,7 @@ nonisolated extension Scenic_V1_DistributorStatus: SwiftProtobuf._ProtoNameProvi
 
 nonisolated extension Scenic_V1_Distributor: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Distributor"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}name\0\u{1}phone\0\u{1}status\0\u{3}balance_fen\0\u{3}password_change_required\0\u{3}locked_until\0\u{3}created_at\0\u{3}updated_at\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}name\0\u{1}phone\0\u{1}status\0\u{3}balance_fen\0\u{3}password_change_required\0\u{3}locked_until\0\u{3}created_at\0\u{3}updated_at\0\u{3}low_balance_threshold_fen\0\u{3}low_balance\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -261,6 +267,8 @@ nonisolated extension Scenic_V1_Distributor: SwiftProtobuf.Message, SwiftProtobu
       case 7: try { try decoder.decodeSingularStringField(value: &self.lockedUntil) }()
       case 8: try { try decoder.decodeSingularStringField(value: &self.createdAt) }()
       case 9: try { try decoder.decodeSingularStringField(value: &self.updatedAt) }()
+      case 10: try { try decoder.decodeSingularInt64Field(value: &self.lowBalanceThresholdFen) }()
+      case 11: try { try decoder.decodeSingularBoolField(value: &self.lowBalance) }()
       default: break
       }
     }
@@ -294,6 +302,12 @@ nonisolated extension Scenic_V1_Distributor: SwiftProtobuf.Message, SwiftProtobu
     if !self.updatedAt.isEmpty {
       try visitor.visitSingularStringField(value: self.updatedAt, fieldNumber: 9)
     }
+    if self.lowBalanceThresholdFen != 0 {
+      try visitor.visitSingularInt64Field(value: self.lowBalanceThresholdFen, fieldNumber: 10)
+    }
+    if self.lowBalance != false {
+      try visitor.visitSingularBoolField(value: self.lowBalance, fieldNumber: 11)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -307,6 +321,8 @@ nonisolated extension Scenic_V1_Distributor: SwiftProtobuf.Message, SwiftProtobu
     if lhs.lockedUntil != rhs.lockedUntil {return false}
     if lhs.createdAt != rhs.createdAt {return false}
     if lhs.updatedAt != rhs.updatedAt {return false}
+    if lhs.lowBalanceThresholdFen != rhs.lowBalanceThresholdFen {return false}
+    if lhs.lowBalance != rhs.lowBalance {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

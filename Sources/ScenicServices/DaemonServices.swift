@@ -38,6 +38,7 @@ public struct DaemonServices: Sendable {
             BindingAdminService(store: store, policy: accountPolicy).register(in: &router)
             AccountService(store: store, policy: accountPolicy).register(in: &router)
             VoucherAdminService(store: store, policy: accountPolicy).register(in: &router)
+            ReportsService(store: store, policy: accountPolicy).register(in: &router)
             AuditService(store: store).register(in: &router)
             let policy = adminAccess
             router.admission = { policy.refusal(for: $0) }

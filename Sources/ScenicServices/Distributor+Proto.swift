@@ -13,6 +13,8 @@ extension Scenic_V1_Distributor {
         if let until = record.lockedUntil, until > now { lockedUntil = ISOTime.format(until) }
         createdAt = ISOTime.format(record.createdAt)
         updatedAt = ISOTime.format(record.updatedAt)
+        lowBalanceThresholdFen = record.lowBalanceThresholdFen
+        lowBalance = record.lowBalanceAlerted
     }
 }
 

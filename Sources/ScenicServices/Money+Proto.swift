@@ -125,3 +125,46 @@ enum MoneyListing {
         return millis
     }
 }
+
+extension MoneyListing {
+    /// The statement of `distributorID` for the request's dates (both required).
+    static func statement(
+        store: ScenicStore, distributorID: Int64, request: Scenic_V1_StatementRequest, policy: AccountPolicy
+    ) async throws -> Scenic_V1_StatementResponse {
+        var violations: [RPCError.FieldViolation] = []
+        let from = policy.calendar.start(of: request.fromDate)
+        let until = policy.calendar.end(of: request.toDate)
+        if from == nil { violations.append(.init(field: "from_date", description: "must be a date written YYYY-MM-DD", reason: "INVALID_DATE")) }
+        if until == nil { violations.append(.init(field: "to_date", description: "must be a date written YYYY-MM-DD", reason: "INVALID_DATE")) }
+        if let from, let until, from >= until {
+            violations.append(.init(field: "to_date", description: "must not be before from_date", reason: "OUT_OF_RANGE"))
+        }
+        try AccountInput.check(violations)
+        guard let from, let until else { return .init() }
+        let statement = try await store.statement(distributorID: distributorID, from: from, until: until, today: policy.today)
+        func movement(_ value: ScenicStore.Movement) -> Scenic_V1_Movement {
+            var movement = Scenic_V1_Movement()
+            movement.count = value.count
+            movement.amountFen = value.amountFen
+            return movement
+        }
+        var response = Scenic_V1_StatementResponse()
+        response.distributorID = statement.distributor.id
+        response.distributorName = statement.distributor.name
+        response.fromDate = request.fromDate
+        response.toDate = request.toDate
+        response.openingBalanceFen = statement.openingBalanceFen
+        response.recharges = movement(statement.recharges)
+        response.adjustments = movement(statement.adjustments)
+        response.sales = movement(statement.sales)
+        response.refunds = movement(statement.refunds)
+        response.closingBalanceFen = statement.closingBalanceFen
+        response.computedClosingFen = statement.computedClosingFen
+        response.balanced = statement.computedClosingFen == statement.closingBalanceFen
+        response.vouchersValid = statement.vouchersValid
+        response.vouchersRedeemed = statement.vouchersRedeemed
+        response.vouchersRefunded = statement.vouchersRefunded
+        response.vouchersExpired = statement.vouchersExpired
+        return response
+    }
+}

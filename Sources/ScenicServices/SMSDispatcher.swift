@@ -45,16 +45,20 @@ public final class SMSDispatcher: Sendable {
         wakeRequested.withLock { $0 = true }
     }
 
-    /// Delivers until the task is cancelled. A round runs when woken or when the earliest
-    /// retry falls due; in between it only sleeps.
+    /// Delivers until the task is cancelled. A round runs when woken, when the earliest
+    /// retry falls due, and every 5 seconds; in between it only sleeps.
     public func run() async {
         var nextDue: Millis?
+        var lastRound = ContinuousClock.now
         while !Task.isCancelled {
             let woken = wakeRequested.withLock { flag in
                 defer { flag = false }
                 return flag
             }
-            if woken || (nextDue.map { $0 <= now().millis } ?? false) {
+            // A periodic round too, for messages queued by writes that do not wake it
+            // (a low-balance alert raised inside a sale).
+            if woken || (nextDue.map { $0 <= now().millis } ?? false) || ContinuousClock.now - lastRound > .seconds(5) {
+                lastRound = .now
                 do {
                     try await deliverDue()
                     nextDue = try await store.nextSMSAttempt()

@@ -57,6 +57,11 @@ public struct SalesService: Sendable {
             store: store, distributorID: principal.distributor.id, filter: request, calendar: policy.calendar, today: policy.today)
     }
 
+    public func statement(_ request: Scenic_V1_StatementRequest, context: CallContext) async throws -> Scenic_V1_StatementResponse {
+        let principal = try await authenticator.authenticate(context)
+        return try await MoneyListing.statement(store: store, distributorID: principal.distributor.id, request: request, policy: policy)
+    }
+
     public func refund(_ request: Scenic_V1_RefundRequest, context: CallContext) async throws -> Scenic_V1_RefundResponse {
         let principal = try await authenticator.authenticate(context)
         var violations: [RPCError.FieldViolation] = []
@@ -105,5 +110,6 @@ public struct SalesService: Sendable {
         router.register(service: Self.service, method: "ListLedger", handler: listLedger)
         router.register(service: Self.service, method: "ListVouchers", handler: listVouchers)
         router.register(service: Self.service, method: "Refund", handler: refund)
+        router.register(service: Self.service, method: "Statement", handler: statement)
     }
 }

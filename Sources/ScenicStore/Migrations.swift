@@ -167,6 +167,18 @@ enum Migrations {
                 ) STRICT, WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("0005_reports_and_alerts") { db in
+            try db.execute(sql: """
+                ALTER TABLE distributor ADD COLUMN low_balance_threshold_fen INTEGER NOT NULL DEFAULT 0
+                    CHECK (low_balance_threshold_fen >= 0);
+                ALTER TABLE distributor ADD COLUMN low_balance_alerted INTEGER NOT NULL DEFAULT 0
+                    CHECK (low_balance_alerted IN (0, 1));
+                -- Statements read a period of one distributor from these alone.
+                CREATE INDEX ledger_by_distributor_at ON ledger_entry (distributor_id, at, kind, amount_fen, balance_after_fen);
+                CREATE INDEX voucher_by_distributor_sold ON voucher (distributor_id, sold_at, status, valid_until);
+                CREATE INDEX sale_by_distributor_sold ON sale_order (distributor_id, sold_at, quantity);
+                """)
+        }
         return migrator
     }
 }

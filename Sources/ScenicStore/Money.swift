@@ -248,7 +248,9 @@ extension ScenicStore {
         voucherCode: String = "", note: String = "", actor: String, at: Millis
     ) throws -> LedgerEntryRecord {
         try db.execute(sql: "UPDATE distributor SET balance_fen = balance_fen + ? WHERE id = ?", arguments: [amountFen, distributorID])
-        let balance = try Int64.fetchOne(db, sql: "SELECT balance_fen FROM distributor WHERE id = ?", arguments: [distributorID]) ?? 0
+        let distributor = try requireDistributor(db, id: distributorID)
+        let balance = distributor.balanceFen
+        try LowBalanceAlert.update(db, distributor, at: at)
         try db.execute(
             sql: """
                 INSERT INTO ledger_entry (distributor_id, at, kind, amount_fen, balance_after_fen, order_id, voucher_code, note, actor)

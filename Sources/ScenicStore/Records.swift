@@ -26,9 +26,13 @@ public struct DistributorRecord: Sendable, Equatable, FetchableRecord {
     public var balanceFen: Int64
     public var createdAt: Millis
     public var updatedAt: Millis
+    public var lowBalanceThresholdFen: Int64
+    public var lowBalanceAlerted: Bool
 
     public init(row: Row) throws {
         id = row["id"]
+        lowBalanceThresholdFen = row["low_balance_threshold_fen"]
+        lowBalanceAlerted = row["low_balance_alerted"]
         name = row["name"]
         phone = row["phone"]
         status = Status(rawValue: row["status"]) ?? .disabled

@@ -9,7 +9,7 @@ struct DistributorCommand: AsyncParsableCommand {
         abstract: "Create and manage distributor accounts.",
         subcommands: [
             Create.self, List.self, Show.self, Update.self, Disable.self, Enable.self, ResetPassword.self,
-            Bind.self, SetPrice.self, Unbind.self, Products.self, Recharge.self, Adjust.self, Ledger.self,
+            Bind.self, SetPrice.self, Unbind.self, Products.self, Recharge.self, Adjust.self, Ledger.self, SetAlert.self,
         ]
     )
 
@@ -136,6 +136,7 @@ enum DistributorView {
     static func status(_ distributor: Scenic_V1_Distributor) -> String {
         var status = distributor.status == .active ? "active" : "disabled"
         if !distributor.lockedUntil.isEmpty { status += " (locked)" }
+        if distributor.lowBalance { status += " (low balance)" }
         return status
     }
 
@@ -146,6 +147,7 @@ enum DistributorView {
             ("phone", distributor.phone),
             ("status", status(distributor)),
             ("balance", "¥" + Output.yuan(distributor.balanceFen)),
+            ("low-balance alert", distributor.lowBalanceThresholdFen == 0 ? "off" : "below ¥" + Output.yuan(distributor.lowBalanceThresholdFen)),
             ("password", distributor.passwordChangeRequired ? "initial (must be changed at first login)" : "set by the distributor"),
             ("created", distributor.createdAt),
             ("updated", distributor.updatedAt),

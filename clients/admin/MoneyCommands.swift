@@ -65,7 +65,7 @@ extension DistributorCommand {
 struct VouchersCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vouchers", abstract: "The voucher code list, and redemption at the gate.",
-        subcommands: [List.self, Redeem.self, Undo.self])
+        subcommands: [List.self, Redeem.self, Undo.self, Export.self])
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List vouchers, newest sale first.")

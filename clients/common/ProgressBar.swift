@@ -23,6 +23,12 @@ public struct ProgressBar {
         FileHandle.standardError.write(Data("\r\(label) [\(bar)] \(done)/\(total)".utf8))
     }
 
+    /// For work of unknown size: how many so far.
+    public func count(_ done: Int) {
+        guard enabled else { return }
+        FileHandle.standardError.write(Data("\r\(label) \(done)".utf8))
+    }
+
     public func finish() {
         guard enabled else { return }
         FileHandle.standardError.write(Data("\n".utf8))

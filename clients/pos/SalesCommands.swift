@@ -88,3 +88,19 @@ struct Refund: AsyncParsableCommand {
         }
     }
 }
+
+struct Statement: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Your statement for a period, with the check that it balances.")
+    @Option(help: "First day, YYYY-MM-DD.") var from: String
+    @Option(help: "Last day, YYYY-MM-DD (inclusive).") var to: String
+    @OptionGroup var session: SessionOptions
+    @OptionGroup var connection: ConnectionOptions
+
+    func run() async throws {
+        let saved = try SessionFile.load(from: session.path)
+        let statement = try await connection.withClient(PointOfSaleRole.self, metadata: saved.metadata) {
+            try await $0.myStatement(from: from, to: to)
+        }
+        try Output.emit(statement, json: connection.json) { StatementView.text(statement) }
+    }
+}

@@ -1,0 +1,26 @@
+import GRDB
+
+/// One SMS when a balance falls below its distributor's threshold, not one per sale after
+/// that; a balance back at or above the threshold re-arms it. Runs inside every ledger write.
+enum LowBalanceAlert {
+    static func update(_ db: Database, _ distributor: DistributorRecord, at: Millis) throws {
+        let threshold = distributor.lowBalanceThresholdFen
+        let below = threshold > 0 && distributor.balanceFen < threshold
+        guard below != distributor.lowBalanceAlerted else { return }
+        try db.execute(
+            sql: "UPDATE distributor SET low_balance_alerted = ? WHERE id = ?", arguments: [below, distributor.id])
+        guard below else { return }
+        try OutgoingSMS(
+            phone: distributor.phone,
+            body: """
+                [Scenic] The balance of distributor account "\(distributor.name)" is \(yuan(distributor.balanceFen)), \
+                below \(yuan(threshold)). Ask the scenic area for a recharge to keep selling.
+                """,
+            holdsSecret: false
+        ).enqueue(db, at: at)
+    }
+
+    static func yuan(_ fen: Int64) -> String {
+        "¥\(fen / 100).\(fen % 100 < 10 ? "0" : "")\(fen % 100)"
+    }
+}

@@ -1,0 +1,142 @@
+import GRDB
+
+/// Statements and sales reports: every figure is one SQL aggregate over an index, never a
+/// walk over rows in Swift.
+extension ScenicStore {
+    public struct Movement: Sendable, Equatable {
+        public var count: Int64 = 0
+        public var amountFen: Int64 = 0
+    }
+
+    public struct Statement: Sendable, Equatable {
+        public var distributor: DistributorRecord
+        public var openingBalanceFen: Int64
+        public var closingBalanceFen: Int64
+        public var recharges = Movement()
+        public var adjustments = Movement()
+        /// `count` is tickets, from the orders.
+        public var sales = Movement()
+        public var refunds = Movement()
+        public var vouchersValid: Int64 = 0
+        public var vouchersRedeemed: Int64 = 0
+        public var vouchersRefunded: Int64 = 0
+        public var vouchersExpired: Int64 = 0
+
+        public var computedClosingFen: Int64 {
+            openingBalanceFen + recharges.amountFen + adjustments.amountFen + sales.amountFen + refunds.amountFen
+        }
+    }
+
+    /// The distributor's money and vouchers in [from, until); `today` tells expired vouchers.
+    public func statement(distributorID: Int64, from: Millis, until: Millis, today: String) async throws -> Statement {
+        try await pool.read { db in
+            let distributor = try Self.requireDistributor(db, id: distributorID)
+            func balance(before instant: Millis) throws -> Int64 {
+                try Int64.fetchOne(
+                    db,
+                    sql: """
+                        SELECT balance_after_fen FROM ledger_entry INDEXED BY ledger_by_distributor_at
+                        WHERE distributor_id = ? AND at < ? ORDER BY at DESC, id DESC LIMIT 1
+                        """,
+                    arguments: [distributorID, instant]) ?? 0
+            }
+            var statement = Statement(
+                distributor: distributor, openingBalanceFen: try balance(before: from), closingBalanceFen: try balance(before: until))
+            let movements = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT kind, count(*) AS count, sum(amount_fen) AS amount FROM ledger_entry INDEXED BY ledger_by_distributor_at
+                    WHERE distributor_id = ? AND at >= ? AND at < ? GROUP BY kind
+                    """,
+                arguments: [distributorID, from, until])
+            for row in movements {
+                let movement = Movement(count: row["count"], amountFen: row["amount"])
+                switch LedgerEntryRecord.Kind(rawValue: row["kind"]) {
+                case .recharge: statement.recharges = movement
+                case .adjustment: statement.adjustments = movement
+                case .sale: statement.sales = movement
+                case .refund: statement.refunds = movement
+                case nil: break
+                }
+            }
+            statement.sales.count = try Int64.fetchOne(
+                db,
+                sql: "SELECT coalesce(sum(quantity), 0) FROM sale_order WHERE distributor_id = ? AND sold_at >= ? AND sold_at < ?",
+                arguments: [distributorID, from, until]) ?? 0
+            let states = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT status, valid_until < ? AS past, count(*) AS count FROM voucher INDEXED BY voucher_by_distributor_sold
+                    WHERE distributor_id = ? AND sold_at >= ? AND sold_at < ? GROUP BY 1, 2
+                    """,
+                arguments: [today, distributorID, from, until])
+            for row in states {
+                let count: Int64 = row["count"]
+                switch VoucherRecord.Status(rawValue: row["status"]) {
+                case .valid: if row["past"] { statement.vouchersExpired += count } else { statement.vouchersValid += count }
+                case .redeemed: statement.vouchersRedeemed += count
+                case .refunded: statement.vouchersRefunded += count
+                case nil: break
+                }
+            }
+            return statement
+        }
+    }
+
+    public enum SalesGrouping: Sendable {
+        /// Days in the scenic area's time zone, `utcOffsetSeconds` from UTC.
+        case day(utcOffsetSeconds: Int)
+        case product
+        case distributor
+    }
+
+    public struct SalesRow: Sendable, Equatable {
+        public var key: String
+        public var label: String
+        public var ticketsSold: Int64
+        public var ticketsRefunded: Int64
+        public var ticketsRedeemed: Int64
+        public var settlementRevenueFen: Int64
+    }
+
+    /// Tickets sold in [from, until), grouped, in key order.
+    public func salesReport(from: Millis, until: Millis, by grouping: SalesGrouping) async throws -> [SalesRow] {
+        try await pool.read { db in
+            let (key, label, join): (String, String, String) =
+                switch grouping {
+                case .day(let offset): ("date(voucher.sold_at / 1000 + \(offset), 'unixepoch')", "''", "")
+                case .product: ("product.code", "product.name", "JOIN product ON product.id = voucher.product_id")
+                case .distributor: ("CAST(distributor.id AS TEXT)", "distributor.name", "JOIN distributor ON distributor.id = voucher.distributor_id")
+                }
+            return try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(key) AS key, \(label) AS label, count(*) AS sold,
+                        sum(voucher.status = 'refunded') AS refunded, sum(voucher.status = 'redeemed') AS redeemed,
+                        sum(CASE WHEN voucher.status = 'refunded' THEN 0 ELSE voucher.settlement_price_fen END) AS revenue
+                    FROM voucher INDEXED BY voucher_by_sold_at \(join)
+                    WHERE voucher.sold_at >= ? AND voucher.sold_at < ?
+                    GROUP BY 1 ORDER BY 1
+                    """,
+                arguments: [from, until]
+            ).map {
+                SalesRow(
+                    key: $0["key"], label: $0["label"], ticketsSold: $0["sold"], ticketsRefunded: $0["refunded"],
+                    ticketsRedeemed: $0["redeemed"], settlementRevenueFen: $0["revenue"])
+            }
+        }
+    }
+
+    /// Sets (or with 0 clears) the low-balance threshold, arming or disarming at once.
+    public func setLowBalanceThreshold(distributorID: Int64, thresholdFen: Int64, stamp: AuditStamp) async throws -> DistributorRecord {
+        try await pool.write { db in
+            _ = try Self.requireDistributor(db, id: distributorID)
+            try db.execute(
+                sql: "UPDATE distributor SET low_balance_threshold_fen = ?, updated_at = ? WHERE id = ?",
+                arguments: [thresholdFen, stamp.at, distributorID])
+            try LowBalanceAlert.update(db, try Self.requireDistributor(db, id: distributorID), at: stamp.at)
+            try stamp.record(db, target: "distributor:\(distributorID)", summary: "low-balance alert at \(thresholdFen) fen")
+            return try Self.requireDistributor(db, id: distributorID)
+        }
+    }
+}

@@ -1,0 +1,22 @@
+import ScenicClient
+
+/// A statement as a person reads it, with its check line.
+public enum StatementView {
+    public static func text(_ statement: Scenic_V1_StatementResponse) -> String {
+        func money(_ fen: Int64) -> String { fen < 0 ? "-¥" + Output.yuan(-fen) : "¥" + Output.yuan(fen) }
+        let check = statement.balanced
+            ? "check: closing = opening + movements = the ledger's balance (\(money(statement.closingBalanceFen)))"
+            : "CHECK FAILED: opening + movements = \(money(statement.computedClosingFen)), the ledger says \(money(statement.closingBalanceFen))"
+        return Output.fields([
+            ("distributor", "\(statement.distributorName) (id \(statement.distributorID))"),
+            ("period", "\(statement.fromDate) to \(statement.toDate)"),
+            ("opening balance", money(statement.openingBalanceFen)),
+            ("recharges", "\(statement.recharges.count) = \(money(statement.recharges.amountFen))"),
+            ("adjustments", "\(statement.adjustments.count) = \(money(statement.adjustments.amountFen))"),
+            ("sales", "\(statement.sales.count) tickets = \(money(statement.sales.amountFen))"),
+            ("refunds", "\(statement.refunds.count) vouchers = \(money(statement.refunds.amountFen))"),
+            ("closing balance", money(statement.closingBalanceFen)),
+            ("vouchers", "valid \(statement.vouchersValid), redeemed \(statement.vouchersRedeemed), refunded \(statement.vouchersRefunded), expired \(statement.vouchersExpired)"),
+        ]) + "\n" + check
+    }
+}
