@@ -113,6 +113,10 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "ScenicCLITests",
+            dependencies: ["ScenicCLI"]
+        ),
+        .testTarget(
             name: "ScenicdTests",
             dependencies: ["ScenicClient", "ScenicRPC", "ScenicProto"]
         ),

@@ -52,6 +52,9 @@ public nonisolated struct Scenic_V1_ServerInfoResponse: Sendable {
   /// Every method this socket routes, as "service/method", sorted.
   public var methods: [String] = []
 
+  /// The scenic area's time zone (IANA name): visit dates and "today" are its days.
+  public var timeZone: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -82,7 +85,7 @@ nonisolated extension Scenic_V1_ServerInfoRequest: SwiftProtobuf.Message, SwiftP
 
 nonisolated extension Scenic_V1_ServerInfoResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ServerInfoResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}version\0\u{3}schema_version\0\u{3}uptime_seconds\0\u{1}socket\0\u{1}methods\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}version\0\u{3}schema_version\0\u{3}uptime_seconds\0\u{1}socket\0\u{1}methods\0\u{3}time_zone\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -95,6 +98,7 @@ nonisolated extension Scenic_V1_ServerInfoResponse: SwiftProtobuf.Message, Swift
       case 3: try { try decoder.decodeSingularInt64Field(value: &self.uptimeSeconds) }()
       case 4: try { try decoder.decodeSingularStringField(value: &self.socket) }()
       case 5: try { try decoder.decodeRepeatedStringField(value: &self.methods) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.timeZone) }()
       default: break
       }
     }
@@ -116,6 +120,9 @@ nonisolated extension Scenic_V1_ServerInfoResponse: SwiftProtobuf.Message, Swift
     if !self.methods.isEmpty {
       try visitor.visitRepeatedStringField(value: self.methods, fieldNumber: 5)
     }
+    if !self.timeZone.isEmpty {
+      try visitor.visitSingularStringField(value: self.timeZone, fieldNumber: 6)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -125,6 +132,7 @@ nonisolated extension Scenic_V1_ServerInfoResponse: SwiftProtobuf.Message, Swift
     if lhs.uptimeSeconds != rhs.uptimeSeconds {return false}
     if lhs.socket != rhs.socket {return false}
     if lhs.methods != rhs.methods {return false}
+    if lhs.timeZone != rhs.timeZone {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

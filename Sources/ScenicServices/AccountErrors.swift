@@ -5,9 +5,8 @@ extension AccountStoreError: RPCErrorConvertible {
     public var rpcError: RPCError {
         switch self {
         case .distributorNotFound(let id):
-            RPCError(
-                .notFound, "no distributor with id \(id)", reason: "DISTRIBUTOR_NOT_FOUND",
-                fieldViolations: [.init(field: "id", description: "no distributor with id \(id)", reason: "NOT_FOUND")])
+            // No field violation: the id's field is named differently in each request.
+            RPCError(.notFound, "no distributor with id \(id)", reason: "DISTRIBUTOR_NOT_FOUND", metadata: ["distributor_id": "\(id)"])
         case .phoneTaken(let phone):
             RPCError(
                 .alreadyExists, "phone \(phone) already belongs to another distributor", reason: "PHONE_TAKEN",

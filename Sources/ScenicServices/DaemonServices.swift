@@ -50,7 +50,9 @@ public struct DaemonServices: Sendable {
             SalesService(store: store, policy: accountPolicy, authenticator: authenticator).register(in: &router)
         }
         let methods = (router.methods + [SystemService.serverInfoMethod]).sorted()
-        SystemService(role: role, schemaVersion: store.schemaVersion, status: status, methods: methods)
+        SystemService(
+            role: role, schemaVersion: store.schemaVersion, status: status, methods: methods,
+            timeZone: accountPolicy.calendar.timeZone.identifier)
             .register(in: &router)
         return router
     }

@@ -11,6 +11,7 @@ public struct SystemService: Sendable {
     let schemaVersion: Int
     let status: DaemonStatus
     let methods: [String]
+    let timeZone: String
 
     public func serverInfo(_ request: Scenic_V1_ServerInfoRequest, context: CallContext) async throws
         -> Scenic_V1_ServerInfoResponse
@@ -21,6 +22,7 @@ public struct SystemService: Sendable {
         response.uptimeSeconds = status.uptime.components.seconds
         response.socket = role.rawValue
         response.methods = methods
+        response.timeZone = timeZone
         return response
     }
 

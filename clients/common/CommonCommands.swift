@@ -37,6 +37,7 @@ public struct InfoCommand<Role: ClientRole>: AsyncParsableCommand {
                 ("schema version", "\(info.schemaVersion)"),
                 ("uptime", "\(info.uptimeSeconds)s"),
                 ("socket", info.socket),
+                ("time zone", info.timeZone),
                 ("methods", info.methods.joined(separator: "\n" + String(repeating: " ", count: 16))),
             ])
         }
