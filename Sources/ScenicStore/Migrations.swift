@@ -175,7 +175,7 @@ enum Migrations {
                     CHECK (low_balance_alerted IN (0, 1));
                 -- Statements read a period of one distributor from these alone.
                 CREATE INDEX ledger_by_distributor_at ON ledger_entry (distributor_id, at, kind, amount_fen, balance_after_fen);
-                CREATE INDEX voucher_by_distributor_sold ON voucher (distributor_id, sold_at, status, valid_until);
+                CREATE INDEX voucher_by_distributor_state ON voucher (distributor_id, status, sold_at, valid_until);
                 CREATE INDEX sale_by_distributor_sold ON sale_order (distributor_id, sold_at, quantity);
                 """)
         }

@@ -63,20 +63,25 @@ extension ScenicStore {
                 db,
                 sql: "SELECT coalesce(sum(quantity), 0) FROM sale_order WHERE distributor_id = ? AND sold_at >= ? AND sold_at < ?",
                 arguments: [distributorID, from, until]) ?? 0
-            let states = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT status, valid_until < ? AS past, count(*) AS count FROM voucher INDEXED BY voucher_by_distributor_sold
-                    WHERE distributor_id = ? AND sold_at >= ? AND sold_at < ? GROUP BY 1, 2
-                    """,
-                arguments: [today, distributorID, from, until])
-            for row in states {
+            // One index range per state, counted without sorting or reading table rows.
+            for status in [VoucherRecord.Status.valid, .redeemed, .refunded] {
+                guard
+                    let row = try Row.fetchOne(
+                        db,
+                        sql: """
+                            SELECT count(*) AS count, coalesce(sum(valid_until < ?), 0) AS past
+                            FROM voucher INDEXED BY voucher_by_distributor_state
+                            WHERE distributor_id = ? AND status = ? AND sold_at >= ? AND sold_at < ?
+                            """,
+                        arguments: [today, distributorID, status.rawValue, from, until])
+                else { continue }
                 let count: Int64 = row["count"]
-                switch VoucherRecord.Status(rawValue: row["status"]) {
-                case .valid: if row["past"] { statement.vouchersExpired += count } else { statement.vouchersValid += count }
-                case .redeemed: statement.vouchersRedeemed += count
-                case .refunded: statement.vouchersRefunded += count
-                case nil: break
+                switch status {
+                case .valid:
+                    statement.vouchersExpired = row["past"]
+                    statement.vouchersValid = count - statement.vouchersExpired
+                case .redeemed: statement.vouchersRedeemed = count
+                case .refunded: statement.vouchersRefunded = count
                 }
             }
             return statement
