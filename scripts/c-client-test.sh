@@ -34,7 +34,7 @@ decoded=$(clients/c/build/scenic-decode-check "$work/data/admin.sock" "$work/dat
 echo "$decoded"
 grep -q "^decoded: [0-9]* passed, 0 failed" <<<"$decoded" && passed=$((passed + 1)) || { echo "decode check failed"; failed=$((failed + 1)); }
 balance=$("$bin/scenic-admin" distributor show 1 --json | python3 -c 'import json, sys; print(json.load(sys.stdin)["balanceFen"])')
-[ "$balance" = 500 ] && passed=$((passed + 1)) || { echo "balance $balance, want 500 (4.00 left, 1.00 recharged by the decode check)"; failed=$((failed + 1)); }
+[ "$balance" = 10300 ] && passed=$((passed + 1)) || { echo "balance $balance, want 10300 (4.00 left, 1.00 recharged and 98.00 refunded by the decode check)"; failed=$((failed + 1)); }
 echo "c client: $passed passed, $failed failed"
 kill -TERM "$daemon"
 wait "$daemon"

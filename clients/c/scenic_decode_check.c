@@ -2,7 +2,8 @@
  * Decodes with protobuf-c every kind of response message the daemon sends: each read
  * method on both sockets answers OK and its payload must unpack with the descriptor the
  * .proto files give; each refusal's google.rpc.Status must unpack with its ErrorInfo.
- * Run after scenic-pos-example, which leaves a distributor (id 1) with a sale behind.
+ * Run after scenic-pos-example, which leaves a distributor (id 1) with a sale of two
+ * vouchers behind; it redeems one and refunds the other.
  *
  *   scenic-decode-check ADMIN_SOCKET POS_SOCKET PHONE PASSWORD
  */
@@ -13,7 +14,9 @@
 #include "grpc/health/v1/health.pb-c.h"
 #include "scenic/v1/audit.pb-c.h"
 #include "scenic/v1/money.pb-c.h"
+#include "scenic/v1/distributors.pb-c.h"
 #include "scenic/v1/products.pb-c.h"
+#include "scenic/v1/reports.pb-c.h"
 #include "scenic/v1/session.pb-c.h"
 #include "scenic/v1/system.pb-c.h"
 #include "scenic_client.h"
@@ -44,6 +47,8 @@ int main(int argc, char **argv) {
         perror("connect");
         return 1;
     }
+    ProtobufCMessage *answer;
+    scenic_status status;
     Grpc__Health__V1__HealthCheckRequest health = GRPC__HEALTH__V1__HEALTH_CHECK_REQUEST__INIT;
     Scenic__V1__ServerInfoRequest info = SCENIC__V1__SERVER_INFO_REQUEST__INIT;
     for (int i = 0; i < 2; i++) {
@@ -77,6 +82,59 @@ int main(int argc, char **argv) {
     recharge.request_id = "decode-check";
     check(admin, "scenic.v1.Account", "Recharge", &recharge.base, &scenic__v1__balance_change__descriptor, 1);
 
+    /* Writes whose answers are other message types. */
+    Scenic__V1__CreateDistributorRequest create = SCENIC__V1__CREATE_DISTRIBUTOR_REQUEST__INIT;
+    create.name = "Decode Check";
+    create.phone = "13900139000";
+    check(admin, "scenic.v1.DistributorAdmin", "Create", &create.base, &scenic__v1__create_distributor_response__descriptor, 1);
+    Scenic__V1__DistributorIdRequest second = SCENIC__V1__DISTRIBUTOR_ID_REQUEST__INIT;
+    second.id = 2;
+    check(admin, "scenic.v1.DistributorAdmin", "ResetPassword", &second.base, &scenic__v1__reset_password_response__descriptor, 1);
+    Scenic__V1__SetLowBalanceAlertRequest alert = SCENIC__V1__SET_LOW_BALANCE_ALERT_REQUEST__INIT;
+    alert.distributor_id = 1;
+    alert.threshold_fen = 100;
+    check(admin, "scenic.v1.Reports", "SetLowBalanceAlert", &alert.base, &scenic__v1__distributor__descriptor, 1);
+    Scenic__V1__CreateProductRequest product = SCENIC__V1__CREATE_PRODUCT_REQUEST__INIT;
+    product.code = "DECODE";
+    product.name = "Decode check";
+    product.retail_price_fen = 100;
+    check(admin, "scenic.v1.ProductAdmin", "Create", &product.base, &scenic__v1__product__descriptor, 1);
+    Scenic__V1__CreateProductRequest *rows[] = {&product};
+    product.code = "DECODE2";
+    Scenic__V1__ImportProductsRequest import = SCENIC__V1__IMPORT_PRODUCTS_REQUEST__INIT;
+    import.products = rows;
+    import.n_products = 1;
+    import.dry_run = 1;
+    check(admin, "scenic.v1.ProductAdmin", "Import", &import.base, &scenic__v1__import_products_response__descriptor, 1);
+    Scenic__V1__StatementRequest statement = SCENIC__V1__STATEMENT_REQUEST__INIT;
+    statement.distributor_id = 1;
+    statement.from_date = "2020-01-01";
+    statement.to_date = "2099-12-31";
+    check(admin, "scenic.v1.Reports", "Statement", &statement.base, &scenic__v1__statement_response__descriptor, 1);
+    Scenic__V1__SalesReportRequest sales = SCENIC__V1__SALES_REPORT_REQUEST__INIT;
+    sales.from_date = "2020-01-01";
+    sales.to_date = "2099-12-31";
+    check(admin, "scenic.v1.Reports", "Sales", &sales.base, &scenic__v1__sales_report_response__descriptor, 1);
+
+    /* The example's two vouchers: redeem one (and undo, and redeem again), refund the other below. */
+    char redeem_code[32] = "", refund_code[32] = "";
+    if (scenic_call(admin, "scenic.v1.VoucherAdmin", "List", &vouchers.base, &scenic__v1__list_vouchers_response__descriptor, &answer,
+                    &status) == 0) {
+        Scenic__V1__ListVouchersResponse *list = (Scenic__V1__ListVouchersResponse *)answer;
+        if (list->n_vouchers >= 2) {
+            snprintf(redeem_code, sizeof redeem_code, "%s", list->vouchers[0]->code);
+            snprintf(refund_code, sizeof refund_code, "%s", list->vouchers[1]->code);
+        }
+        protobuf_c_message_free_unpacked(answer, NULL);
+    }
+    Scenic__V1__RedeemRequest redeem = SCENIC__V1__REDEEM_REQUEST__INIT;
+    redeem.code = redeem_code;
+    check(admin, "scenic.v1.VoucherAdmin", "Redeem", &redeem.base, &scenic__v1__voucher__descriptor, 1);
+    Scenic__V1__UndoRedemptionRequest undo = SCENIC__V1__UNDO_REDEMPTION_REQUEST__INIT;
+    undo.code = redeem_code;
+    undo.reason = "decode check";
+    check(admin, "scenic.v1.VoucherAdmin", "UndoRedemption", &undo.base, &scenic__v1__voucher__descriptor, 1);
+
     /* Refusals: a status with ErrorInfo must decode too. */
     Scenic__V1__WhoAmIRequest whoami = SCENIC__V1__WHO_AM_IREQUEST__INIT;
     check(pos, "scenic.v1.DistributorSession", "WhoAmI", &whoami.base, &scenic__v1__who_am_iresponse__descriptor, 0);
@@ -85,8 +143,6 @@ int main(int argc, char **argv) {
     Scenic__V1__LoginRequest login = SCENIC__V1__LOGIN_REQUEST__INIT;
     login.phone = argv[3];
     login.password = argv[4];
-    ProtobufCMessage *answer;
-    scenic_status status;
     if (scenic_call(pos, "scenic.v1.DistributorSession", "Login", &login.base, &scenic__v1__login_response__descriptor, &answer, &status) != 0) {
         printf("FAIL login: %s %s\n", scenic_code_name(status.code), status.reason);
         return 1;
@@ -107,6 +163,11 @@ int main(int argc, char **argv) {
     refund.voucher_codes = codes;
     refund.n_voucher_codes = 1;
     check(pos, "scenic.v1.Sales", "Refund", &refund.base, &scenic__v1__refund_response__descriptor, 0);
+    codes[0] = refund_code;
+    check(pos, "scenic.v1.Sales", "Refund", &refund.base, &scenic__v1__refund_response__descriptor, 1);
+    statement.distributor_id = 0;
+    check(pos, "scenic.v1.Sales", "Statement", &statement.base, &scenic__v1__statement_response__descriptor, 1);
+    check(pos, "scenic.v1.Sales", "ListVouchers", &vouchers.base, &scenic__v1__list_vouchers_response__descriptor, 1);
     Scenic__V1__LogoutRequest logout = SCENIC__V1__LOGOUT_REQUEST__INIT;
     check(pos, "scenic.v1.DistributorSession", "Logout", &logout.base, &scenic__v1__logout_response__descriptor, 1);
 
