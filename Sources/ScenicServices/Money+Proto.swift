@@ -114,7 +114,7 @@ enum MoneyListing {
     }
 
     /// A YYYY-MM-DD bound turned into an instant by `bound`; nil when empty.
-    private static func day(
+    static func day(
         _ text: String, field: String, _ bound: (String) -> Millis?, into violations: inout [RPCError.FieldViolation]
     ) -> Millis? {
         guard !text.isEmpty else { return nil }
@@ -127,20 +127,27 @@ enum MoneyListing {
 }
 
 extension MoneyListing {
+    /// The instants a report's required `from_date`…`to_date` (inclusive days) span.
+    static func period(from: String, to: String, calendar: SceneCalendar) throws -> (Millis, Millis) {
+        var violations: [RPCError.FieldViolation] = []
+        let start = day(from, field: "from_date", calendar.start(of:), into: &violations)
+        let end = day(to, field: "to_date", calendar.end(of:), into: &violations)
+        for (field, value) in [("from_date", from), ("to_date", to)] where value.isEmpty {
+            violations.append(.init(field: field, description: "is required", reason: "EMPTY"))
+        }
+        if let start, let end, start >= end {
+            violations.append(.init(field: "to_date", description: "must not be before from_date", reason: "OUT_OF_RANGE"))
+        }
+        try AccountInput.check(violations)
+        guard let start, let end else { throw RPCError.invalidArgument("a period is required", violations: []) }
+        return (start, end)
+    }
+
     /// The statement of `distributorID` for the request's dates (both required).
     static func statement(
         store: ScenicStore, distributorID: Int64, request: Scenic_V1_StatementRequest, policy: AccountPolicy
     ) async throws -> Scenic_V1_StatementResponse {
-        var violations: [RPCError.FieldViolation] = []
-        let from = policy.calendar.start(of: request.fromDate)
-        let until = policy.calendar.end(of: request.toDate)
-        if from == nil { violations.append(.init(field: "from_date", description: "must be a date written YYYY-MM-DD", reason: "INVALID_DATE")) }
-        if until == nil { violations.append(.init(field: "to_date", description: "must be a date written YYYY-MM-DD", reason: "INVALID_DATE")) }
-        if let from, let until, from >= until {
-            violations.append(.init(field: "to_date", description: "must not be before from_date", reason: "OUT_OF_RANGE"))
-        }
-        try AccountInput.check(violations)
-        guard let from, let until else { return .init() }
+        let (from, until) = try period(from: request.fromDate, to: request.toDate, calendar: policy.calendar)
         let statement = try await store.statement(distributorID: distributorID, from: from, until: until, today: policy.today)
         func movement(_ value: ScenicStore.Movement) -> Scenic_V1_Movement {
             var movement = Scenic_V1_Movement()

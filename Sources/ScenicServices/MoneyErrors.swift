@@ -7,7 +7,7 @@ extension MoneyError: RPCErrorConvertible {
         case .insufficientBalance(let balance, let required):
             RPCError(
                 .failedPrecondition,
-                "the balance of \(Fen.text(balance)) cannot cover this sale of \(Fen.text(required))",
+                "the balance of \(Fen.yuanText(balance)) cannot cover this sale of \(Fen.yuanText(required))",
                 reason: "INSUFFICIENT_BALANCE", metadata: ["balance_fen": "\(balance)", "required_fen": "\(required)"])
         case .productNotAuthorized(let code):
             RPCError(
@@ -15,7 +15,7 @@ extension MoneyError: RPCErrorConvertible {
                 fieldViolations: [.init(field: "product_code", description: "not authorized", reason: "PRODUCT_NOT_AUTHORIZED")])
         case .balanceWouldGoNegative(let balance):
             RPCError(
-                .failedPrecondition, "the adjustment would take the balance of \(Fen.text(balance)) below zero",
+                .failedPrecondition, "the adjustment would take the balance of \(Fen.yuanText(balance)) below zero",
                 reason: "BALANCE_WOULD_GO_NEGATIVE", metadata: ["balance_fen": "\(balance)"])
         case .voucherNotFound(let code):
             RPCError(.notFound, "no voucher \(code)", reason: "VOUCHER_NOT_FOUND", metadata: ["code": code])
@@ -52,14 +52,5 @@ extension MoneyError: RPCErrorConvertible {
                 .failedPrecondition, "request id \(id) was already used for a different request", reason: "REQUEST_ID_REUSED",
                 fieldViolations: [.init(field: "request_id", description: "already used for a different request", reason: "REQUEST_ID_REUSED")])
         }
-    }
-}
-
-/// Fen written as yuan in messages, e.g. ¥98.00.
-enum Fen {
-    static func text(_ fen: Int64) -> String {
-        let magnitude = fen.magnitude
-        let cents = magnitude % 100
-        return "\(fen < 0 ? "-" : "")¥\(magnitude / 100).\(cents < 10 ? "0" : "")\(cents)"
     }
 }

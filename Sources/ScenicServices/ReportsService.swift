@@ -15,13 +15,7 @@ public struct ReportsService: Sendable {
     }
 
     public func sales(_ request: Scenic_V1_SalesReportRequest, context: CallContext) async throws -> Scenic_V1_SalesReportResponse {
-        var violations: [RPCError.FieldViolation] = []
-        let from = policy.calendar.start(of: request.fromDate)
-        let until = policy.calendar.end(of: request.toDate)
-        if from == nil { violations.append(.init(field: "from_date", description: "must be a date written YYYY-MM-DD", reason: "INVALID_DATE")) }
-        if until == nil { violations.append(.init(field: "to_date", description: "must be a date written YYYY-MM-DD", reason: "INVALID_DATE")) }
-        try AccountInput.check(violations)
-        guard let from, let until else { return .init() }
+        let (from, until) = try MoneyListing.period(from: request.fromDate, to: request.toDate, calendar: policy.calendar)
         let grouping: ScenicStore.SalesGrouping =
             switch request.groupBy {
             case .product: .product

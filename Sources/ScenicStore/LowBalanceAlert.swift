@@ -13,14 +13,10 @@ enum LowBalanceAlert {
         try OutgoingSMS(
             phone: distributor.phone,
             body: """
-                [Scenic] The balance of distributor account "\(distributor.name)" is \(yuan(distributor.balanceFen)), \
-                below \(yuan(threshold)). Ask the scenic area for a recharge to keep selling.
+                [Scenic] The balance of distributor account "\(distributor.name)" is \(Fen.yuanText(distributor.balanceFen)), \
+                below \(Fen.yuanText(threshold)). Ask the scenic area for a recharge to keep selling.
                 """,
             holdsSecret: false
         ).enqueue(db, at: at)
-    }
-
-    static func yuan(_ fen: Int64) -> String {
-        "¥\(fen / 100).\(fen % 100 < 10 ? "0" : "")\(fen % 100)"
     }
 }

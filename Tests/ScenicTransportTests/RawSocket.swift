@@ -52,12 +52,12 @@ final class RawSocket: @unchecked Sendable {
 
     /// The next response frame, or nil when the daemon closed the connection or
     /// `timeout` passed first.
-    func readResponse(timeout: Duration = .seconds(5)) async throws -> (streamID: UInt32, response: Ttrpc_Response)? {
+    func readResponse(timeout: Duration = .seconds(20)) async throws -> (streamID: UInt32, response: Ttrpc_Response)? {
         try await offPool { try self.blockingReadResponse(timeout: timeout) }
     }
 
     /// True when the daemon closes the connection before `timeout`.
-    func waitForClose(timeout: Duration = .seconds(5)) async -> Bool {
+    func waitForClose(timeout: Duration = .seconds(20)) async -> Bool {
         await offPool { self.blockingWaitForClose(timeout: timeout) }
     }
 
