@@ -25,6 +25,13 @@ extension ScenicClient {
         return try await call(service: "scenic.v1.Reports", method: "SetLowBalanceAlert", request: request)
     }
 
+    /// Has the daemon write a consistent copy of its database to `path` (on its machine).
+    public func backup(to path: String) async throws -> Scenic_V1_BackupResponse {
+        var request = Scenic_V1_BackupRequest()
+        request.path = path
+        return try await call(service: "scenic.v1.Maintenance", method: "Backup", request: request, timeout: .seconds(3600))
+    }
+
     private static func statementRequest(_ id: Int64, _ from: String, _ to: String) -> Scenic_V1_StatementRequest {
         var request = Scenic_V1_StatementRequest()
         request.distributorID = id

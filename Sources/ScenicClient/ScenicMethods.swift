@@ -55,6 +55,7 @@ public enum ScenicMethods {
         m("scenic.v1.Sales", "Statement", Scenic_V1_StatementRequest.self, Scenic_V1_StatementResponse.self),
         m("scenic.v1.Reports", "Statement", Scenic_V1_StatementRequest.self, Scenic_V1_StatementResponse.self),
         m("scenic.v1.Reports", "Sales", Scenic_V1_SalesReportRequest.self, Scenic_V1_SalesReportResponse.self),
+        m("scenic.v1.Maintenance", "Backup", Scenic_V1_BackupRequest.self, Scenic_V1_BackupResponse.self),
         m("scenic.v1.Reports", "SetLowBalanceAlert", Scenic_V1_SetLowBalanceAlertRequest.self, Scenic_V1_Distributor.self),
     ])
 

@@ -39,6 +39,7 @@ public struct DaemonServices: Sendable {
             AccountService(store: store, policy: accountPolicy).register(in: &router)
             VoucherAdminService(store: store, policy: accountPolicy).register(in: &router)
             ReportsService(store: store, policy: accountPolicy).register(in: &router)
+            MaintenanceService(store: store, policy: accountPolicy).register(in: &router)
             AuditService(store: store).register(in: &router)
             let policy = adminAccess
             router.admission = { policy.refusal(for: $0) }

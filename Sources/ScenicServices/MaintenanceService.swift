@@ -1,0 +1,50 @@
+import Dispatch
+import Foundation
+import ScenicProto
+import ScenicRPC
+import ScenicStore
+
+/// `scenic.v1.Maintenance`: online backups.
+public struct MaintenanceService: Sendable {
+    public static let service = "scenic.v1.Maintenance"
+    /// Copying a large database takes a while of blocking I/O: it gets a thread of its own.
+    private static let queue = DispatchQueue(label: "scenic.backup")
+
+    let store: ScenicStore
+    let policy: AccountPolicy
+
+    public func backup(_ request: Scenic_V1_BackupRequest, context: CallContext) async throws -> Scenic_V1_BackupResponse {
+        guard request.path.hasPrefix("/") else {
+            throw RPCError.invalidArgument(
+                "the backup path must be absolute", violations: [.init(field: "path", description: "must be absolute", reason: "NOT_ABSOLUTE")])
+        }
+        let started = ContinuousClock.now
+        let store = store
+        let path = request.path
+        let result: (sizeBytes: Int64, integrity: String) = try await withCheckedThrowingContinuation { continuation in
+            Self.queue.async { continuation.resume(with: Result { try store.backup(to: path) }) }
+        }
+        context.logger.info("backup written", metadata: ["path": "\(path)", "bytes": "\(result.sizeBytes)"])
+        var response = Scenic_V1_BackupResponse()
+        response.path = path
+        response.sizeBytes = result.sizeBytes
+        response.integrity = result.integrity
+        let elapsed = ContinuousClock.now - started
+        response.durationMs = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+        return response
+    }
+
+    func register(in router: inout Router) {
+        router.register(service: Self.service, method: "Backup", handler: backup)
+    }
+}
+
+extension BackupError: RPCErrorConvertible {
+    public var rpcError: RPCError {
+        switch self {
+        case .exists: RPCError(.alreadyExists, description, reason: "BACKUP_EXISTS")
+        case .notWritable: RPCError(.failedPrecondition, description, reason: "BACKUP_NOT_WRITABLE")
+        case .corrupt: RPCError(.dataLoss, description, reason: "BACKUP_CORRUPT")
+        }
+    }
+}
