@@ -7,6 +7,8 @@ extension AccountStoreError: RPCErrorConvertible {
         case .distributorNotFound(let id):
             // No field violation: the id's field is named differently in each request.
             RPCError(.notFound, "no distributor with id \(id)", reason: "DISTRIBUTOR_NOT_FOUND", metadata: ["distributor_id": "\(id)"])
+        case .locked(let until):
+            SessionError.locked(until: until)
         case .phoneTaken(let phone):
             RPCError(
                 .alreadyExists, "phone \(phone) already belongs to another distributor", reason: "PHONE_TAKEN",

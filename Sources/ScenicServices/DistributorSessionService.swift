@@ -69,6 +69,7 @@ public struct DistributorSessionService: Sendable {
         }
         try AccountInput.check(violations)
         let now = policy.now().millis
+        if let until = principal.distributor.lockedUntil, until > now { throw SessionError.locked(until: until) }
         let stamp = context.distributorStamp(principal.distributor.id, at: now)
         guard try await hasher.verify(request.oldPassword, against: principal.distributor.passwordHash) else {
             // A stolen session must not become a way to guess the password.

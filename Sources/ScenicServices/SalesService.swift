@@ -21,8 +21,6 @@ public struct SalesService: Sendable {
         }
         if policy.calendar.start(of: request.visitDate) == nil {
             violations.append(.init(field: "visit_date", description: "must be a date written YYYY-MM-DD", reason: "INVALID_DATE"))
-        } else if request.visitDate < today {
-            violations.append(.init(field: "visit_date", description: "must be today (\(today)) or later", reason: "IN_THE_PAST"))
         }
         let buyerName = request.buyerName.isEmpty ? "" : AccountInput.name(request.buyerName, field: "buyer_name", into: &violations)
         let buyerPhone = request.buyerPhone.isEmpty ? "" : AccountInput.phone(request.buyerPhone, field: "buyer_phone", into: &violations)
@@ -34,7 +32,8 @@ public struct SalesService: Sendable {
             context: context)
         let sale = SaleRequest(
             distributorID: principal.distributor.id, productCode: code, quantity: Int(request.quantity), visitDate: request.visitDate,
-            buyerName: buyerName, buyerPhone: buyerPhone, voucherCodes: (0..<request.quantity).map { _ in VoucherCode.generate() })
+            buyerName: buyerName, buyerPhone: buyerPhone, voucherCodes: (0..<request.quantity).map { _ in VoucherCode.generate() },
+            today: today)
         let outcome = try await store.sell(sale, key: key, at: policy.now().millis, encode: { try Self.response($0).serializedData() })
         return try RequestIdentity.response(outcome, Self.response)
     }

@@ -11,6 +11,8 @@ extension ScenicStore {
     ) async throws -> DistributorRecord {
         try await pool.write { db in
             let before = try Self.requireDistributor(db, id: distributorID)
+            // Guesses that raced past the lock while it was being set change nothing more.
+            if let until = before.lockedUntil, until > stamp.at { return before }
             if before.failedLogins + 1 >= lockAfter {
                 let until = stamp.at + lockFor
                 try db.execute(
@@ -27,9 +29,12 @@ extension ScenicStore {
         }
     }
 
-    /// Opens a session after a good password, clearing the failure count.
+    /// Opens a session after a good password, clearing the failure count; refused while the
+    /// account is locked, even if a parallel guess was right.
     public func startSession(distributorID: Int64, tokenHash: Data, expiresAt: Millis, stamp: AuditStamp) async throws {
         try await pool.write { db in
+            let distributor = try Self.requireDistributor(db, id: distributorID)
+            if let until = distributor.lockedUntil, until > stamp.at { throw AccountStoreError.locked(until: until) }
             try db.execute(
                 sql: "UPDATE distributor SET failed_logins = 0, locked_until = NULL WHERE id = ?", arguments: [distributorID])
             try db.execute(

@@ -101,6 +101,9 @@ extension ScenicStore {
     ) async throws -> Once<SaleRecord> {
         try await pool.write { db in
             try Self.once(db, key, at: at, encode: encode) {
+                // Checked here, after the replay lookup: a retry after midnight still gets
+                // its first answer.
+                guard sale.visitDate >= sale.today else { throw MoneyError.visitDateInPast(visitDate: sale.visitDate, today: sale.today) }
                 let distributor = try Self.requireDistributor(db, id: sale.distributorID)
                 guard distributor.status == .active, !distributor.passwordIsInitial else { throw MoneyError.distributorInactive }
                 guard

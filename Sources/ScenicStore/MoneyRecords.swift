@@ -102,11 +102,14 @@ public struct SaleRequest: Sendable {
     public var buyerPhone: String
     /// One fresh code per ticket, from the caller's CSPRNG.
     public var voucherCodes: [String]
+    /// Today in the scenic area: the earliest visit date a new sale may take.
+    public var today: String
 
     public init(
         distributorID: Int64, productCode: String, quantity: Int, visitDate: String, buyerName: String, buyerPhone: String,
-        voucherCodes: [String]
+        voucherCodes: [String], today: String
     ) {
+        self.today = today
         self.distributorID = distributorID
         self.productCode = productCode
         self.quantity = quantity
@@ -133,6 +136,7 @@ public enum MoneyError: Error, Sendable, Equatable {
     case undoWindowClosed(String)
     case distributorInactive
     case requestIDReused(String)
+    case visitDateInPast(visitDate: String, today: String)
 }
 
 /// Which earlier answer a request id points to, scoped to its caller.

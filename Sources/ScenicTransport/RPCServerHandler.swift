@@ -58,7 +58,9 @@ final class RPCServerHandler: ChannelDuplexHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        guard event is DrainConnectionEvent else {
+        // A client that shuts down its sending side still gets the answers to what it sent.
+        let inputClosed = (event as? ChannelEvent) == .inputClosed
+        guard event is DrainConnectionEvent || inputClosed else {
             context.fireUserInboundEventTriggered(event)
             return
         }
@@ -163,7 +165,11 @@ final class RPCServerHandler: ChannelDuplexHandler {
         buffer.writeBytes(payload)
         context.writeAndFlush(wrapOutboundOut(buffer)).assumeIsolated().whenComplete { _ in
             self.callsInFlight -= 1
-            self.callFinished(context: context)
+            // A write to a writable socket completes at once, inside this call: going on in
+            // a later turn of the loop keeps thousands of buffered frames from recursing.
+            context.eventLoop.assumeIsolated().execute {
+                self.callFinished(context: context)
+            }
         }
     }
 

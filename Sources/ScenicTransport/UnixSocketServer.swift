@@ -58,7 +58,7 @@ public final class UnixSocketServer: Service {
         let limits = configuration.limits
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
-            .childChannelOption(.allowRemoteHalfClosure, value: false)
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { child in
                 PeerCredentials.read(from: child).flatMapThrowing { peer in
                     let handler = RPCServerHandler(router: router, limits: limits, peer: peer, logger: logger)

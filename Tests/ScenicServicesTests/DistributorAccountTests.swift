@@ -142,6 +142,21 @@ struct DistributorAccountTests {
         _ = try await harness.login(password: password)
     }
 
+    @Test("a locked account cannot change its password through an open session either")
+    func lockedChangePassword() async throws {
+        let harness = try Harness()
+        let (_, token, password) = try await harness.activeDistributor()
+        for _ in 0..<5 { _ = try? await harness.login(password: "wrong") }
+        try await expectFailure(.unauthenticated, reason: "ACCOUNT_LOCKED") {
+            try await harness.changePassword(token: token, old: password, new: "another password")
+        }
+        try await expectFailure(.unauthenticated, reason: "ACCOUNT_LOCKED") { _ = try await harness.login(password: password) }
+        // Guesses during the lock neither extend nor reset it.
+        let locked = try await harness.store.distributor(phone: "13800138000")
+        _ = try? await harness.login(password: "wrong again")
+        #expect(try await harness.store.distributor(phone: "13800138000")?.lockedUntil == locked?.lockedUntil)
+    }
+
     @Test("disable ends open sessions at once and refuses logins; enable lets it log in again")
     func disable() async throws {
         let harness = try Harness()

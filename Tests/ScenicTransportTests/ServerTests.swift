@@ -94,6 +94,19 @@ struct ServerTests {
         }
     }
 
+    @Test("a client that shuts down its sending side still gets its answers")
+    func halfClose() async throws {
+        let server = try await TestServer.start()
+        try await withServing(server) { _ in
+            let socket = try RawSocket(path: server.path)
+            try socket.sendRequest(streamID: 1, service: TestServer.service, method: "Echo", message: TestServer.echo("sleep-100-bye"))
+            shutdown(socket.fd, Int32(SHUT_WR))
+            let answer = try #require(try await socket.readResponse())
+            #expect(try Scenic_V1_ServerInfoResponse(serializedBytes: answer.response.payload).version == "bye")
+            #expect(await socket.waitForClose())
+        }
+    }
+
     @Test("a stream id that does not increase closes the connection")
     func nonIncreasingStreamID() async throws {
         let server = try await TestServer.start()
