@@ -55,7 +55,12 @@ public final class ClientConnection: Sendable {
         ).whenFailure { _ in
             promise.fail(RPCError(.unavailable, "the connection to the daemon is closed", reason: "CONNECTION_CLOSED"))
         }
-        let payload = try await promise.futureResult.get()
+        // Cancelling the calling task ends the wait; a late answer is then dropped.
+        let payload = try await withTaskCancellationHandler {
+            try await promise.futureResult.get()
+        } onCancel: {
+            promise.fail(RPCError(.cancelled, "the call was cancelled by its caller"))
+        }
         do {
             return try Ttrpc_Response(serializedBytes: payload)
         } catch {

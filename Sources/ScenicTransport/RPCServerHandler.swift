@@ -32,6 +32,8 @@ final class RPCServerHandler: ChannelDuplexHandler {
     private var lastStreamID: UInt32 = 0
     private var callsInFlight = 0
     private var readHeld = false
+    /// The handlers running for this connection, cancelled if it goes away first.
+    private var running: [UInt32: Task<Void, Never>] = [:]
 
     init(router: Router, limits: ConnectionLimits, peer: PeerCredentials?, logger: Logger) {
         self.router = router
@@ -72,6 +74,9 @@ final class RPCServerHandler: ChannelDuplexHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         state = .closed
+        // Nobody is left to answer: stop the work instead of letting it pile up.
+        for task in running.values { task.cancel() }
+        running.removeAll()
         context.fireChannelInactive()
     }
 
@@ -137,10 +142,11 @@ final class RPCServerHandler: ChannelDuplexHandler {
         let peer = peer
         let logger = logger
         let answered = context.eventLoop.makePromise(of: Ttrpc_Response.self)
-        answered.completeWithTask {
+        running[streamID] = answered.completeWithTask {
             await router.respond(to: payload, peer: peer, logger: logger)
         }
         answered.futureResult.assumeIsolated().whenSuccess { response in
+            self.running.removeValue(forKey: streamID)
             self.write(context: context, streamID: streamID, response: response)
         }
     }

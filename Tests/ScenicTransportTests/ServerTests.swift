@@ -94,6 +94,45 @@ struct ServerTests {
         }
     }
 
+    @Test("a connection that goes away cancels the calls it left running")
+    func disconnectCancels() async throws {
+        let server = try await TestServer.start()
+        try await withServing(server) { _ in
+            do {
+                let socket = try RawSocket(path: server.path)
+                for index in 0..<3 {
+                    try socket.sendRequest(
+                        streamID: UInt32(2 * index + 1), service: TestServer.service, method: "Echo", message: TestServer.echo("sleep-60000-x"))
+                }
+                for _ in 0..<100 where server.concurrency.running < 3 { try await Task.sleep(for: .milliseconds(20)) }
+                #expect(server.concurrency.running == 3)
+            }  // the socket closes here
+            for _ in 0..<500 where server.concurrency.running > 0 { try await Task.sleep(for: .milliseconds(20)) }
+            #expect(server.concurrency.running == 0)
+        }
+    }
+
+    @Test("cancelling the calling task ends a client call at once, even without a deadline")
+    func clientCancellation() async throws {
+        let server = try await TestServer.start()
+        try await withServing(server) { _ in
+            let client = try await ScenicClient.connect(socketPath: server.path, defaultTimeout: nil)
+            let call = Task {
+                try await client.call(
+                    service: TestServer.service, method: "Echo", request: TestServer.echo("sleep-60000-x"), as: Scenic_V1_ServerInfoResponse.self)
+            }
+            try await Task.sleep(for: .milliseconds(100))
+            call.cancel()
+            do {
+                _ = try await call.value
+                Issue.record("a cancelled call returned")
+            } catch let error as RPCError {
+                #expect(error.code == .cancelled)
+            }
+            await client.close()
+        }
+    }
+
     @Test("a client that shuts down its sending side still gets its answers")
     func halfClose() async throws {
         let server = try await TestServer.start()

@@ -23,6 +23,7 @@ struct TestServer {
         func enter() { state.withLock { $0.running += 1; $0.peak = max($0.peak, $0.running) } }
         func leave() { state.withLock { $0.running -= 1 } }
         var peak: Int { state.withLock { $0.peak } }
+        var running: Int { state.withLock { $0.running } }
     }
 
     static func makeDirectory() -> String {
