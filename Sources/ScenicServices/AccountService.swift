@@ -18,7 +18,7 @@ public struct AccountService: Sendable {
                 violations: [.init(field: "amount_fen", description: "must be 1 to \(Self.maxRechargeFen) fen", reason: "OUT_OF_RANGE")])
         }
         let stamp = context.adminStamp(at: policy.now().millis)
-        let key = try RequestIdentity.key(request, id: request.requestID, clearing: { $0.requestID = "" }, scope: stamp.actor, context: context)
+        let key = try RequestIdentity.key(request, scope: stamp.actor, context: context)
         let outcome = try await store.recharge(
             distributorID: request.distributorID, amountFen: request.amountFen, note: request.note, key: key, stamp: stamp,
             encode: { try Self.change($0).serializedData() })
@@ -35,7 +35,7 @@ public struct AccountService: Sendable {
         }
         try AccountInput.check(violations)
         let stamp = context.adminStamp(at: policy.now().millis)
-        let key = try RequestIdentity.key(request, id: request.requestID, clearing: { $0.requestID = "" }, scope: stamp.actor, context: context)
+        let key = try RequestIdentity.key(request, scope: stamp.actor, context: context)
         let outcome = try await store.adjust(
             distributorID: request.distributorID, amountFen: request.amountFen, reason: request.reason, key: key, stamp: stamp,
             encode: { try Self.change($0).serializedData() })

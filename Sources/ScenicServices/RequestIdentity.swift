@@ -1,16 +1,16 @@
 import Crypto
 import Foundation
+import ScenicProto
 import ScenicRPC
 import ScenicStore
 import SwiftProtobuf
 
 /// Request ids: what makes a retried call safe.
 enum RequestIdentity {
-    /// The key for `request`, whose `request_id` is `id`: the fingerprint covers every
-    /// other field, so the same id with other content is told apart. nil for no id.
-    static func key<Request: SwiftProtobuf.Message>(
-        _ request: Request, id: String, clearing: (inout Request) -> Void, scope: String, context: CallContext
-    ) throws -> RequestKey? {
+    /// The key for `request`: the fingerprint covers every field but the id, so the same
+    /// id with other content is told apart. nil for no id.
+    static func key(_ request: some IdentifiedRequest, scope: String, context: CallContext) throws -> RequestKey? {
+        let id = request.requestID
         guard !id.isEmpty else { return nil }
         guard id.count <= 64, id.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
             throw RPCError.invalidArgument(
@@ -18,7 +18,7 @@ enum RequestIdentity {
                 violations: [.init(field: "request_id", description: "must be 1–64 printable ASCII characters", reason: "INVALID_REQUEST_ID")])
         }
         var content = request
-        clearing(&content)
+        content.requestID = ""
         var options = BinaryEncodingOptions()
         options.useDeterministicOrdering = true
         let bytes: Data = try content.serializedData(options: options)
@@ -34,3 +34,14 @@ enum RequestIdentity {
         }
     }
 }
+
+/// A request that carries a `request_id` (field 1 of every state-changing money call).
+protocol IdentifiedRequest: SwiftProtobuf.Message {
+    var requestID: String { get set }
+}
+
+extension Scenic_V1_RechargeRequest: IdentifiedRequest {}
+extension Scenic_V1_AdjustRequest: IdentifiedRequest {}
+extension Scenic_V1_SellRequest: IdentifiedRequest {}
+extension Scenic_V1_RefundRequest: IdentifiedRequest {}
+extension Scenic_V1_RedeemRequest: IdentifiedRequest {}

@@ -27,9 +27,7 @@ public struct SalesService: Sendable {
         try AccountInput.check(violations)
         guard let code, let buyerName, let buyerPhone else { return .init() }
 
-        let key = try RequestIdentity.key(
-            request, id: request.requestID, clearing: { $0.requestID = "" }, scope: "distributor:\(principal.distributor.id)",
-            context: context)
+        let key = try RequestIdentity.key(request, scope: "distributor:\(principal.distributor.id)", context: context)
         let sale = SaleRequest(
             distributorID: principal.distributor.id, productCode: code, quantity: Int(request.quantity), visitDate: request.visitDate,
             buyerName: buyerName, buyerPhone: buyerPhone, voucherCodes: (0..<request.quantity).map { _ in VoucherCode.generate() },
@@ -78,9 +76,7 @@ public struct SalesService: Sendable {
         CatalogInput.duplicates(codes, field: { "voucher_codes[\($0)]" }, into: &violations)
         try AccountInput.check(violations)
         let today = policy.today
-        let key = try RequestIdentity.key(
-            request, id: request.requestID, clearing: { $0.requestID = "" }, scope: "distributor:\(principal.distributor.id)",
-            context: context)
+        let key = try RequestIdentity.key(request, scope: "distributor:\(principal.distributor.id)", context: context)
         let make: @Sendable ([VoucherRecord], Int64) -> Scenic_V1_RefundResponse = { vouchers, balance in
             var response = Scenic_V1_RefundResponse()
             response.vouchers = vouchers.map { Scenic_V1_Voucher($0, today: today) }

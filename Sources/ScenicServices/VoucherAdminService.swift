@@ -20,7 +20,7 @@ public struct VoucherAdminService: Sendable {
     public func redeem(_ request: Scenic_V1_RedeemRequest, context: CallContext) async throws -> Scenic_V1_Voucher {
         guard let code = VoucherCode.normalize(request.code) else { throw Self.invalidCode(field: "code") }
         let stamp = context.adminStamp(at: policy.now().millis)
-        let key = try RequestIdentity.key(request, id: request.requestID, clearing: { $0.requestID = "" }, scope: stamp.actor, context: context)
+        let key = try RequestIdentity.key(request, scope: stamp.actor, context: context)
         let today = policy.today
         let outcome = try await store.redeem(
             code: code, today: today, key: key, stamp: stamp, encode: { try Scenic_V1_Voucher($0, today: today).serializedData() })

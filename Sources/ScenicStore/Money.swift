@@ -260,7 +260,10 @@ extension ScenicStore {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [distributorID, at, kind.rawValue, amountFen, balance, orderID, voucherCode, note, actor])
-        return try LedgerEntryRecord.fetchOne(db, sql: "SELECT * FROM ledger_entry WHERE id = ?", arguments: [db.lastInsertedRowID])!
+        // Everything in the row is known here: no read back on the write path.
+        return LedgerEntryRecord(
+            id: db.lastInsertedRowID, distributorID: distributorID, at: at, kind: kind, amountFen: amountFen,
+            balanceAfterFen: balance, orderID: orderID, voucherCode: voucherCode, note: note, actor: actor)
     }
 
     /// A voucher by code; one of another distributor is as missing as one that does not exist.

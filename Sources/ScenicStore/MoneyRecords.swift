@@ -18,6 +18,22 @@ public struct LedgerEntryRecord: Sendable, Equatable, FetchableRecord {
     public var note: String
     public var actor: String
 
+    init(
+        id: Int64, distributorID: Int64, at: Millis, kind: Kind, amountFen: Int64, balanceAfterFen: Int64, orderID: Int64?,
+        voucherCode: String, note: String, actor: String
+    ) {
+        self.id = id
+        self.distributorID = distributorID
+        self.at = at
+        self.kind = kind
+        self.amountFen = amountFen
+        self.balanceAfterFen = balanceAfterFen
+        self.orderID = orderID
+        self.voucherCode = voucherCode
+        self.note = note
+        self.actor = actor
+    }
+
     public init(row: Row) throws {
         id = row["id"]
         distributorID = row["distributor_id"]
