@@ -13,7 +13,7 @@ extension ScenicStore {
 
     /// Entries newest first, with ids below `beforeID`.
     public func auditEntries(_ filter: AuditFilter, beforeID: Int64, limit: Int) async throws -> [AuditEntry] {
-        try await pool.read { db in
+        try await read { db in
             var sql = "SELECT * FROM audit_log WHERE id < ?"
             var arguments: StatementArguments = [beforeID]
             for (column, value) in [("actor", filter.actor), ("method", filter.method), ("target", filter.target)]
@@ -37,7 +37,7 @@ extension ScenicStore {
 
     /// Messages newest first, with ids below `beforeID`.
     public func smsMessages(status: SMSRecord.Status?, beforeID: Int64, limit: Int) async throws -> [SMSRecord] {
-        try await pool.read { db in
+        try await read { db in
             if let status {
                 return try SMSRecord.fetchAll(
                     db, sql: "SELECT * FROM sms_outbox WHERE id < ? AND status = ? ORDER BY id DESC LIMIT ?",
@@ -50,7 +50,7 @@ extension ScenicStore {
 
     /// Pending messages whose next attempt is due, oldest first.
     public func dueSMS(at now: Millis, limit: Int) async throws -> [SMSRecord] {
-        try await pool.read { db in
+        try await read { db in
             try SMSRecord.fetchAll(
                 db,
                 sql: """
@@ -63,7 +63,7 @@ extension ScenicStore {
 
     /// The earliest next attempt among pending messages.
     public func nextSMSAttempt() async throws -> Millis? {
-        try await pool.read { db in
+        try await read { db in
             try Millis.fetchOne(db, sql: "SELECT min(next_attempt_at) FROM sms_outbox WHERE status = 'pending'")
         }
     }
@@ -72,7 +72,7 @@ extension ScenicStore {
     /// is checkpointed so the plaintext leaves the disk too (secure_delete covers the
     /// database file's own pages).
     public func markSMSDelivered(id: Int64, at: Millis) async throws {
-        let redacted = try await pool.write { db in
+        let redacted = try await write { db in
             try db.execute(
                 sql: """
                     UPDATE sms_outbox SET status = 'delivered', tries = tries + 1, delivered_at = ?, last_error = '',
@@ -83,7 +83,7 @@ extension ScenicStore {
             return try Bool.fetchOne(db, sql: "SELECT holds_secret FROM sms_outbox WHERE id = ?", arguments: [id]) ?? false
         }
         if redacted {
-            try await pool.writeWithoutTransaction { db in
+            try await writeWithoutTransaction { db in
                 _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)")
             }
         }
@@ -91,7 +91,7 @@ extension ScenicStore {
 
     /// Records a failed attempt: retried at `retryAt`, or given up (failed) when nil.
     public func markSMSAttemptFailed(id: Int64, error: String, retryAt: Millis?) async throws {
-        try await pool.write { db in
+        try await write { db in
             if let retryAt {
                 try db.execute(
                     sql: "UPDATE sms_outbox SET tries = tries + 1, last_error = ?, next_attempt_at = ? WHERE id = ?",

@@ -4,11 +4,11 @@ import GRDB
 /// or, naming each bad item, none of it.
 extension ScenicStore {
     public func product(code: String) async throws -> ProductRecord? {
-        try await pool.read { try Self.fetchProduct($0, code: code) }
+        try await read { try Self.fetchProduct($0, code: code) }
     }
 
     public func products(status: ProductRecord.Status?, matching query: String, afterID: Int64, limit: Int) async throws -> [ProductRecord] {
-        try await pool.read { db in
+        try await read { db in
             var sql = "SELECT * FROM product WHERE id > ?"
             var arguments: StatementArguments = [afterID]
             if let status {
@@ -28,7 +28,7 @@ extension ScenicStore {
     /// Creates every product or, when a code is taken, none. `dryRun` checks and writes nothing.
     @discardableResult
     public func createProducts(_ products: [NewProduct], stamp: AuditStamp, dryRun: Bool = false) async throws -> [ProductRecord] {
-        try await pool.write { db in
+        try await write { db in
             let exists = try db.cachedStatement(sql: "SELECT 1 FROM product WHERE code = ?")
             var problems: [BatchItemProblem] = []
             for (index, product) in products.enumerated() where try Bool.fetchOne(exists, arguments: [product.code]) ?? false {
@@ -57,7 +57,7 @@ extension ScenicStore {
     }
 
     public func updateProduct(code: String, _ changes: ProductChanges, stamp: AuditStamp) async throws -> ProductRecord {
-        try await pool.write { db in
+        try await write { db in
             let before = try Self.requireProduct(db, code: code)
             if let retail = changes.retailPriceFen,
                 let highest = try Int64.fetchOne(
@@ -93,7 +93,7 @@ extension ScenicStore {
     /// Archives a product: no new sales; its bindings stay, so un-archiving is not needed
     /// to keep history readable.
     public func archiveProduct(code: String, stamp: AuditStamp) async throws -> ProductRecord {
-        try await pool.write { db in
+        try await write { db in
             let before = try Self.requireProduct(db, code: code)
             guard before.status != .archived else { return before }
             try db.execute(
@@ -114,7 +114,7 @@ extension ScenicStore {
     public func applyBindings(
         distributorID: Int64, _ items: [PricedCode], change: BindingChange, stamp: AuditStamp
     ) async throws -> [BindingRecord] {
-        try await pool.write { db in
+        try await write { db in
             _ = try Self.requireDistributor(db, id: distributorID)
             var problems: [BatchItemProblem] = []
             var resolved: [(ProductRecord, Int64)] = []
@@ -164,7 +164,7 @@ extension ScenicStore {
 
     /// Removes bindings, all or nothing.
     public func unbind(distributorID: Int64, codes: [String], stamp: AuditStamp) async throws -> [BindingRecord] {
-        try await pool.write { db in
+        try await write { db in
             _ = try Self.requireDistributor(db, id: distributorID)
             var problems: [BatchItemProblem] = []
             var productIDs: [Int64] = []
@@ -189,7 +189,7 @@ extension ScenicStore {
     }
 
     public func bindings(distributorID: Int64) async throws -> [BindingRecord] {
-        try await pool.read { db in
+        try await read { db in
             _ = try Self.requireDistributor(db, id: distributorID)
             return try Self.bindings(db, distributorID: distributorID)
         }
@@ -197,7 +197,7 @@ extension ScenicStore {
 
     /// What the distributor may sell now: bound, and on sale.
     public func sellableProducts(distributorID: Int64) async throws -> [BindingRecord] {
-        try await pool.read { db in
+        try await read { db in
             try BindingRecord.fetchAll(
                 db, sql: BindingRecord.select + " WHERE binding.distributor_id = ? AND product.status = 'on_sale' ORDER BY product.code",
                 arguments: [distributorID])

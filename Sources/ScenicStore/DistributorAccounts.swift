@@ -4,18 +4,18 @@ import GRDB
 /// sessions, the audit log and the SMS outbox in step.
 extension ScenicStore {
     public func distributor(id: Int64) async throws -> DistributorRecord? {
-        try await pool.read { try Self.fetchDistributor($0, id: id) }
+        try await read { try Self.fetchDistributor($0, id: id) }
     }
 
     public func distributor(phone: String) async throws -> DistributorRecord? {
-        try await pool.read { try DistributorRecord.fetchOne($0, sql: "SELECT * FROM distributor WHERE phone = ?", arguments: [phone]) }
+        try await read { try DistributorRecord.fetchOne($0, sql: "SELECT * FROM distributor WHERE phone = ?", arguments: [phone]) }
     }
 
     /// Distributors by id after `afterID`, filtered by status and by a part of the name or phone.
     public func distributors(
         status: DistributorRecord.Status?, matching query: String, afterID: Int64, limit: Int
     ) async throws -> [DistributorRecord] {
-        try await pool.read { db in
+        try await read { db in
             var sql = "SELECT * FROM distributor WHERE id > ?"
             var arguments: StatementArguments = [afterID]
             if let status {
@@ -35,7 +35,7 @@ extension ScenicStore {
     public func createDistributor(
         name: String, phone: String, passwordHash: String, sms: OutgoingSMS, stamp: AuditStamp
     ) async throws -> DistributorRecord {
-        try await pool.write { db in
+        try await write { db in
             try Self.requirePhoneFree(db, phone: phone, except: nil)
             try db.execute(
                 sql: """
@@ -54,7 +54,7 @@ extension ScenicStore {
     public func updateDistributor(
         id: Int64, name: String?, phone: String?, sms: OutgoingSMS?, stamp: AuditStamp
     ) async throws -> DistributorRecord {
-        try await pool.write { db in
+        try await write { db in
             let before = try Self.requireDistributor(db, id: id)
             var changes: [String] = []
             if let name, name != before.name {
@@ -76,7 +76,7 @@ extension ScenicStore {
 
     /// Enables or disables; disabling ends every open session at once.
     public func setDistributorStatus(id: Int64, _ status: DistributorRecord.Status, stamp: AuditStamp) async throws -> DistributorRecord {
-        try await pool.write { db in
+        try await write { db in
             let before = try Self.requireDistributor(db, id: id)
             guard before.status != status else { return before }
             try db.execute(
@@ -97,7 +97,7 @@ extension ScenicStore {
     public func resetPassword(
         id: Int64, passwordHash: String, sms: @Sendable (DistributorRecord) -> OutgoingSMS, stamp: AuditStamp
     ) async throws -> DistributorRecord {
-        try await pool.write { db in
+        try await write { db in
             _ = try Self.requireDistributor(db, id: id)
             try db.execute(
                 sql: """

@@ -9,7 +9,7 @@ extension ScenicStore {
     public func recordFailedLogin(
         distributorID: Int64, lockAfter: Int, lockFor: Millis, stamp: AuditStamp
     ) async throws -> DistributorRecord {
-        try await pool.write { db in
+        try await write { db in
             let before = try Self.requireDistributor(db, id: distributorID)
             // Guesses that raced past the lock while it was being set change nothing more.
             if let until = before.lockedUntil, until > stamp.at { return before }
@@ -32,7 +32,7 @@ extension ScenicStore {
     /// Opens a session after a good password, clearing the failure count; refused while the
     /// account is locked, even if a parallel guess was right.
     public func startSession(distributorID: Int64, tokenHash: Data, expiresAt: Millis, stamp: AuditStamp) async throws {
-        try await pool.write { db in
+        try await write { db in
             let distributor = try Self.requireDistributor(db, id: distributorID)
             if let until = distributor.lockedUntil, until > stamp.at { throw AccountStoreError.locked(until: until) }
             try db.execute(
@@ -48,7 +48,7 @@ extension ScenicStore {
 
     /// The open session with this token hash and its distributor, or nil.
     public func openSession(tokenHash: Data) async throws -> (SessionRecord, DistributorRecord)? {
-        try await pool.read { db in
+        try await read { db in
             guard
                 let session = try SessionRecord.fetchOne(
                     db, sql: "SELECT * FROM session WHERE token_hash = ? AND ended_at IS NULL", arguments: [tokenHash]),
@@ -60,13 +60,13 @@ extension ScenicStore {
 
     /// Records use of a session, for its idle expiry.
     public func touchSession(id: Int64, at: Millis) async throws {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(sql: "UPDATE session SET last_used_at = ? WHERE id = ?", arguments: [at, id])
         }
     }
 
     public func endSession(id: Int64, reason: String, at: Millis) async throws {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(
                 sql: "UPDATE session SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at IS NULL",
                 arguments: [at, reason, id])
@@ -76,7 +76,7 @@ extension ScenicStore {
     /// Replaces the password (no longer an initial one) and ends the distributor's other
     /// sessions; `keepSession` stays open.
     public func changePassword(distributorID: Int64, passwordHash: String, keepSession: Int64, stamp: AuditStamp) async throws {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(
                 sql: "UPDATE distributor SET password_hash = ?, password_is_initial = 0, updated_at = ? WHERE id = ?",
                 arguments: [passwordHash, stamp.at, distributorID])

@@ -46,7 +46,7 @@ extension ScenicStore {
         distributorID: Int64, amountFen: Int64, note: String, key: RequestKey?, stamp: AuditStamp,
         encode: @escaping @Sendable (LedgerEntryRecord) throws -> Data
     ) async throws -> Once<LedgerEntryRecord> {
-        try await pool.write { db in
+        try await write { db in
             try Self.once(db, key, at: stamp.at, encode: encode) {
                 _ = try Self.requireDistributor(db, id: distributorID)
                 let entry = try Self.appendLedger(
@@ -62,7 +62,7 @@ extension ScenicStore {
         distributorID: Int64, amountFen: Int64, reason: String, key: RequestKey?, stamp: AuditStamp,
         encode: @escaping @Sendable (LedgerEntryRecord) throws -> Data
     ) async throws -> Once<LedgerEntryRecord> {
-        try await pool.write { db in
+        try await write { db in
             try Self.once(db, key, at: stamp.at, encode: encode) {
                 let distributor = try Self.requireDistributor(db, id: distributorID)
                 guard distributor.balanceFen + amountFen >= 0 else {
@@ -78,7 +78,7 @@ extension ScenicStore {
     }
 
     public func ledger(_ query: LedgerQuery) async throws -> [LedgerEntryRecord] {
-        try await pool.read { db in
+        try await read { db in
             _ = try Self.requireDistributor(db, id: query.distributorID)
             return try LedgerEntryRecord.fetchAll(
                 db,
@@ -91,7 +91,7 @@ extension ScenicStore {
     }
 
     public func balance(distributorID: Int64) async throws -> Int64 {
-        try await pool.read { try Self.requireDistributor($0, id: distributorID).balanceFen }
+        try await read { try Self.requireDistributor($0, id: distributorID).balanceFen }
     }
 
     /// Sells `quantity` tickets: checks the distributor, the binding and the balance, then
@@ -99,7 +99,7 @@ extension ScenicStore {
     public func sell(
         _ sale: SaleRequest, key: RequestKey?, at: Millis, encode: @escaping @Sendable (SaleRecord) throws -> Data
     ) async throws -> Once<SaleRecord> {
-        try await pool.write { db in
+        try await write { db in
             try Self.once(db, key, at: at, encode: encode) {
                 // Checked here, after the replay lookup: a retry after midnight still gets
                 // its first answer.
@@ -149,7 +149,7 @@ extension ScenicStore {
     }
 
     public func vouchers(_ query: VoucherQuery) async throws -> [VoucherRecord] {
-        try await pool.read { db in
+        try await read { db in
             var sql = VoucherRecord.select + " WHERE voucher.id < ?"
             var arguments: StatementArguments = [query.beforeID]
             func add(_ condition: String, _ value: (any DatabaseValueConvertible)?) {
@@ -177,7 +177,7 @@ extension ScenicStore {
     public func redeem(
         code: String, today: String, key: RequestKey?, stamp: AuditStamp, encode: @escaping @Sendable (VoucherRecord) throws -> Data
     ) async throws -> Once<VoucherRecord> {
-        try await pool.write { db in
+        try await write { db in
             try Self.once(db, key, at: stamp.at, encode: encode) {
                 let voucher = try Self.requireVoucher(db, code: code, distributorID: nil)
                 switch voucher.status {
@@ -197,7 +197,7 @@ extension ScenicStore {
 
     /// Makes a redeemed voucher valid again, within `window` of its redemption.
     public func undoRedemption(code: String, reason: String, window: Millis, stamp: AuditStamp) async throws -> VoucherRecord {
-        try await pool.write { db in
+        try await write { db in
             let voucher = try Self.requireVoucher(db, code: code, distributorID: nil)
             guard voucher.status == .redeemed, let redeemedAt = voucher.redeemedAt else { throw MoneyError.notRedeemed(code) }
             guard stamp.at - redeemedAt <= window else { throw MoneyError.undoWindowClosed(code) }
@@ -214,7 +214,7 @@ extension ScenicStore {
         distributorID: Int64, codes: [String], today: String, key: RequestKey?, at: Millis,
         encode: @escaping @Sendable ([VoucherRecord], Int64) throws -> Data
     ) async throws -> Once<([VoucherRecord], Int64)> {
-        try await pool.write { db in
+        try await write { db in
             try Self.once(db, key, at: at, encode: { try encode($0.0, $0.1) }) {
                 let distributor = try Self.requireDistributor(db, id: distributorID)
                 guard distributor.status == .active else { throw MoneyError.distributorInactive }

@@ -29,7 +29,7 @@ extension ScenicStore {
 
     /// The distributor's money and vouchers in [from, until); `today` tells expired vouchers.
     public func statement(distributorID: Int64, from: Millis, until: Millis, today: String) async throws -> Statement {
-        try await pool.read { db in
+        try await read { db in
             let distributor = try Self.requireDistributor(db, id: distributorID)
             func balance(before instant: Millis) throws -> Int64 {
                 try Int64.fetchOne(
@@ -106,7 +106,7 @@ extension ScenicStore {
 
     /// Tickets sold in [from, until), grouped, in key order.
     public func salesReport(from: Millis, until: Millis, by grouping: SalesGrouping) async throws -> [SalesRow] {
-        try await pool.read { db in
+        try await read { db in
             let (key, label, join): (String, String, String) =
                 switch grouping {
                 case .day(let offset): ("date(voucher.sold_at / 1000 + \(offset), 'unixepoch')", "''", "")
@@ -134,7 +134,7 @@ extension ScenicStore {
 
     /// Sets (or with 0 clears) the low-balance threshold, arming or disarming at once.
     public func setLowBalanceThreshold(distributorID: Int64, thresholdFen: Int64, stamp: AuditStamp) async throws -> DistributorRecord {
-        try await pool.write { db in
+        try await write { db in
             _ = try Self.requireDistributor(db, id: distributorID)
             try db.execute(
                 sql: "UPDATE distributor SET low_balance_threshold_fen = ?, updated_at = ? WHERE id = ?",

@@ -13,12 +13,14 @@ public final class ScenicStore: Sendable {
 
     let pool: DatabasePool
     private let lock: StoreLock
+    let logger: Logger
     /// The number of migrations applied, shown in server info.
     public let schemaVersion: Int
 
-    private init(pool: DatabasePool, lock: StoreLock, schemaVersion: Int) {
+    private init(pool: DatabasePool, lock: StoreLock, schemaVersion: Int, logger: Logger) {
         self.pool = pool
         self.lock = lock
+        self.logger = logger
         self.schemaVersion = schemaVersion
     }
 
@@ -45,7 +47,7 @@ public final class ScenicStore: Sendable {
         try migrator.migrate(pool)
         let applied = try pool.read { try migrator.appliedIdentifiers($0).count }
         logger.info("store open", metadata: ["path": "\(path)", "schema_version": "\(applied)"])
-        return ScenicStore(pool: pool, lock: lock, schemaVersion: applied)
+        return ScenicStore(pool: pool, lock: lock, schemaVersion: applied, logger: logger)
     }
 
     /// The writer's `PRAGMA synchronous` as it stands: 2 (FULL) on a healthy store.
@@ -60,7 +62,7 @@ public final class ScenicStore: Sendable {
 
     /// Reads one row, proving the database answers; for the health check.
     public func ping() async throws {
-        _ = try await pool.read { try Int.fetchOne($0, sql: "SELECT 1 FROM store_info") }
+        _ = try await read { try Int.fetchOne($0, sql: "SELECT 1 FROM store_info") }
     }
 
     /// Closes every connection; the store cannot be used afterwards.

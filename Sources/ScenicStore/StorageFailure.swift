@@ -1,0 +1,68 @@
+import GRDB
+import Logging
+
+/// The storage failed, not the request: the disk is full, another program holds the
+/// database's write lock, or the file system refuses writes.
+///
+/// The failed call's transaction was rolled back, so nothing of it was written, and the
+/// same call (with the same request id) succeeds once the condition clears: the daemon
+/// keeps serving and needs no restart.
+public struct StorageFailure: Error, Equatable, CustomStringConvertible {
+    public enum Kind: String, Sendable {
+        /// SQLITE_FULL: no room left on the data disk (or the database reached its size limit).
+        case full
+        /// SQLITE_BUSY / SQLITE_LOCKED: another connection kept the write lock past the busy timeout.
+        case busy
+        /// SQLITE_READONLY: the database or its directory cannot be written.
+        case readOnly
+        /// SQLITE_IOERR / SQLITE_CANTOPEN: the operating system failed a read, write or sync.
+        case ioError
+    }
+
+    public let kind: Kind
+    /// SQLite's own message, for the daemon's log.
+    public let detail: String
+
+    public init(kind: Kind, detail: String) {
+        self.kind = kind
+        self.detail = detail
+    }
+
+    /// The failure `error` stands for, or nil when it is not about the storage (a
+    /// constraint or an SQL error is a bug or a rejected input, not an outage).
+    init?(_ error: DatabaseError) {
+        switch error.resultCode {
+        case .SQLITE_FULL: kind = .full
+        case .SQLITE_BUSY, .SQLITE_LOCKED: kind = .busy
+        case .SQLITE_READONLY: kind = .readOnly
+        case .SQLITE_IOERR, .SQLITE_CANTOPEN: kind = .ioError
+        default: return nil
+        }
+        detail = error.message ?? "\(error.resultCode)"
+    }
+
+    public var description: String { "storage \(kind.rawValue): \(detail)" }
+}
+
+extension ScenicStore {
+    /// A read through the pool, with storage failures translated.
+    func read<T: Sendable>(_ value: @Sendable (Database) throws -> T) async throws -> T {
+        do { return try await pool.read(value) } catch let error as DatabaseError { throw translated(error) }
+    }
+
+    /// One `BEGIN IMMEDIATE` transaction, with storage failures translated.
+    func write<T: Sendable>(_ updates: @Sendable (Database) throws -> T) async throws -> T {
+        do { return try await pool.write(updates) } catch let error as DatabaseError { throw translated(error) }
+    }
+
+    /// Writer access outside a transaction (checkpoints), with storage failures translated.
+    func writeWithoutTransaction<T: Sendable>(_ updates: @Sendable (Database) throws -> T) async throws -> T {
+        do { return try await pool.writeWithoutTransaction(updates) } catch let error as DatabaseError { throw translated(error) }
+    }
+
+    private func translated(_ error: DatabaseError) -> any Error {
+        guard let failure = StorageFailure(error) else { return error }
+        logger.error("storage failure", metadata: ["kind": "\(failure.kind.rawValue)", "detail": "\(failure.detail)"])
+        return failure
+    }
+}
