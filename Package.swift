@@ -90,6 +90,11 @@ let package = Package(
             dependencies: ["ScenicCLI", "ScenicClient"],
             path: "clients/pos"
         ),
+        .target(
+            name: "ScenicTestSupport",
+            dependencies: ["ScenicRPC", "ScenicProto", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            path: "Tests/ScenicTestSupport"
+        ),
         .testTarget(
             name: "ScenicRPCTests",
             dependencies: ["ScenicRPC", "ScenicProto"]
@@ -97,7 +102,7 @@ let package = Package(
         .testTarget(
             name: "ScenicTransportTests",
             dependencies: [
-                "ScenicTransport", "ScenicClient", "ScenicRPC", "ScenicProto",
+                "ScenicTransport", "ScenicClient", "ScenicRPC", "ScenicProto", "ScenicTestSupport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -120,7 +125,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ScenicdTests",
-            dependencies: ["ScenicClient", "ScenicRPC", "ScenicProto"]
+            dependencies: ["ScenicClient", "ScenicRPC", "ScenicProto", "ScenicTestSupport"]
         ),
     ]
 )

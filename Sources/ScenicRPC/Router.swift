@@ -111,6 +111,9 @@ public struct Router: Sendable {
             return error
         case let error as any RPCErrorConvertible:
             return error.rpcError
+        case is CancellationError:
+            // Its connection went away: nobody reads this answer, and it is no fault.
+            return RPCError(.cancelled, "the call was cancelled")
         default:
             // The caller learns only that it failed; the details stay in the daemon's log.
             logger.error("handler failed", metadata: ["error": "\(String(reflecting: error))"])

@@ -7,10 +7,17 @@ public struct ConnectionLimits: Sendable {
     /// Calls in flight (running, or answered but not yet written to the socket) per
     /// connection. At the bound the daemon stops reading from that socket.
     public var maxCallsInFlight: Int
+    /// How long answers may wait for a client that has stopped reading them before the
+    /// connection is closed. Back-pressure bounds what such a client costs; this frees it.
+    public var stalledClientTimeout: Duration
 
-    public init(maxFrameSize: Int = FrameDecoder.defaultMaxPayloadSize, maxCallsInFlight: Int = 128) {
-        precondition(maxFrameSize > 0 && maxCallsInFlight > 0)
+    public init(
+        maxFrameSize: Int = FrameDecoder.defaultMaxPayloadSize, maxCallsInFlight: Int = 128,
+        stalledClientTimeout: Duration = .seconds(30)
+    ) {
+        precondition(maxFrameSize > 0 && maxCallsInFlight > 0 && stalledClientTimeout > .zero)
         self.maxFrameSize = maxFrameSize
         self.maxCallsInFlight = maxCallsInFlight
+        self.stalledClientTimeout = stalledClientTimeout
     }
 }

@@ -11,7 +11,9 @@ struct DrainConnectionEvent: Sendable {}
 ///
 /// Back-pressure: while `maxCallsInFlight` calls are running or waiting for the socket
 /// to take their response, this handler swallows `read()`, so the kernel's buffers fill
-/// and the client is slowed down; nothing is buffered here beyond one read.
+/// and the client is slowed down; nothing is buffered here beyond one read. A client
+/// whose answers make no progress into the socket for `stalledClientTimeout` has stopped
+/// reading, and is closed.
 final class RPCServerHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
@@ -32,6 +34,11 @@ final class RPCServerHandler: ChannelDuplexHandler {
     private var lastStreamID: UInt32 = 0
     private var callsInFlight = 0
     private var readHeld = false
+    /// Responses handed to the socket and not yet taken by it.
+    private var unflushedWrites = 0
+    /// When a response last went into the socket, or when waiting for that began.
+    private var lastWriteProgress = NIODeadline.now()
+    private var stallCheck: Scheduled<Void>?
     /// The handlers running for this connection, cancelled if it goes away first.
     private var running: [UInt32: Task<Void, Never>] = [:]
 
@@ -74,6 +81,7 @@ final class RPCServerHandler: ChannelDuplexHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         state = .closed
+        stallCheck?.cancel()
         // Nobody is left to answer: stop the work instead of letting it pile up.
         for task in running.values { task.cancel() }
         running.removeAll()
@@ -169,7 +177,14 @@ final class RPCServerHandler: ChannelDuplexHandler {
         var buffer = context.channel.allocator.buffer(capacity: FrameHeader.size + payload.count)
         buffer.writeBytes(FrameHeader(length: UInt32(payload.count), streamID: streamID, type: .response).bytes)
         buffer.writeBytes(payload)
+        if unflushedWrites == 0 {
+            lastWriteProgress = .now()
+            watchForStall(context: context)
+        }
+        unflushedWrites += 1
         context.writeAndFlush(wrapOutboundOut(buffer)).assumeIsolated().whenComplete { _ in
+            self.unflushedWrites -= 1
+            self.lastWriteProgress = .now()
             self.callsInFlight -= 1
             // A write to a writable socket completes at once, inside this call: going on in
             // a later turn of the loop keeps thousands of buffered frames from recursing.
@@ -186,6 +201,24 @@ final class RPCServerHandler: ChannelDuplexHandler {
         if readHeld, callsInFlight < limits.maxCallsInFlight {
             readHeld = false
             context.read()
+        }
+    }
+
+    private func watchForStall(context: ChannelHandlerContext) {
+        guard stallCheck == nil, state != .closed else { return }
+        let timeout = TimeAmount(limits.stalledClientTimeout)
+        stallCheck = context.eventLoop.assumeIsolated().scheduleTask(deadline: lastWriteProgress + timeout) {
+            self.stallCheck = nil
+            guard self.state != .closed, self.unflushedWrites > 0 else { return }
+            guard NIODeadline.now() - self.lastWriteProgress >= timeout else {
+                self.watchForStall(context: context)
+                return
+            }
+            self.logger.warning(
+                "closing connection: the client stopped reading its answers",
+                metadata: ["unflushed_answers": "\(self.unflushedWrites)"])
+            self.state = .closed
+            context.close(promise: nil)
         }
     }
 

@@ -47,6 +47,9 @@ struct Scenicd: AsyncParsableCommand {
     @Option(help: "Seconds to let calls in flight finish at shutdown.")
     var shutdownGrace: Int = 10
 
+    @Option(help: "Seconds a client may leave its answers unread before it is disconnected.")
+    var stalledClientSeconds: Int = 30
+
     @Option(help: ArgumentHelp(
         "Shell command that sends one SMS, given SCENIC_SMS_PHONE and SCENIC_SMS_TEXT; exit 0 means sent.",
         discussion: "Without it, each message is appended as a JSON line to DATA_DIR/sms.log."))
@@ -74,8 +77,9 @@ struct Scenicd: AsyncParsableCommand {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        guard maxFrameBytes > 0, maxCallsPerConnection > 0, shutdownGrace >= 0 else {
-            throw ValidationError("--max-frame-bytes and --max-calls-per-connection must be positive, --shutdown-grace not negative")
+        guard maxFrameBytes > 0, maxCallsPerConnection > 0, stalledClientSeconds > 0, shutdownGrace >= 0 else {
+            throw ValidationError(
+                "--max-frame-bytes, --max-calls-per-connection and --stalled-client-seconds must be positive, --shutdown-grace not negative")
         }
         guard lockAfter > 0, lockMinutes > 0, sessionIdleHours > 0, sessionDays > 0 else {
             throw ValidationError("--lock-after, --lock-minutes, --session-idle-hours and --session-days must be positive")
@@ -129,7 +133,9 @@ struct Scenicd: AsyncParsableCommand {
             store: store, status: status,
             adminAccess: AdminAccessPolicy(adminGroupID: adminGroup.flatMap(AdminAccessPolicy.groupID(named:))),
             accountPolicy: accounts, hasher: PasswordHasher(logN: scryptLogN), smsQueued: { sms.wake() })
-        let limits = ConnectionLimits(maxFrameSize: maxFrameBytes, maxCallsInFlight: maxCallsPerConnection)
+        let limits = ConnectionLimits(
+            maxFrameSize: maxFrameBytes, maxCallsInFlight: maxCallsPerConnection,
+            stalledClientTimeout: .seconds(stalledClientSeconds))
         let grace = Duration.seconds(shutdownGrace)
 
         let admin = try await UnixSocketServer.bind(

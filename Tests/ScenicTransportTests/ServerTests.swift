@@ -6,6 +6,7 @@ import Logging
 import ScenicClient
 import ScenicProto
 import ScenicRPC
+import ScenicTestSupport
 import ServiceLifecycle
 import Synchronization
 import Testing
@@ -221,6 +222,33 @@ struct ServerTests {
             }
             #expect(answered.count == 20)
             #expect(server.concurrency.peak == 4)
+        }
+    }
+
+    @Test("a client that sends and never reads: back-pressure, then it is disconnected; others are served meanwhile")
+    func nonReadingClientIsClosed() async throws {
+        let server = try await TestServer.start(limits: .init(maxCallsInFlight: 4, stalledClientTimeout: .seconds(1)))
+        try await withServing(server) { _ in
+            let client = try await ScenicClient.connect(socketPath: server.path)
+            let socket = try RawSocket(path: server.path)
+            // Answers of 32 KiB fill the socket's buffers after a few calls.
+            let large = String(repeating: "x", count: 32 << 10)
+            var request = Ttrpc_Request()
+            request.service = TestServer.service
+            request.method = "Echo"
+            request.payload = try TestServer.echo(large).serializedData()
+            let payload: [UInt8] = try request.serializedBytes()
+            let frames = (0..<400).flatMap { FrameHeader.frame(streamID: UInt32(2 * $0 + 1), type: .request, payload: payload) }
+            let started = ContinuousClock.now
+            async let sentAll = socket.sendOffPool(frames)
+            try await Task.sleep(for: .milliseconds(300))
+            let other = try await client.call(
+                service: TestServer.service, method: "Echo", request: TestServer.echo("still here"), as: Scenic_V1_ServerInfoResponse.self)
+            #expect(other.version == "still here")
+            #expect(await sentAll == false, "the server kept reading from a client that never reads")
+            #expect(ContinuousClock.now - started < .seconds(60))
+            #expect(server.concurrency.peak <= 4)
+            await client.close()
         }
     }
 

@@ -2,19 +2,19 @@
 import Glibc
 #endif
 import Foundation
-import ScenicClient
 import ScenicProto
 import ScenicRPC
+import SwiftProtobuf
 
 /// A bare Unix-socket client for tests that must send frames no real client would.
 ///
 /// Its reads block, so they run on a Dispatch thread: blocking one of the few threads of
 /// Swift's cooperative pool would starve the server under test.
-final class RawSocket: @unchecked Sendable {
-    let fd: Int32
+public final class RawSocket: @unchecked Sendable {
+    public let fd: Int32
     private var decoder = FrameDecoder(maxPayloadSize: 64 << 20)
 
-    init(path: String) throws {
+    public init(path: String) throws {
         fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
@@ -32,17 +32,26 @@ final class RawSocket: @unchecked Sendable {
 
     deinit { close(fd) }
 
-    func send(_ bytes: [UInt8]) {
+    /// Sends all of `bytes`, blocking while the peer reads nothing; false when the peer
+    /// closed the connection first.
+    @discardableResult
+    public func send(_ bytes: [UInt8]) -> Bool {
         var offset = 0
         while offset < bytes.count {
             let sent = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            guard sent > 0 else { return }
+            guard sent > 0 else { return false }
             offset += sent
         }
+        return true
+    }
+
+    /// ``send(_:)`` from a Dispatch thread, for sends that may block for long.
+    public func sendOffPool(_ bytes: [UInt8]) async -> Bool {
+        await offPool { self.send(bytes) }
     }
 
     /// Sends a request frame for `service/method` carrying `message`.
-    func sendRequest(streamID: UInt32, service: String, method: String, message: some SwiftProtobuf.Message) throws {
+    public func sendRequest(streamID: UInt32, service: String, method: String, message: some SwiftProtobuf.Message) throws {
         var request = Ttrpc_Request()
         request.service = service
         request.method = method
@@ -52,12 +61,12 @@ final class RawSocket: @unchecked Sendable {
 
     /// The next response frame, or nil when the daemon closed the connection or
     /// `timeout` passed first.
-    func readResponse(timeout: Duration = .seconds(20)) async throws -> (streamID: UInt32, response: Ttrpc_Response)? {
+    public func readResponse(timeout: Duration = .seconds(20)) async throws -> (streamID: UInt32, response: Ttrpc_Response)? {
         try await offPool { try self.blockingReadResponse(timeout: timeout) }
     }
 
     /// True when the daemon closes the connection before `timeout`.
-    func waitForClose(timeout: Duration = .seconds(20)) async -> Bool {
+    public func waitForClose(timeout: Duration = .seconds(20)) async -> Bool {
         await offPool { self.blockingWaitForClose(timeout: timeout) }
     }
 
