@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "scenicd", targets: ["scenicd"]),
         .executable(name: "scenic-admin", targets: ["scenic-admin"]),
         .executable(name: "scenic-pos", targets: ["scenic-pos"]),
+        .executable(name: "scenic-bench", targets: ["scenic-bench"]),
         .library(name: "ScenicClient", targets: ["ScenicClient"]),
     ],
     dependencies: [
@@ -19,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
         .target(
@@ -89,6 +91,15 @@ let package = Package(
             name: "scenic-pos",
             dependencies: ["ScenicCLI", "ScenicClient"],
             path: "clients/pos"
+        ),
+        .executableTarget(
+            name: "scenic-bench",
+            dependencies: [
+                "ScenicClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            path: "Benchmarks/scenic-bench"
         ),
         .target(
             name: "ScenicTestSupport",

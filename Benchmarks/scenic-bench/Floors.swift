@@ -1,0 +1,54 @@
+import Foundation
+
+/// Runs the C floors of Benchmarks/floors, which show what the kernel and SQLite alone
+/// can do, so the daemon's figures can be read as ratios in the same run.
+struct Floors {
+    let directory: String
+
+    /// One floor's JSON line, as the floor printed it.
+    typealias Result = [String: any Sendable]
+
+    /// The floors that bound `profile`: the echo round trip for health calls, SQLite's
+    /// sale transaction one per commit and batched for sales.
+    func measure(profile: LoadProfile, connections: Int, inFlight: Int, database: String, seconds: Double) async throws -> [Result] {
+        let duration = String(format: "%.1f", seconds)
+        switch profile {
+        case .health:
+            return [try run("echo-floor", ["--connections", "\(connections)", "--in-flight", "\(inFlight)", "--seconds", duration])]
+        case .sell, .mixed:
+            let batch = min(connections * inFlight, 256)
+            return try [1, batch].map { perTransaction in
+                try run("sqlite-sale-floor", [
+                    "--database", database, "--product", Fixture.productCode, "--distributor", "1",
+                    "--per-transaction", "\(perTransaction)", "--seconds", duration,
+                ])
+            }
+        case .voucherPage, .statement:
+            return []
+        }
+    }
+
+    private func run(_ name: String, _ arguments: [String]) throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: directory).appendingPathComponent(name)
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        do {
+            try process.run()
+        } catch {
+            throw BenchFailure("cannot run \(process.executableURL!.path) (build it with make -C Benchmarks/floors): \(error)")
+        }
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0,
+            let line = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else { throw BenchFailure("\(name) failed with status \(process.terminationStatus)") }
+        return line.mapValues { value -> any Sendable in
+            switch value {
+            case let number as NSNumber: number.doubleValue
+            default: "\(value)"
+            }
+        }
+    }
+}

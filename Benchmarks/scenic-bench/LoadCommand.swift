@@ -1,0 +1,151 @@
+import ArgumentParser
+import Foundation
+import ScenicClient
+import Synchronization
+
+/// `scenic-bench load`: drives a daemon with M connections × K calls in flight and reports
+/// throughput, latency percentiles, failures by status and the daemon's peak memory.
+struct LoadCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "load",
+        abstract: "Drive scenicd with concurrent calls and report throughput and latency.")
+
+    @Option(help: "sell, mixed, health, voucher-page or statement.")
+    var profile: LoadProfile = .sell
+
+    @Option(help: "Connections to open.")
+    var connections = 64
+
+    @Option(help: "Calls in flight on each connection.")
+    var inFlight = 1
+
+    @Option(help: "Distributors to set up (sell and mixed); connection i sells as distributor i mod N.")
+    var distributors = 64
+
+    @Option(help: "Seconds to run (ignored when --count is given).")
+    var duration: Double = 10
+
+    @Option(help: "Calls to make in all, instead of running for a duration.")
+    var count: Int?
+
+    @Option(help: "Distributor id for voucher-page and statement.")
+    var distributorID: Int64 = 1
+
+    @Option(help: "Inclusive YYYY-MM-DD range for voucher-page and statement (default: the last 40 days).")
+    var from: String?
+    @Option(help: "End of that range (default: today).")
+    var to: String?
+
+    @OptionGroup var target: DaemonTarget
+
+    @Flag(help: "Also measure the floors (C echo server, raw SQLite sales) in this run.")
+    var floors = false
+
+    @Option(help: "Directory holding echo-floor and sqlite-sale-floor (make -C Benchmarks/floors).")
+    var floorsDirectory = "Benchmarks/floors/build"
+
+    @Flag(help: "Print one JSON object instead of text.")
+    var json = false
+
+    func validate() throws {
+        guard connections > 0, inFlight > 0, distributors > 0, duration > 0, (count ?? 1) > 0 else {
+            throw ValidationError("--connections, --in-flight, --distributors, --duration and --count must be positive")
+        }
+    }
+
+    func run() async throws {
+        let daemon = try await target.start()
+        var report = LoadReport(
+            profile: profile.rawValue, connections: connections, inFlight: inFlight,
+            distributors: profile.needsSellers ? distributors : 0)
+        report.startToReadyMillis = daemon.local.map { Double($0.startToReady.components.attoseconds) / 1e15 + Double($0.startToReady.components.seconds) * 1e3 }
+        do {
+            let plans = try await makePlans(daemon)
+            let (recorder, elapsed) = try await drive(plans)
+            report.record(recorder, seconds: elapsed)
+            report.peakResidentBytes = daemon.local?.peakResidentBytes
+            for plan in plans { await plan.client.close() }
+        } catch {
+            await daemon.finish()
+            throw error
+        }
+        await daemon.finish(keepingDatabase: floors)
+        if floors, let database = daemon.local?.databasePath {
+            report.floors = try await Floors(directory: floorsDirectory).measure(
+                profile: profile, connections: connections, inFlight: inFlight, database: database, seconds: min(duration, 10))
+            daemon.removeScratch()
+        }
+        print(json ? try report.json() : report.text())
+    }
+
+    private func makePlans(_ daemon: DaemonTarget.Running) async throws -> [CallPlan] {
+        let today = Fixture.today(in: try await daemon.timeZone())
+        let range = (from ?? Self.day(daysBefore: 40, today: today), to ?? today)
+        let fixture: Fixture? =
+            profile.needsSellers
+            ? try await Fixture.make(count: distributors, adminSocket: daemon.adminSocket, posSocket: daemon.posSocket)
+            : nil
+        var plans: [CallPlan] = []
+        for index in 0..<connections {
+            let client: ScenicClient
+            if let fixture {
+                let seller = fixture.sellers[index % fixture.sellers.count]
+                client = try await ScenicClient.connect(
+                    socketPath: daemon.posSocket, metadata: [ScenicClient.sessionMetadataKey: seller.token])
+            } else {
+                client = try await ScenicClient.connect(socketPath: profile.usesAdminSocket ? daemon.adminSocket : daemon.posSocket)
+            }
+            for slot in 0..<inFlight {
+                plans.append(CallPlan(
+                    profile: profile, client: client, today: today, distributorID: distributorID,
+                    label: "bench-\(UInt32.random(in: .min ... .max))-\(index)-\(slot)", dateRange: range))
+            }
+        }
+        return plans
+    }
+
+    /// Runs every plan in its own task until the count or the duration is used up.
+    private func drive(_ plans: [CallPlan]) async throws -> (LatencyRecorder, Duration) {
+        let remaining = CallBudget(count ?? .max)
+        let deadline = ContinuousClock.now + .milliseconds(Int(duration * 1_000))
+        let bounded = count != nil
+        let started = ContinuousClock.now
+        let merged = await withTaskGroup(of: LatencyRecorder.self) { group in
+            for plan in plans {
+                group.addTask {
+                    var recorder = LatencyRecorder()
+                    var number = 0
+                    while bounded ? remaining.take() : ContinuousClock.now < deadline {
+                        number += 1
+                        let start = ContinuousClock.now
+                        do {
+                            try await plan.call(number)
+                        } catch {
+                            recorder.record(failure: error)
+                        }
+                        recorder.record(ContinuousClock.now - start)
+                    }
+                    return recorder
+                }
+            }
+            return await group.reduce(into: LatencyRecorder()) { $0.add($1) }
+        }
+        return (merged, ContinuousClock.now - started)
+    }
+
+    static func day(daysBefore days: Int, today: String) -> String {
+        let parser = DateFormatter()
+        parser.dateFormat = "yyyy-MM-dd"
+        parser.timeZone = TimeZone(identifier: "UTC")
+        guard let date = parser.date(from: today) else { return today }
+        return parser.string(from: date.addingTimeInterval(-Double(days) * 86_400))
+    }
+}
+
+/// Calls left to make, shared by every calling task of a counted run.
+final class CallBudget: Sendable {
+    private let left: Atomic<Int>
+    init(_ calls: Int) { left = Atomic(calls) }
+    /// True while calls are left; each true answer uses one.
+    func take() -> Bool { left.wrappingSubtract(1, ordering: .relaxed).oldValue > 0 }
+}
