@@ -6,7 +6,7 @@ DATA_DIR ?= $(CURDIR)/data
 # hash takes about 0.5 s instead of 3 s, while Swift code keeps its debug checks.
 SWIFT_BUILD_FLAGS ?= -Xcc -O2
 
-.PHONY: run test build deps check-generated generate clean
+.PHONY: run test build deps check-generated generate floors clean
 
 ## Install what is needed, build, and run scenicd with its data in ./data.
 run: deps
@@ -15,8 +15,8 @@ run: deps
 
 ## Install what is needed and run every test: the generated-code check, the stock ttrpc
 ## client and the C example client against real daemons, then every Swift test (unit,
-## socket and process tests).
-test: deps check-generated
+## socket and process tests, the crash test, the hostile-input suite, the bench smoke runs).
+test: deps check-generated floors
 	swift build $(SWIFT_BUILD_FLAGS) --build-tests
 	scripts/ttrpc-interop.sh
 	scripts/c-client-test.sh
@@ -31,9 +31,14 @@ deps:
 check-generated:
 	@scripts/check-generated.sh
 
+## The C floors scenic-bench measures against (Benchmarks/floors).
+floors: deps
+	$(MAKE) -s -C Benchmarks/floors
+
 generate: deps
 	scripts/generate-protos.sh
 
 clean:
 	rm -rf .build .build-protoc
 	$(MAKE) -C clients/c clean
+	$(MAKE) -C Benchmarks/floors clean

@@ -85,6 +85,11 @@ struct LoadCommand: AsyncParsableCommand {
             profile.needsSellers
             ? try await Fixture.make(count: distributors, adminSocket: daemon.adminSocket, posSocket: daemon.posSocket)
             : nil
+        // A fresh daemon has nothing to list: give the admin profiles a distributor with sales.
+        var distributorID = distributorID
+        if profile.usesAdminSocket, daemon.scratch != nil {
+            distributorID = try await Self.seedSales(daemon, today: today)
+        }
         var plans: [CallPlan] = []
         for index in 0..<connections {
             let client: ScenicClient
@@ -131,6 +136,21 @@ struct LoadCommand: AsyncParsableCommand {
             return await group.reduce(into: LatencyRecorder()) { $0.add($1) }
         }
         return (merged, ContinuousClock.now - started)
+    }
+
+    /// One distributor with 100 sales of 5 tickets; returns its id.
+    private static func seedSales(_ daemon: DaemonTarget.Running, today: String) async throws -> Int64 {
+        let seller = try await Fixture.make(count: 1, adminSocket: daemon.adminSocket, posSocket: daemon.posSocket).sellers[0]
+        let client = try await ScenicClient.connect(socketPath: daemon.posSocket, metadata: [ScenicClient.sessionMetadataKey: seller.token])
+        defer { Task { await client.close() } }
+        for _ in 0..<100 {
+            var request = Scenic_V1_SellRequest()
+            request.productCode = Fixture.productCode
+            request.quantity = 5
+            request.visitDate = today
+            _ = try await client.sell(request)
+        }
+        return seller.id
     }
 
     static func day(daysBefore days: Int, today: String) -> String {

@@ -6,5 +6,5 @@ struct ScenicBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scenic-bench",
         abstract: "Measure scenicd under load, or kill it under load and check nothing was lost.",
-        subcommands: [LoadCommand.self])
+        subcommands: [LoadCommand.self, CrashCommand.self, CrashWorkerCommand.self])
 }

@@ -114,7 +114,7 @@ extension ScenicStore {
     }
 
     static func fetchDistributor(_ db: Database, id: Int64) throws -> DistributorRecord? {
-        try DistributorRecord.fetchOne(db, sql: "SELECT * FROM distributor WHERE id = ?", arguments: [id])
+        try db.fetchOneCached(DistributorRecord.self, "SELECT * FROM distributor WHERE id = ?", [id])
     }
 
     static func requireDistributor(_ db: Database, id: Int64) throws -> DistributorRecord {

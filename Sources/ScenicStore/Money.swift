@@ -1,9 +1,10 @@
 import Foundation
 import GRDB
 
-/// Balances, sales, vouchers and refunds. Each method is one `BEGIN IMMEDIATE`
-/// transaction: the balance, the ledger, the order and its vouchers change together or
-/// not at all, and concurrent sellers are serialized by SQLite's single writer.
+/// Balances, sales, vouchers and refunds. Each money movement is all or nothing: the
+/// balance, the ledger, the order and its vouchers change together in one savepoint of a
+/// `BEGIN IMMEDIATE` transaction (shared with the movements arriving at the same moment,
+/// see ``GroupCommit``), and concurrent sellers are serialized by SQLite's single writer.
 extension ScenicStore {
     public struct LedgerQuery: Sendable {
         public var distributorID: Int64
@@ -46,7 +47,7 @@ extension ScenicStore {
         distributorID: Int64, amountFen: Int64, note: String, key: RequestKey?, stamp: AuditStamp,
         encode: @escaping @Sendable (LedgerEntryRecord) throws -> Data
     ) async throws -> Once<LedgerEntryRecord> {
-        try await write { db in
+        try await groupWrite { db in
             try Self.once(db, key, at: stamp.at, encode: encode) {
                 _ = try Self.requireDistributor(db, id: distributorID)
                 let entry = try Self.appendLedger(
@@ -62,7 +63,7 @@ extension ScenicStore {
         distributorID: Int64, amountFen: Int64, reason: String, key: RequestKey?, stamp: AuditStamp,
         encode: @escaping @Sendable (LedgerEntryRecord) throws -> Data
     ) async throws -> Once<LedgerEntryRecord> {
-        try await write { db in
+        try await groupWrite { db in
             try Self.once(db, key, at: stamp.at, encode: encode) {
                 let distributor = try Self.requireDistributor(db, id: distributorID)
                 guard distributor.balanceFen + amountFen >= 0 else {
@@ -99,7 +100,7 @@ extension ScenicStore {
     public func sell(
         _ sale: SaleRequest, key: RequestKey?, at: Millis, encode: @escaping @Sendable (SaleRecord) throws -> Data
     ) async throws -> Once<SaleRecord> {
-        try await write { db in
+        try await groupWrite { db in
             try Self.once(db, key, at: at, encode: encode) {
                 // Checked here, after the replay lookup: a retry after midnight still gets
                 // its first answer.
@@ -107,28 +108,29 @@ extension ScenicStore {
                 let distributor = try Self.requireDistributor(db, id: sale.distributorID)
                 guard distributor.status == .active, !distributor.passwordIsInitial else { throw MoneyError.distributorInactive }
                 guard
-                    let binding = try BindingRecord.fetchOne(
-                        db, sql: BindingRecord.select + " WHERE binding.distributor_id = ? AND product.code = ? AND product.status = 'on_sale'",
-                        arguments: [sale.distributorID, sale.productCode])
+                    let binding = try db.fetchOneCached(
+                        BindingRecord.self,
+                        BindingRecord.select + " WHERE binding.distributor_id = ? AND product.code = ? AND product.status = 'on_sale'",
+                        [sale.distributorID, sale.productCode])
                 else { throw MoneyError.productNotAuthorized(sale.productCode) }
                 let amount = binding.settlementPriceFen * Int64(sale.quantity)
                 guard distributor.balanceFen >= amount else {
                     throw MoneyError.insufficientBalance(balanceFen: distributor.balanceFen, requiredFen: amount)
                 }
                 let product = binding.product
-                try db.execute(
-                    sql: """
-                        INSERT INTO sale_order (distributor_id, product_id, quantity, visit_date, settlement_price_fen,
-                            retail_price_fen, refundable, amount_fen, buyer_name, buyer_phone, sold_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [
+                try db.executeCached(
+                    """
+                    INSERT INTO sale_order (distributor_id, product_id, quantity, visit_date, settlement_price_fen,
+                        retail_price_fen, refundable, amount_fen, buyer_name, buyer_phone, sold_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                    [
                         sale.distributorID, product.id, sale.quantity, sale.visitDate, binding.settlementPriceFen,
                         product.retailPriceFen, product.refundable, amount, sale.buyerName, sale.buyerPhone, at,
                     ])
                 let orderID = db.lastInsertedRowID
-                let validUntil = try String.fetchOne(
-                    db, sql: "SELECT date(?, '+' || ? || ' days')", arguments: [sale.visitDate, product.validDays - 1]) ?? sale.visitDate
+                let validUntil = try db.fetchOneCached(
+                    String.self, "SELECT date(?, '+' || ? || ' days')", [sale.visitDate, product.validDays - 1]) ?? sale.visitDate
                 let insert = try db.cachedStatement(sql: """
                     INSERT INTO voucher (code, order_id, distributor_id, product_id, visit_date, valid_until,
                         settlement_price_fen, retail_price_fen, refundable, sold_at)
@@ -177,7 +179,7 @@ extension ScenicStore {
     public func redeem(
         code: String, today: String, key: RequestKey?, stamp: AuditStamp, encode: @escaping @Sendable (VoucherRecord) throws -> Data
     ) async throws -> Once<VoucherRecord> {
-        try await write { db in
+        try await groupWrite { db in
             try Self.once(db, key, at: stamp.at, encode: encode) {
                 let voucher = try Self.requireVoucher(db, code: code, distributorID: nil)
                 switch voucher.status {
@@ -214,7 +216,7 @@ extension ScenicStore {
         distributorID: Int64, codes: [String], today: String, key: RequestKey?, at: Millis,
         encode: @escaping @Sendable ([VoucherRecord], Int64) throws -> Data
     ) async throws -> Once<([VoucherRecord], Int64)> {
-        try await write { db in
+        try await groupWrite { db in
             try Self.once(db, key, at: at, encode: { try encode($0.0, $0.1) }) {
                 let distributor = try Self.requireDistributor(db, id: distributorID)
                 guard distributor.status == .active else { throw MoneyError.distributorInactive }
@@ -250,16 +252,19 @@ extension ScenicStore {
         _ db: Database, distributorID: Int64, kind: LedgerEntryRecord.Kind, amountFen: Int64, orderID: Int64? = nil,
         voucherCode: String = "", note: String = "", actor: String, at: Millis
     ) throws -> LedgerEntryRecord {
-        try db.execute(sql: "UPDATE distributor SET balance_fen = balance_fen + ? WHERE id = ?", arguments: [amountFen, distributorID])
-        let distributor = try requireDistributor(db, id: distributorID)
+        guard
+            let distributor = try db.fetchOneCached(
+                DistributorRecord.self, "UPDATE distributor SET balance_fen = balance_fen + ? WHERE id = ? RETURNING *",
+                [amountFen, distributorID])
+        else { throw AccountStoreError.distributorNotFound(distributorID) }
         let balance = distributor.balanceFen
         try LowBalanceAlert.update(db, distributor, at: at)
-        try db.execute(
-            sql: """
-                INSERT INTO ledger_entry (distributor_id, at, kind, amount_fen, balance_after_fen, order_id, voucher_code, note, actor)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-            arguments: [distributorID, at, kind.rawValue, amountFen, balance, orderID, voucherCode, note, actor])
+        try db.executeCached(
+            """
+            INSERT INTO ledger_entry (distributor_id, at, kind, amount_fen, balance_after_fen, order_id, voucher_code, note, actor)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [distributorID, at, kind.rawValue, amountFen, balance, orderID, voucherCode, note, actor])
         // Everything in the row is known here: no read back on the write path.
         return LedgerEntryRecord(
             id: db.lastInsertedRowID, distributorID: distributorID, at: at, kind: kind, amountFen: amountFen,
@@ -282,9 +287,9 @@ extension ScenicStore {
         _ db: Database, _ key: RequestKey?, at: Millis, encode: (T) throws -> Data, _ body: () throws -> T
     ) throws -> Once<T> {
         guard let key else { return .first(try body()) }
-        if let row = try Row.fetchOne(
-            db, sql: "SELECT method, fingerprint, response FROM request_log WHERE scope = ? AND request_id = ?",
-            arguments: [key.scope, key.requestID])
+        if let row = try db.fetchOneCached(
+            Row.self, "SELECT method, fingerprint, response FROM request_log WHERE scope = ? AND request_id = ?",
+            [key.scope, key.requestID])
         {
             guard row["method"] == key.method, row["fingerprint"] == key.fingerprint else {
                 throw MoneyError.requestIDReused(key.requestID)
@@ -292,9 +297,9 @@ extension ScenicStore {
             return .replay(row["response"])
         }
         let value = try body()
-        try db.execute(
-            sql: "INSERT INTO request_log (scope, request_id, method, fingerprint, response, at) VALUES (?, ?, ?, ?, ?, ?)",
-            arguments: [key.scope, key.requestID, key.method, key.fingerprint, try encode(value), at])
+        try db.executeCached(
+            "INSERT INTO request_log (scope, request_id, method, fingerprint, response, at) VALUES (?, ?, ?, ?, ?, ?)",
+            [key.scope, key.requestID, key.method, key.fingerprint, try encode(value), at])
         return .first(value)
     }
 }

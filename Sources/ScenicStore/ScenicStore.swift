@@ -14,6 +14,7 @@ public final class ScenicStore: Sendable {
     let pool: DatabasePool
     private let lock: StoreLock
     let logger: Logger
+    let groupCommit = GroupCommit()
     /// The number of migrations applied, shown in server info.
     public let schemaVersion: Int
 

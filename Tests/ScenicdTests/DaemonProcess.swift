@@ -82,18 +82,26 @@ struct CommandResult {
     static func run(
         _ name: String, _ arguments: [String], environment: [String: String] = [:], input: String? = nil
     ) async throws -> CommandResult {
+        try await run(
+            absolute: DaemonProcess.binDirectory.appendingPathComponent(name).path, arguments, environment: environment, input: input)
+    }
+
+    /// Runs the executable at `path`.
+    static func run(
+        absolute path: String, _ arguments: [String], environment: [String: String] = [:], input: String? = nil
+    ) async throws -> CommandResult {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
-                continuation.resume(with: Result { try runBlocking(name, arguments, environment: environment, input: input) })
+                continuation.resume(with: Result { try runBlocking(path, arguments, environment: environment, input: input) })
             }
         }
     }
 
     private static func runBlocking(
-        _ name: String, _ arguments: [String], environment: [String: String], input: String?
+        _ path: String, _ arguments: [String], environment: [String: String], input: String?
     ) throws -> CommandResult {
         let process = Process()
-        process.executableURL = DaemonProcess.binDirectory.appendingPathComponent(name)
+        process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let out = Pipe()

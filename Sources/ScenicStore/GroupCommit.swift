@@ -1,0 +1,98 @@
+import GRDB
+import Synchronization
+
+/// Writes that arrive together share one transaction, so one fsync covers them all.
+///
+/// Each write runs in a savepoint of the shared transaction: one that throws (a refused
+/// sale, say) is rolled back alone and the others go on. Every caller is answered only
+/// after the transaction committed, so an acknowledged write is on disk as with a
+/// transaction of its own, and a caller never sees a write that later rolls back. A
+/// storage failure (disk full, I/O, lock) may have undone the whole transaction, so it
+/// fails the whole batch.
+///
+/// Batches form by themselves: while one commits, the writes arriving meanwhile queue up
+/// and go together in the next. With a single caller there is no waiting for company.
+final class GroupCommit: Sendable {
+    /// One write: runs in the batch's transaction and returns how to answer its caller
+    /// once the batch is settled.
+    struct Job: Sendable {
+        let run: @Sendable (Database) throws -> @Sendable () -> Void
+        let fail: @Sendable (any Error) -> Void
+    }
+
+    private struct Queue {
+        var jobs: [Job] = []
+        var draining = false
+    }
+
+    /// Writes per transaction at most, so that one batch cannot hold the writer for long.
+    let maxBatch: Int
+    private let queue = Mutex(Queue())
+
+    init(maxBatch: Int = 256) {
+        self.maxBatch = maxBatch
+    }
+
+    /// Queues `job`; true when the caller must start draining (no drain is running).
+    func enqueue(_ job: Job) -> Bool {
+        queue.withLock { queue in
+            queue.jobs.append(job)
+            guard !queue.draining else { return false }
+            queue.draining = true
+            return true
+        }
+    }
+
+    /// The next batch, or nil (and draining ends) when none is waiting.
+    func nextBatch() -> [Job]? {
+        queue.withLock { queue in
+            guard !queue.jobs.isEmpty else {
+                queue.draining = false
+                return nil
+            }
+            let batch = Array(queue.jobs.prefix(maxBatch))
+            queue.jobs.removeFirst(batch.count)
+            return batch
+        }
+    }
+}
+
+extension ScenicStore {
+    /// Runs `updates` in a savepoint of a transaction shared with the writes arriving at
+    /// the same time, and returns its result once that transaction committed.
+    func groupWrite<T: Sendable>(_ updates: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let job = GroupCommit.Job(
+                run: { db in
+                    var result: Result<T, any Error>!
+                    do {
+                        try db.inSavepoint {
+                            result = .success(try updates(db))
+                            return .commit
+                        }
+                    } catch let error as DatabaseError where StorageFailure(error) != nil || !db.isInsideTransaction {
+                        throw error
+                    } catch {
+                        result = .failure(error)
+                    }
+                    let settled = result!
+                    return { continuation.resume(with: settled) }
+                },
+                fail: { continuation.resume(throwing: $0) })
+            if groupCommit.enqueue(job) {
+                Task { await drainGroupCommit() }
+            }
+        }
+    }
+
+    private func drainGroupCommit() async {
+        while let batch = groupCommit.nextBatch() {
+            do {
+                let answers = try await write { db in try batch.map { try $0.run(db) } }
+                for answer in answers { answer() }
+            } catch {
+                for job in batch { job.fail(error) }
+            }
+        }
+    }
+}
