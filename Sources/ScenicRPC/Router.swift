@@ -10,7 +10,8 @@ import SwiftProtobuf
 /// socket cannot be reached through it.
 public struct Router: Sendable {
     /// A handler once its request and response types are erased to bytes.
-    typealias Handler = @Sendable (_ payload: [UInt8], _ context: CallContext) async throws -> [UInt8]
+    /// Payloads stay `Data`, as the ttrpc envelope holds them: no copy on the way in or out.
+    typealias Handler = @Sendable (_ payload: Data, _ context: CallContext) async throws -> Data
 
     private var handlers: [String: Handler] = [:]
 
@@ -41,33 +42,46 @@ public struct Router: Sendable {
                     .invalidArgument, "the payload is not a valid \(Request.protoMessageName)",
                     reason: "MALFORMED_PAYLOAD")
             }
-            return try await handler(request, context).serializedBytes()
+            return try await handler(request, context).serializedData()
         }
     }
 
-    /// Answers one request frame's payload. Never throws: every failure is a status.
+    /// Answers one request frame's payload, racing the handler against the call's
+    /// deadline. Never throws: every failure is a status.
     public func respond(
         to requestBytes: [UInt8],
         peer: PeerCredentials?,
         logger: Logger,
         arrival: ContinuousClock.Instant = .now
     ) async -> Ttrpc_Response {
+        await call(for: requestBytes, peer: peer, logger: logger, arrival: arrival).runRacingDeadline()
+    }
+
+    /// Decodes a request frame's payload and finds what answers it, without running it:
+    /// a caller with a cheaper timer than a racing task (an event loop) enforces the
+    /// deadline itself around ``RoutedCall/run()``.
+    public func call(
+        for requestBytes: [UInt8],
+        peer: PeerCredentials?,
+        logger: Logger,
+        arrival: ContinuousClock.Instant = .now
+    ) -> RoutedCall {
         let request: Ttrpc_Request
         do {
             request = try Ttrpc_Request(serializedBytes: requestBytes)
         } catch {
-            return Self.response(
-                for: RPCError(.invalidArgument, "the frame does not hold a ttrpc Request", reason: "MALFORMED_REQUEST"))
+            return RoutedCall(
+                refusal: RPCError(.invalidArgument, "the frame does not hold a ttrpc Request", reason: "MALFORMED_REQUEST"))
         }
         var logger = logger
         logger[metadataKey: "rpc.method"] = "\(request.service)/\(request.method)"
         if let refusal = admission?(peer) {
             logger.notice("call refused", metadata: ["reason": "\(refusal.message)"])
-            return Self.response(for: refusal)
+            return RoutedCall(refusal: refusal)
         }
         guard let handler = handlers["\(request.service)/\(request.method)"] else {
-            return Self.response(
-                for: RPCError(.unimplemented, "unknown method \(request.service)/\(request.method)", reason: "UNKNOWN_METHOD"))
+            return RoutedCall(
+                refusal: RPCError(.unimplemented, "unknown method \(request.service)/\(request.method)", reason: "UNKNOWN_METHOD"))
         }
         let timeout = request.timeoutNano > 0 ? Duration.nanoseconds(request.timeoutNano) : nil
         let context = CallContext(
@@ -78,34 +92,13 @@ public struct Router: Sendable {
             deadline: timeout.map { arrival + $0 },
             logger: logger
         )
-        do {
-            var response = Ttrpc_Response()
-            response.payload = Data(try await Self.run(handler, request.payload, context))
-            return response
-        } catch {
-            return Self.response(for: Self.rpcError(from: error, logger: logger))
-        }
+        return RoutedCall(handler: handler, payload: request.payload, context: context)
     }
 
-    /// Runs the handler, racing it against the call's deadline when it has one.
-    private static func run(_ handler: @escaping Handler, _ payload: Data, _ context: CallContext) async throws -> [UInt8] {
-        let bytes = [UInt8](payload)
-        guard let deadline = context.deadline else { return try await handler(bytes, context) }
-        let expired = RPCError(.deadlineExceeded, "the deadline passed before the call completed")
-        guard deadline > .now else { throw expired }
-        return try await withThrowingTaskGroup(of: [UInt8]?.self) { group in
-            group.addTask { try await handler(bytes, context) }
-            group.addTask {
-                try await Task.sleep(until: deadline, clock: .continuous)
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let result = first else { throw expired }
-            return result
-        }
-    }
+    /// The answer to a call whose deadline passed first.
+    public static let deadlineExceeded = RPCError(.deadlineExceeded, "the deadline passed before the call completed")
 
-    private static func rpcError(from error: any Error, logger: Logger) -> RPCError {
+    static func rpcError(from error: any Error, logger: Logger) -> RPCError {
         switch error {
         case let error as RPCError:
             return error
@@ -126,5 +119,59 @@ public struct Router: Sendable {
         var response = Ttrpc_Response()
         response.status = error.status
         return response
+    }
+}
+
+/// A request matched to its handler (or already refused), ready to run.
+public struct RoutedCall: Sendable {
+    private let handler: Router.Handler?
+    private let payload: Data
+    private let refusal: RPCError?
+    /// Nil when the call was refused before reaching a handler.
+    public let context: CallContext?
+
+    init(handler: @escaping Router.Handler, payload: Data, context: CallContext) {
+        self.handler = handler
+        self.payload = payload
+        self.context = context
+        refusal = nil
+    }
+
+    init(refusal: RPCError) {
+        handler = nil
+        payload = Data()
+        context = nil
+        self.refusal = refusal
+    }
+
+    /// When the caller stops waiting, if it said.
+    public var deadline: ContinuousClock.Instant? { context?.deadline }
+
+    /// Runs the handler to its end; only a deadline already passed stops it from starting.
+    public func run() async -> Ttrpc_Response {
+        guard let handler, let context else { return Router.response(for: refusal!) }
+        if let deadline = context.deadline, deadline <= .now { return Router.response(for: Router.deadlineExceeded) }
+        do {
+            var response = Ttrpc_Response()
+            response.payload = try await handler(payload, context)
+            return response
+        } catch {
+            return Router.response(for: Router.rpcError(from: error, logger: context.logger))
+        }
+    }
+
+    /// Runs the handler, answering DEADLINE_EXCEEDED (and cancelling it) if the deadline
+    /// comes first.
+    public func runRacingDeadline() async -> Ttrpc_Response {
+        guard let deadline else { return await run() }
+        return await withTaskGroup(of: Ttrpc_Response?.self) { group in
+            group.addTask { await run() }
+            group.addTask {
+                try? await Task.sleep(until: deadline, clock: .continuous)
+                return nil
+            }
+            defer { group.cancelAll() }
+            return (await group.next() ?? nil) ?? Router.response(for: Router.deadlineExceeded)
+        }
     }
 }

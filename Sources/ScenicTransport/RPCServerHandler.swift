@@ -149,12 +149,22 @@ final class RPCServerHandler: ChannelDuplexHandler {
         let router = router
         let peer = peer
         let logger = logger
+        let call = router.call(for: payload, peer: peer, logger: logger)
         let answered = context.eventLoop.makePromise(of: Ttrpc_Response.self)
-        running[streamID] = answered.completeWithTask {
-            await router.respond(to: payload, peer: peer, logger: logger)
+        running[streamID] = answered.completeWithTask { await call.run() }
+        // The deadline is a timer of the event loop: far cheaper than a task racing the
+        // handler, and it answers on time even when the handler ignores cancellation.
+        let expiry = call.deadline.map { deadline in
+            context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(deadline - .now)) {
+                guard let task = self.running.removeValue(forKey: streamID) else { return }
+                task.cancel()
+                self.write(context: context, streamID: streamID, response: Router.response(for: Router.deadlineExceeded))
+            }
         }
         answered.futureResult.assumeIsolated().whenSuccess { response in
-            self.running.removeValue(forKey: streamID)
+            expiry?.cancel()
+            // Nil when the deadline already answered this call.
+            guard self.running.removeValue(forKey: streamID) != nil else { return }
             self.write(context: context, streamID: streamID, response: response)
         }
     }
