@@ -14,8 +14,8 @@ struct DaemonTarget: ParsableArguments {
     @Option(help: "Drive the daemon already running on this data directory's sockets instead of starting one.")
     var attach: String?
 
-    @Option(parsing: .upToNextOption, help: "Extra arguments for the scenicd the bench starts.")
-    var daemonArguments: [String] = []
+    @Option(help: "Extra arguments for the scenicd the bench starts, in one string (\"--log-level debug\").")
+    var daemonArguments = ""
 
     /// The daemon being driven, and how to end the run.
     struct Running: Sendable {
@@ -53,7 +53,7 @@ struct DaemonTarget: ParsableArguments {
         let scratch = dataDir == nil ? NSTemporaryDirectory() + "scenic-bench-\(UUID().uuidString.prefix(8))" : nil
         let directory = dataDir ?? scratch!
         let daemon = try await LocalDaemon(
-            executable: scenicd ?? LocalDaemon.besideMe, dataDirectory: directory, extraArguments: daemonArguments)
+            executable: scenicd ?? LocalDaemon.besideMe, dataDirectory: directory, extraArguments: daemonArguments.split(separator: " ").map(String.init))
         return Running(adminSocket: daemon.adminSocket, posSocket: daemon.posSocket, local: daemon, scratch: scratch)
     }
 }

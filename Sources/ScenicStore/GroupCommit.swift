@@ -88,7 +88,15 @@ extension ScenicStore {
     private func drainGroupCommit() async {
         while let batch = groupCommit.nextBatch() {
             do {
-                let answers = try await write { db in try batch.map { try $0.run(db) } }
+                let started = ContinuousClock.now
+                let (answers, executed) = try await write { db in
+                    (try batch.map { try $0.run(db) }, ContinuousClock.now)
+                }
+                logger.debug(
+                    "group commit",
+                    metadata: [
+                        "writes": "\(batch.count)", "executing": "\(executed - started)", "committing": "\(ContinuousClock.now - executed)",
+                    ])
                 for answer in answers { answer() }
             } catch {
                 for job in batch { job.fail(error) }
