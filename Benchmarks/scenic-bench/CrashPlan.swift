@@ -34,14 +34,8 @@ struct WorkerPlan: Codable, Sendable {
     var operations: [CrashOperation]
 }
 
-/// Reads and writes the JSON-lines files the coordinator and its workers exchange.
+/// Reads the JSON-lines files the workers write their answers to.
 enum JSONLines {
-    static func write<T: Encodable>(_ values: [T], to path: String) throws {
-        let encoder = JSONEncoder()
-        let lines = try values.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
-        try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
-    }
-
     static func read<T: Decodable>(_ type: T.Type, from path: String) -> [T] {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
         let decoder = JSONDecoder()

@@ -55,7 +55,7 @@ struct CrashRun {
             let plan = WorkerPlan(
                 adminSocket: adminSocket, posSocket: posSocket, tokens: fixture.sellers.map(\.token),
                 sellerIDs: fixture.sellers.map(\.id), visitDate: fixture.today, operations: share)
-            let planPath = "\(directory)/crash-plan-\(cycle)-\(index).json"
+            let planPath = Self.planPath(directory, cycle, index)
             try JSONEncoder().encode(plan).write(to: URL(fileURLWithPath: planPath))
             let process = Process()
             process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
@@ -63,6 +63,10 @@ struct CrashRun {
             try process.run()
             return process
         }
+    }
+
+    private static func planPath(_ directory: String, _ cycle: Int, _ worker: Int) -> String {
+        "\(directory)/crash-plan-\(cycle)-\(worker).json"
     }
 
     private static func answersPath(_ directory: String, _ cycle: Int, _ worker: Int) -> String {
@@ -76,6 +80,10 @@ struct CrashRun {
         for worker in 0... {
             let path = Self.answersPath(directory, cycle, worker)
             guard FileManager.default.fileExists(atPath: path) else { break }
+            defer {
+                try? FileManager.default.removeItem(atPath: path)
+                try? FileManager.default.removeItem(atPath: Self.planPath(directory, cycle, worker))
+            }
             for answer in JSONLines.read(CrashAcknowledgement.self, from: path) {
                 if let refusal = answer.refusal { report.refusals.append("\(answer.id): \(refusal)") }
                 if replayIDs.contains(answer.id), let first = answers[answer.id] {

@@ -63,29 +63,60 @@ extension ScenicStore {
                 db,
                 sql: "SELECT coalesce(sum(quantity), 0) FROM sale_order WHERE distributor_id = ? AND sold_at >= ? AND sold_at < ?",
                 arguments: [distributorID, from, until]) ?? 0
-            // One index range per state, counted without sorting or reading table rows.
-            for status in [VoucherRecord.Status.valid, .redeemed, .refunded] {
-                guard
-                    let row = try Row.fetchOne(
-                        db,
-                        sql: """
-                            SELECT count(*) AS count, coalesce(sum(valid_until < ?), 0) AS past
-                            FROM voucher INDEXED BY voucher_by_distributor_state
-                            WHERE distributor_id = ? AND status = ? AND sold_at >= ? AND sold_at < ?
-                            """,
-                        arguments: [today, distributorID, status.rawValue, from, until])
-                else { continue }
-                let count: Int64 = row["count"]
-                switch status {
-                case .valid:
-                    statement.vouchersExpired = row["past"]
-                    statement.vouchersValid = count - statement.vouchersExpired
-                case .redeemed: statement.vouchersRedeemed = count
-                case .refunded: statement.vouchersRefunded = count
-                }
-            }
+            let states = try Self.voucherStates(db, distributorID: distributorID, from: from, until: until, today: today)
+            statement.vouchersValid = states.valid
+            statement.vouchersRedeemed = states.redeemed
+            statement.vouchersRefunded = states.refunded
+            statement.vouchersExpired = states.expired
             return statement
         }
+    }
+
+    /// Vouchers sold in [from, until) by state; valid ones past `today` count as expired.
+    ///
+    /// Whole quarter hours come from `voucher_tally`; the ragged ends of a period that
+    /// does not start or end on a quarter hour come from the voucher index, one range per
+    /// state, so the counts are exact for any period.
+    static func voucherStates(
+        _ db: Database, distributorID: Int64, from: Millis, until: Millis, today: String
+    ) throws -> (valid: Int64, redeemed: Int64, refunded: Int64, expired: Int64) {
+        let quarter: Millis = 900_000
+        let firstWhole = min((from + quarter - 1) / quarter * quarter, until)
+        let lastWhole = max(until / quarter * quarter, firstWhole)
+        var counts: [String: (count: Int64, past: Int64)] = [:]
+        func add(_ rows: [Row]) {
+            for row in rows {
+                let status: String = row["status"]
+                counts[status, default: (0, 0)].count += row["count"]
+                counts[status, default: (0, 0)].past += row["past"]
+            }
+        }
+        if firstWhole < lastWhole {
+            add(try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT status, sum(count) AS count, sum(CASE WHEN valid_until < ? THEN count ELSE 0 END) AS past
+                    FROM voucher_tally WHERE distributor_id = ? AND sold_quarter >= ? AND sold_quarter < ? GROUP BY status
+                    """,
+                arguments: [today, distributorID, firstWhole / quarter, lastWhole / quarter]))
+        }
+        for (start, end) in [(from, firstWhole), (lastWhole, until)] where start < end {
+            for status in [VoucherRecord.Status.valid, .redeemed, .refunded] {
+                add(try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT ? AS status, count(*) AS count, coalesce(sum(valid_until < ?), 0) AS past
+                        FROM voucher INDEXED BY voucher_by_distributor_state
+                        WHERE distributor_id = ? AND status = ? AND sold_at >= ? AND sold_at < ?
+                        """,
+                    arguments: [status.rawValue, today, distributorID, status.rawValue, start, end]))
+            }
+        }
+        let valid = counts[VoucherRecord.Status.valid.rawValue] ?? (0, 0)
+        return (
+            valid.count - valid.past, counts[VoucherRecord.Status.redeemed.rawValue]?.count ?? 0,
+            counts[VoucherRecord.Status.refunded.rawValue]?.count ?? 0, valid.past
+        )
     }
 
     public enum SalesGrouping: Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import ScenicProto
 import ScenicRPC
 import Testing
@@ -142,5 +143,49 @@ struct ReportTests {
         #expect(try await !harness.idCall("Get", id).lowBalance)
         for _ in 0..<10 { _ = try await harness.sell(token: token) }
         #expect(try await alerts() == 2)
+    }
+}
+
+@Suite("Voucher tally")
+struct VoucherTallyTests {
+    @Test("voucher counts by state from the tally equal a count of the vouchers themselves, for any period")
+    func tallyMatchesVouchers() async throws {
+        let harness = try Harness()
+        let (id, token) = try await harness.seller(price: 1_000, balance: 1_000_000)
+        let start = Int64(harness.clock.now.timeIntervalSince1970 * 1_000)
+        var codes: [String] = []
+        for _ in 0..<30 {
+            codes += try await harness.sell(token: token, quantity: 2).voucherCodes
+            harness.clock.advance(.seconds(7 * 60 + 13))
+        }
+        let end = Int64(harness.clock.now.timeIntervalSince1970 * 1_000)
+        for code in codes.enumerated().filter({ $0.offset % 5 == 1 }).map(\.element) { _ = try await harness.redeem(code) }
+        _ = try await harness.refund(token: token, codes.enumerated().filter { $0.offset % 7 == 3 && $0.offset % 5 != 1 }.map(\.element))
+
+        for _ in 0..<200 {
+            let from = Int64.random(in: start - 3_600_000...end + 3_600_000)
+            let until = Int64.random(in: from...end + 3_600_000)
+            let today = Bool.random() ? harness.today : "2099-01-01"
+            let (tallied, counted) = try await harness.store.pool.read { db in
+                let tallied = try ScenicStore.voucherStates(db, distributorID: id, from: from, until: until, today: today)
+                var counted: [String: (Int64, Int64)] = [:]
+                for row in try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT status, count(*) AS count, sum(valid_until < ?) AS past FROM voucher
+                        WHERE distributor_id = ? AND sold_at >= ? AND sold_at < ? GROUP BY status
+                        """,
+                    arguments: [today, id, from, until])
+                {
+                    counted[row["status"]] = (row["count"], row["past"])
+                }
+                return (tallied, counted)
+            }
+            let valid = counted["valid"] ?? (0, 0)
+            #expect(tallied.valid == valid.0 - valid.1, "\(from)..<\(until)")
+            #expect(tallied.expired == valid.1)
+            #expect(tallied.redeemed == counted["redeemed"]?.0 ?? 0)
+            #expect(tallied.refunded == counted["refunded"]?.0 ?? 0)
+        }
     }
 }
