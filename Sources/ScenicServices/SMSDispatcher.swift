@@ -62,6 +62,8 @@ public final class SMSDispatcher: Sendable {
                 do {
                     try await deliverDue()
                     nextDue = try await store.nextSMSAttempt()
+                } catch is CancellationError {
+                    return
                 } catch {
                     logger.error("SMS outbox unavailable", metadata: ["error": "\(error)"])
                     nextDue = now().millis + 5_000

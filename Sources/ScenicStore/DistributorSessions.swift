@@ -50,8 +50,8 @@ extension ScenicStore {
     public func openSession(tokenHash: Data) async throws -> (SessionRecord, DistributorRecord)? {
         try await read { db in
             guard
-                let session = try SessionRecord.fetchOne(
-                    db, sql: "SELECT * FROM session WHERE token_hash = ? AND ended_at IS NULL", arguments: [tokenHash]),
+                let session = try db.fetchOneCached(
+                    SessionRecord.self, "SELECT * FROM session WHERE token_hash = ? AND ended_at IS NULL", [tokenHash]),
                 let distributor = try Self.fetchDistributor(db, id: session.distributorID)
             else { return nil }
             return (session, distributor)
