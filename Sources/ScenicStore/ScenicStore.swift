@@ -66,8 +66,10 @@ public final class ScenicStore: Sendable {
         _ = try await read { try Int.fetchOne($0, sql: "SELECT 1 FROM store_info") }
     }
 
-    /// Closes every connection; the store cannot be used afterwards.
+    /// Closes every connection and releases the lock, so the database can be opened again;
+    /// the store cannot be used afterwards.
     public func close() throws {
         try pool.close()
+        lock.release()
     }
 }

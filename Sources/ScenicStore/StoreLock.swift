@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import Synchronization
 
 /// An exclusive advisory lock on `<database>.lock`, held for the life of the process.
 ///
@@ -10,7 +11,8 @@ import Musl
 /// daemons two views of one balance; the lock makes the second one refuse to start. The
 /// kernel drops it when the process dies, so a crash never leaves it behind.
 final class StoreLock: Sendable {
-    private let descriptor: Int32
+    /// The locked file's descriptor; -1 once released.
+    private let descriptor: Mutex<Int32>
 
     init(databasePath: String) throws(StoreError) {
         let path = databasePath + ".lock"
@@ -26,10 +28,18 @@ final class StoreLock: Sendable {
         let pid = Array(String(getpid()).utf8)
         ftruncate(fd, 0)
         _ = pid.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
-        descriptor = fd
+        descriptor = Mutex(fd)
+    }
+
+    /// Lets another store open the database; also done when the lock goes away.
+    func release() {
+        descriptor.withLock { fd in
+            if fd >= 0 { close(fd) }
+            fd = -1
+        }
     }
 
     deinit {
-        close(descriptor)
+        release()
     }
 }
