@@ -83,7 +83,7 @@ public struct Router: Sendable {
             return RoutedCall(
                 refusal: RPCError(.unimplemented, "unknown method \(request.service)/\(request.method)", reason: "UNKNOWN_METHOD"))
         }
-        let timeout = request.timeoutNano > 0 ? Duration.nanoseconds(request.timeoutNano) : nil
+        let timeout = request.timeoutNano > 0 ? min(Duration.nanoseconds(request.timeoutNano), Self.longestTimeout) : nil
         let context = CallContext(
             service: request.service,
             method: request.method,
@@ -94,6 +94,11 @@ public struct Router: Sendable {
         )
         return RoutedCall(handler: handler, payload: request.payload, context: context)
     }
+
+    /// The longest timeout honoured; a longer one counts as this. Whatever enforces a
+    /// deadline (a timer, a sleeping task) lives until it passes or is cancelled, and a
+    /// client must not be able to pin that memory for centuries (found by fuzzing).
+    public static let longestTimeout = Duration.seconds(86_400)
 
     /// The answer to a call whose deadline passed first.
     public static let deadlineExceeded = RPCError(.deadlineExceeded, "the deadline passed before the call completed")

@@ -118,6 +118,17 @@ struct RouterTests {
         #expect(ContinuousClock.now - started < .seconds(30))
     }
 
+    @Test("a timeout of centuries counts as a day, so nothing a call leaves behind outlives that")
+    func longestTimeout() throws {
+        let arrival = ContinuousClock.now
+        let call = Self.router.call(
+            for: try Self.request(timeoutNano: .max), peer: nil, logger: Logger(label: "test"), arrival: arrival)
+        #expect(call.deadline == arrival + Router.longestTimeout)
+        let short = Self.router.call(
+            for: try Self.request(timeoutNano: 1_000), peer: nil, logger: Logger(label: "test"), arrival: arrival)
+        #expect(short.deadline == arrival + .nanoseconds(1_000))
+    }
+
     @Test("admission refuses before any handler runs")
     func admission() async throws {
         var router = Self.router
