@@ -6,8 +6,8 @@
  * with once(), requireDistributor(), appendLedger() and LowBalanceAlert.update()), in
  * the same order and with the same values, on a database with scenicd's schema (made
  * by scenicd, or by make-floor-db.sh from Migrations.swift) and scenicd's settings: WAL,
- * synchronous=FULL, foreign_keys=ON, secure_delete=ON, BEGIN IMMEDIATE. What it leaves
- * out is everything that is not SQLite: no RPC, no session check, no protobuf decoding;
+ * synchronous=FULL, foreign_keys=ON, secure_delete=ON, temp_store=MEMORY, BEGIN IMMEDIATE.
+ * What it leaves out is everything that is not SQLite: no RPC, no session check, no protobuf decoding;
  * statements are prepared once (SQLITE_PREPARE_PERSISTENT) unless --prepare-each-time.
  * The SQL[] table below is the one to keep in step with Money.swift.
  *
@@ -43,7 +43,7 @@ static const char *const SQL[STATEMENTS] = {
     [RELEASE] = "RELEASE SAVEPOINT grdb",
     /* ScenicStore.once: the request id's earlier answer (a new id finds none)... */
     [FIND_REQUEST] = "SELECT method, fingerprint, response FROM request_log WHERE scope = ? AND request_id = ?",
-    /* requireDistributor: in sell, and again in appendLedger after the balance moved. */
+    /* requireDistributor. */
     [READ_DISTRIBUTOR] = "SELECT * FROM distributor WHERE id = ?",
     /* BindingRecord.select and sell's filter. */
     [READ_BINDING] = "SELECT product.*, binding.distributor_id AS b_distributor_id, "
@@ -60,7 +60,7 @@ static const char *const SQL[STATEMENTS] = {
                        "settlement_price_fen, retail_price_fen, refundable, sold_at) "
                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     /* appendLedger. */
-    [MOVE_BALANCE] = "UPDATE distributor SET balance_fen = balance_fen + ? WHERE id = ?",
+    [MOVE_BALANCE] = "UPDATE distributor SET balance_fen = balance_fen + ? WHERE id = ? RETURNING *",
     /* LowBalanceAlert.update, only when the balance crosses the distributor's threshold. */
     [SET_ALERTED] = "UPDATE distributor SET low_balance_alerted = ? WHERE id = ?",
     [QUEUE_SMS] = "INSERT INTO sms_outbox (phone, body, holds_secret, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?)",
@@ -205,11 +205,8 @@ static void text(char *to, size_t size, sqlite3_stmt *statement, int index) {
 
 /* ---- the sale -------------------------------------------------------------------- */
 
-/* requireDistributor. */
-static void read_distributor(Floor *f, Distributor *d) {
-    sqlite3_stmt *s = use(f, READ_DISTRIBUTOR);
-    sqlite3_bind_int64(s, 1, f->distributor);
-    if (step(f, READ_DISTRIBUTOR) != SQLITE_ROW) fail("no distributor %lld", (long long)f->distributor);
+/* A distributor row, from SELECT * or RETURNING * (the same columns in the same order). */
+static void distributor_row(const Floor *f, sqlite3_stmt *s, Distributor *d) {
     text(d->name, sizeof d->name, s, f->d_name);
     text(d->phone, sizeof d->phone, s, f->d_phone);
     text(d->status, sizeof d->status, s, f->d_status);
@@ -217,6 +214,14 @@ static void read_distributor(Floor *f, Distributor *d) {
     d->balance = sqlite3_column_int64(s, f->d_balance);
     d->threshold = sqlite3_column_int64(s, f->d_threshold);
     d->alerted = sqlite3_column_int(s, f->d_alerted);
+}
+
+/* requireDistributor. */
+static void read_distributor(Floor *f, Distributor *d) {
+    sqlite3_stmt *s = use(f, READ_DISTRIBUTOR);
+    sqlite3_bind_int64(s, 1, f->distributor);
+    if (step(f, READ_DISTRIBUTOR) != SQLITE_ROW) fail("no distributor %lld", (long long)f->distributor);
+    distributor_row(f, s, d);
     done(f, READ_DISTRIBUTOR);
 }
 
@@ -351,13 +356,13 @@ static void sell(Floor *f) {
     }
     done(f, INSERT_VOUCHER);
 
-    /* appendLedger: move the balance, read it back, alert, then the ledger row. */
+    /* appendLedger: move the balance (the row comes back), alert, then the ledger row. */
     s = use(f, MOVE_BALANCE);
     sqlite3_bind_int64(s, 1, -amount);
     sqlite3_bind_int64(s, 2, f->distributor);
-    step(f, MOVE_BALANCE);
+    if (step(f, MOVE_BALANCE) != SQLITE_ROW) fail("no distributor %lld", (long long)f->distributor);
+    distributor_row(f, s, &d);
     done(f, MOVE_BALANCE);
-    read_distributor(f, &d);
     low_balance_alert(f, &d, at);
     s = use(f, INSERT_LEDGER);
     sqlite3_bind_int64(s, 1, f->distributor);
@@ -407,6 +412,7 @@ static void open_database(Floor *f, const char *path) {
     pragma(f, "PRAGMA foreign_keys = ON", "PRAGMA foreign_keys", "1");
     pragma(f, "PRAGMA journal_mode = WAL", "PRAGMA journal_mode", "wal");
     pragma(f, "PRAGMA synchronous = FULL", "PRAGMA synchronous", "2");
+    pragma(f, "PRAGMA temp_store = MEMORY", "PRAGMA temp_store", "2");
 }
 
 static void find_columns(Floor *f) {

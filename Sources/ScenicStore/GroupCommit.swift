@@ -1,3 +1,4 @@
+import Dispatch
 import GRDB
 import Synchronization
 
@@ -12,6 +13,10 @@ import Synchronization
 ///
 /// Batches form by themselves: while one commits, the writes arriving meanwhile queue up
 /// and go together in the next. With a single caller there is no waiting for company.
+///
+/// The batches run one after another on a thread of their own, which blocks in each
+/// commit: the writer never waits for a turn on Swift's cooperative pool, where the
+/// handlers of every call in flight queue up.
 final class GroupCommit: Sendable {
     /// One write: runs in the batch's transaction and returns how to answer its caller
     /// once the batch is settled.
@@ -28,6 +33,8 @@ final class GroupCommit: Sendable {
     /// Writes per transaction at most, so that one batch cannot hold the writer for long.
     let maxBatch: Int
     private let queue = Mutex(Queue())
+    /// Where the batches run.
+    let thread = DispatchQueue(label: "scenic.group-commit", qos: .userInitiated)
 
     init(maxBatch: Int = 256) {
         self.maxBatch = maxBatch
@@ -80,16 +87,16 @@ extension ScenicStore {
                 },
                 fail: { continuation.resume(throwing: $0) })
             if groupCommit.enqueue(job) {
-                Task { await drainGroupCommit() }
+                groupCommit.thread.async { self.drainGroupCommit() }
             }
         }
     }
 
-    private func drainGroupCommit() async {
+    private func drainGroupCommit() {
         while let batch = groupCommit.nextBatch() {
             do {
                 let started = ContinuousClock.now
-                let (answers, executed) = try await write { db in
+                let (answers, executed) = try writeBlocking { db in
                     (try batch.map { try $0.run(db) }, ContinuousClock.now)
                 }
                 logger.debug(

@@ -35,6 +35,9 @@ public final class ScenicStore: Sendable {
         configuration.prepareDatabase { db in
             // Overwrite deleted content with zeros, so a redacted secret leaves the file.
             try db.execute(sql: "PRAGMA secure_delete = ON")
+            // Group commit runs each call in a savepoint, whose undo copies of the pages it
+            // touches would otherwise go to a temporary file: dozens of writes a sale.
+            try db.execute(sql: "PRAGMA temp_store = MEMORY")
         }
         let pool = try DatabasePool(path: path, configuration: configuration)
         // GRDB sets synchronous=NORMAL when it enables WAL on the writer; Scenic wants

@@ -55,6 +55,12 @@ extension ScenicStore {
         do { return try await pool.write(updates) } catch let error as DatabaseError { throw translated(error) }
     }
 
+    /// One `BEGIN IMMEDIATE` transaction on the calling thread, which it blocks until the
+    /// commit, with storage failures translated; for the group commit's own thread.
+    func writeBlocking<T>(_ updates: (Database) throws -> T) throws -> T {
+        do { return try pool.write(updates) } catch let error as DatabaseError { throw translated(error) }
+    }
+
     /// Writer access outside a transaction (checkpoints), with storage failures translated.
     func writeWithoutTransaction<T: Sendable>(_ updates: @Sendable (Database) throws -> T) async throws -> T {
         do { return try await pool.writeWithoutTransaction(updates) } catch let error as DatabaseError { throw translated(error) }
