@@ -12,8 +12,16 @@ public struct CallContext: Sendable {
     public var peer: PeerCredentials?
     /// When the caller stops waiting, from its `timeout_nano`.
     public var deadline: ContinuousClock.Instant?
-    /// Carries `rpc.method` and the peer as metadata.
-    public var logger: Logger
+    /// The transport's logger (it carries the peer).
+    private let connectionLogger: Logger
+
+    /// Carries `rpc.method` and the peer as metadata. Made when asked for: setting
+    /// metadata renders all of it, too dear for every call when few calls log.
+    public var logger: Logger {
+        var logger = connectionLogger
+        logger[metadataKey: "rpc.method"] = "\(service)/\(method)"
+        return logger
+    }
 
     public init(
         service: String,
@@ -28,7 +36,7 @@ public struct CallContext: Sendable {
         self.metadata = metadata
         self.peer = peer
         self.deadline = deadline
-        self.logger = logger
+        connectionLogger = logger
     }
 
     /// The first metadata value under `key`.

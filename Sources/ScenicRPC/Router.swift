@@ -13,7 +13,17 @@ public struct Router: Sendable {
     /// Payloads stay `Data`, as the ttrpc envelope holds them: no copy on the way in or out.
     typealias Handler = @Sendable (_ payload: Data, _ context: CallContext) async throws -> Data
 
-    private var handlers: [String: Handler] = [:]
+    /// A handler's answer when it can give it at once without waiting for anything, or
+    /// nil when it must run (a health check whose store answered a moment ago, say).
+    typealias AnswerNow = @Sendable (_ payload: Data, _ context: CallContext) throws -> Data?
+
+    struct Route: Sendable {
+        let answerNow: AnswerNow?
+        let handler: Handler
+    }
+
+    /// By service, then method: finding a call's route builds no string.
+    private var routes: [String: [String: Route]] = [:]
 
     /// Decides, before any handler runs, whether the peer may call at all; a non-nil
     /// error is the answer to every call of that peer.
@@ -22,27 +32,42 @@ public struct Router: Sendable {
     public init() {}
 
     /// Every routed method as `service/method`, sorted.
-    public var methods: [String] { handlers.keys.sorted() }
+    public var methods: [String] {
+        routes.flatMap { service, methods in methods.keys.map { "\(service)/\($0)" } }.sorted()
+    }
 
     /// Registers `handler` for `service/method`. Registering the same method twice is a
     /// programming error.
+    ///
+    /// `answerNow`, when given, is asked first, on the caller's thread (an event loop):
+    /// it must not block, and answers when it can do so at once, sparing the call a task.
     public mutating func register<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
         service: String,
         method: String,
+        answerNow: (@Sendable (Request, CallContext) throws -> Response?)? = nil,
         handler: @escaping @Sendable (Request, CallContext) async throws -> Response
     ) {
-        let name = "\(service)/\(method)"
-        precondition(handlers[name] == nil, "\(name) registered twice")
-        handlers[name] = { payload, context in
-            let request: Request
-            do {
-                request = try Request(serializedBytes: payload)
-            } catch {
-                throw RPCError(
-                    .invalidArgument, "the payload is not a valid \(Request.protoMessageName)",
-                    reason: "MALFORMED_PAYLOAD")
+        precondition(routes[service]?[method] == nil, "\(service)/\(method) registered twice")
+        var erasedAnswerNow: AnswerNow?
+        if let answerNow {
+            erasedAnswerNow = { payload, context in
+                let request: Request = try Self.decode(payload)
+                return try answerNow(request, context)?.serializedData()
             }
-            return try await handler(request, context).serializedData()
+        }
+        routes[service, default: [:]][method] = Route(
+            answerNow: erasedAnswerNow,
+            handler: { payload, context in
+                let request: Request = try Self.decode(payload)
+                return try await handler(request, context).serializedData()
+            })
+    }
+
+    private static func decode<Request: SwiftProtobuf.Message>(_ payload: Data) throws -> Request {
+        do {
+            return try Request(serializedBytes: payload)
+        } catch {
+            throw RPCError(.invalidArgument, "the payload is not a valid \(Request.protoMessageName)", reason: "MALFORMED_PAYLOAD")
         }
     }
 
@@ -73,13 +98,12 @@ public struct Router: Sendable {
             return RoutedCall(
                 refusal: RPCError(.invalidArgument, "the frame does not hold a ttrpc Request", reason: "MALFORMED_REQUEST"))
         }
-        var logger = logger
-        logger[metadataKey: "rpc.method"] = "\(request.service)/\(request.method)"
         if let refusal = admission?(peer) {
-            logger.notice("call refused", metadata: ["reason": "\(refusal.message)"])
+            logger.notice(
+                "call refused", metadata: ["rpc.method": "\(request.service)/\(request.method)", "reason": "\(refusal.message)"])
             return RoutedCall(refusal: refusal)
         }
-        guard let handler = handlers["\(request.service)/\(request.method)"] else {
+        guard let route = routes[request.service]?[request.method] else {
             return RoutedCall(
                 refusal: RPCError(.unimplemented, "unknown method \(request.service)/\(request.method)", reason: "UNKNOWN_METHOD"))
         }
@@ -92,7 +116,7 @@ public struct Router: Sendable {
             deadline: timeout.map { arrival + $0 },
             logger: logger
         )
-        return RoutedCall(handler: handler, payload: request.payload, context: context)
+        return RoutedCall(route: route, payload: request.payload, context: context)
     }
 
     /// The longest timeout honoured; a longer one counts as this. Whatever enforces a
@@ -119,6 +143,13 @@ public struct Router: Sendable {
         }
     }
 
+    /// The response that carries a handler's answer.
+    static func response(payload: Data) -> Ttrpc_Response {
+        var response = Ttrpc_Response()
+        response.payload = payload
+        return response
+    }
+
     /// The response that carries `error` as its status.
     public static func response(for error: RPCError) -> Ttrpc_Response {
         var response = Ttrpc_Response()
@@ -129,21 +160,21 @@ public struct Router: Sendable {
 
 /// A request matched to its handler (or already refused), ready to run.
 public struct RoutedCall: Sendable {
-    private let handler: Router.Handler?
+    private let route: Router.Route?
     private let payload: Data
     private let refusal: RPCError?
     /// Nil when the call was refused before reaching a handler.
     public let context: CallContext?
 
-    init(handler: @escaping Router.Handler, payload: Data, context: CallContext) {
-        self.handler = handler
+    init(route: Router.Route, payload: Data, context: CallContext) {
+        self.route = route
         self.payload = payload
         self.context = context
         refusal = nil
     }
 
     init(refusal: RPCError) {
-        handler = nil
+        route = nil
         payload = Data()
         context = nil
         self.refusal = refusal
@@ -152,14 +183,26 @@ public struct RoutedCall: Sendable {
     /// When the caller stops waiting, if it said.
     public var deadline: ContinuousClock.Instant? { context?.deadline }
 
+    /// The answer, when it is there without running the handler: a refusal, a deadline
+    /// already passed, or what the handler's `answerNow` gives. Never blocks; nil means
+    /// ``run()`` must be awaited.
+    public func answerNow() -> Ttrpc_Response? {
+        guard let route, let context else { return Router.response(for: refusal!) }
+        if let deadline = context.deadline, deadline <= .now { return Router.response(for: Router.deadlineExceeded) }
+        guard let answerNow = route.answerNow else { return nil }
+        do {
+            return try answerNow(payload, context).map(Router.response(payload:))
+        } catch {
+            return Router.response(for: Router.rpcError(from: error, logger: context.logger))
+        }
+    }
+
     /// Runs the handler to its end; only a deadline already passed stops it from starting.
     public func run() async -> Ttrpc_Response {
-        guard let handler, let context else { return Router.response(for: refusal!) }
+        guard let route, let context else { return Router.response(for: refusal!) }
         if let deadline = context.deadline, deadline <= .now { return Router.response(for: Router.deadlineExceeded) }
         do {
-            var response = Ttrpc_Response()
-            response.payload = try await handler(payload, context)
-            return response
+            return Router.response(payload: try await route.handler(payload, context))
         } catch {
             return Router.response(for: Router.rpcError(from: error, logger: context.logger))
         }

@@ -18,23 +18,30 @@ public struct HealthService: Sendable {
         self.status = status
     }
 
+    /// The answer when it needs no store ping: for an unknown service, while stopping,
+    /// and within a second of the store's last answer. Monitors and load balancers poll
+    /// health, so this is most calls, answered on the event loop without a task.
+    public func checkNow(_ request: Grpc_Health_V1_HealthCheckRequest, context: CallContext)
+        -> Grpc_Health_V1_HealthCheckResponse?
+    {
+        var response = Grpc_Health_V1_HealthCheckResponse()
+        if !request.service.isEmpty, request.service != SystemService.service {
+            response.status = .serviceUnknown
+        } else if status.isStopping {
+            response.status = .notServing
+        } else if let answered = storeAnswered.current, ContinuousClock.now - answered < .seconds(1) {
+            response.status = .serving
+        } else {
+            return nil
+        }
+        return response
+    }
+
     public func check(_ request: Grpc_Health_V1_HealthCheckRequest, context: CallContext) async throws
         -> Grpc_Health_V1_HealthCheckResponse
     {
+        if let response = checkNow(request, context: context) { return response }
         var response = Grpc_Health_V1_HealthCheckResponse()
-        guard request.service.isEmpty || request.service == SystemService.service else {
-            response.status = .serviceUnknown
-            return response
-        }
-        if status.isStopping {
-            response.status = .notServing
-            return response
-        }
-        // Monitors and load balancers poll health: the store's answer is good for a second.
-        if let answered = storeAnswered.current, ContinuousClock.now - answered < .seconds(1) {
-            response.status = .serving
-            return response
-        }
         do {
             try await store.ping()
             storeAnswered.set(.now)
@@ -47,7 +54,7 @@ public struct HealthService: Sendable {
     }
 
     func register(in router: inout Router) {
-        router.register(service: Self.service, method: "Check", handler: check)
+        router.register(service: Self.service, method: "Check", answerNow: checkNow, handler: check)
     }
 }
 

@@ -41,6 +41,10 @@ final class RPCServerHandler: ChannelDuplexHandler {
     private var stallCheck: Scheduled<Void>?
     /// The handlers running for this connection, cancelled if it goes away first.
     private var running: [UInt32: Task<Void, Never>] = [:]
+    /// Answers framed in this turn of the event loop, written together at its end: pipelined
+    /// answers leave in one write and one system call, not one each.
+    private var outgoing: ByteBuffer?
+    private var outgoingAnswers = 0
 
     init(router: Router, limits: ConnectionLimits, peer: PeerCredentials?, logger: Logger) {
         self.router = router
@@ -150,6 +154,10 @@ final class RPCServerHandler: ChannelDuplexHandler {
         let peer = peer
         let logger = logger
         let call = router.call(for: payload, peer: peer, logger: logger)
+        if let response = call.answerNow() {
+            write(context: context, streamID: streamID, response: response)
+            return
+        }
         let answered = context.eventLoop.makePromise(of: Ttrpc_Response.self)
         running[streamID] = answered.completeWithTask { await call.run() }
         // The deadline is a timer of the event loop: far cheaper than a task racing the
@@ -184,27 +192,39 @@ final class RPCServerHandler: ChannelDuplexHandler {
             logger.error("cannot encode response", metadata: ["error": "\(error)"])
             payload = (try? Router.response(for: RPCError(.internal, "internal error")).serializedBytes()) ?? []
         }
-        var buffer = context.channel.allocator.buffer(capacity: FrameHeader.size + payload.count)
-        buffer.writeBytes(FrameHeader(length: UInt32(payload.count), streamID: streamID, type: .response).bytes)
-        buffer.writeBytes(payload)
+        if outgoing == nil {
+            outgoing = context.channel.allocator.buffer(capacity: FrameHeader.size + payload.count)
+            context.eventLoop.assumeIsolated().execute { self.writeOutgoing(context: context) }
+        }
+        outgoing!.writeBytes(FrameHeader(length: UInt32(payload.count), streamID: streamID, type: .response).bytes)
+        outgoing!.writeBytes(payload)
+        outgoingAnswers += 1
+    }
+
+    private func writeOutgoing(context: ChannelHandlerContext) {
+        guard let buffer = outgoing else { return }
+        let answers = outgoingAnswers
+        outgoing = nil
+        outgoingAnswers = 0
+        guard state != .closed else { return }
         if unflushedWrites == 0 {
             lastWriteProgress = .now()
             watchForStall(context: context)
         }
-        unflushedWrites += 1
+        unflushedWrites += answers
         context.writeAndFlush(wrapOutboundOut(buffer)).assumeIsolated().whenComplete { _ in
-            self.unflushedWrites -= 1
+            self.unflushedWrites -= answers
             self.lastWriteProgress = .now()
-            self.callsInFlight -= 1
+            self.callsInFlight -= answers
             // A write to a writable socket completes at once, inside this call: going on in
             // a later turn of the loop keeps thousands of buffered frames from recursing.
             context.eventLoop.assumeIsolated().execute {
-                self.callFinished(context: context)
+                self.callsFinished(context: context)
             }
         }
     }
 
-    private func callFinished(context: ChannelHandlerContext) {
+    private func callsFinished(context: ChannelHandlerContext) {
         guard state != .closed else { return }
         processFrames(context: context)
         if closeIfDrained(context: context) { return }

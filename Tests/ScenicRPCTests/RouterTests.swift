@@ -152,6 +152,54 @@ struct RouterTests {
 
     @Test("methods lists every route sorted")
     func methods() {
-        #expect(Self.router.methods == ["test.v1.Echo/Echo"])
+        var router = Self.router
+        router.register(service: "test.v1.Alpha", method: "Zed") { (_: Grpc_Health_V1_HealthCheckRequest, _) in
+            Grpc_Health_V1_HealthCheckResponse()
+        }
+        #expect(router.methods == ["test.v1.Alpha/Zed", "test.v1.Echo/Echo"])
+    }
+
+    /// "Fast" answers at once (SERVING), "slow" has to run, "sold-out" fails at once.
+    static var routerAnsweringNow: Router {
+        var router = Router()
+        router.register(
+            service: service, method: "Check",
+            answerNow: { (request: Grpc_Health_V1_HealthCheckRequest, _) -> Grpc_Health_V1_HealthCheckResponse? in
+                switch request.service {
+                case "fast": return .with { $0.status = .serving }
+                case "sold-out": throw OutOfTickets()
+                default: return nil
+                }
+            },
+            handler: { _, _ in .with { $0.status = .notServing } })
+        return router
+    }
+
+    static func routedNow(_ text: String, method: String = "Check", timeoutNano: Int64 = 0) throws -> RoutedCall {
+        routerAnsweringNow.call(
+            for: try request(method: method, text: text, timeoutNano: timeoutNano), peer: nil, logger: Logger(label: "test"))
+    }
+
+    @Test("answerNow answers without the handler when it can, and leaves the rest to run()")
+    func answerNow() async throws {
+        let fast = try #require(try Self.routedNow("fast").answerNow())
+        #expect(try Grpc_Health_V1_HealthCheckResponse(serializedBytes: fast.payload).status == .serving)
+
+        let slow = try Self.routedNow("slow")
+        #expect(slow.answerNow() == nil)
+        #expect(try Grpc_Health_V1_HealthCheckResponse(serializedBytes: await slow.run().payload).status == .notServing)
+
+        let failed = try #require(try Self.routedNow("sold-out").answerNow())
+        #expect(RPCError(status: failed.status).reason == "SOLD_OUT")
+    }
+
+    @Test("refusals and passed deadlines are answered at once, even for handlers that must run")
+    func refusalsAnswerNow() throws {
+        let unknown = try #require(try Self.routedNow("slow", method: "Nope").answerNow())
+        #expect(RPCError(status: unknown.status).code == .unimplemented)
+        let late = try #require(try Self.routedNow("slow", timeoutNano: 1).answerNow())
+        #expect(RPCError(status: late.status).code == .deadlineExceeded)
+        let echo = Self.router.call(for: try Self.request(), peer: nil, logger: Logger(label: "test"))
+        #expect(echo.answerNow() == nil)
     }
 }
