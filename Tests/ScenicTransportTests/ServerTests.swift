@@ -61,6 +61,31 @@ struct ServerTests {
         }
     }
 
+    @Test("answers given on the event loop pass a slow call, each on its own stream, and a waiting one still runs")
+    func answersNowOvertakeSlowCalls() async throws {
+        let server = try await TestServer.start()
+        try await withServing(server) { _ in
+            let socket = try RawSocket(path: server.path)
+            try socket.sendRequest(streamID: 1, service: TestServer.service, method: "Echo", message: TestServer.echo("sleep-500-slow"))
+            for index in 1...64 {
+                try socket.sendRequest(
+                    streamID: UInt32(1 + 2 * index), service: TestServer.service, method: "Now", message: TestServer.echo("\(index)"))
+            }
+            try socket.sendRequest(streamID: 131, service: TestServer.service, method: "Now", message: TestServer.echo("wait"))
+            var answers: [UInt32: String] = [:]
+            var order: [UInt32] = []
+            while answers.count < 66, let answer = try await socket.readResponse() {
+                answers[answer.streamID] = try Scenic_V1_ServerInfoResponse(serializedBytes: answer.response.payload).version
+                order.append(answer.streamID)
+            }
+            #expect(answers.count == 66)
+            for index in 1...64 { #expect(answers[UInt32(1 + 2 * index)] == "\(index)") }
+            #expect(answers[131] == "waited")
+            #expect(answers[1] == "slow")
+            #expect(order.last == 1, "the slow call was not overtaken")
+        }
+    }
+
     @Test("an oversized frame is answered RESOURCE_EXHAUSTED and the connection goes on")
     func oversizedFrame() async throws {
         let server = try await TestServer.start(limits: .init(maxFrameSize: 1024))

@@ -55,6 +55,13 @@ struct TestServer {
             response.version = tag
             return response
         }
+        // "Now" answers on the event loop unless asked to "wait", which runs as a task.
+        router.register(
+            service: service, method: "Now",
+            answerNow: { (request: Grpc_Health_V1_HealthCheckRequest, _) -> Scenic_V1_ServerInfoResponse? in
+                request.service == "wait" ? nil : .with { $0.version = request.service }
+            },
+            handler: { _, _ in .with { $0.version = "waited" } })
         let server = try await UnixSocketServer.bind(
             .init(path: directory + "/test.sock", mode: 0o600, limits: limits, drainTimeout: drainTimeout),
             router: router, logger: Logger(label: "test"))
