@@ -177,7 +177,7 @@ private func method<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Mess
         router.register(
             service: parts[0], method: parts[1],
             answerNow: { (request: Request, context: CallContext) throws -> Response? in
-                guard let size = try? request.serializedBytes().count, size % 2 == 0 else { return nil }
+                guard let bytes: [UInt8] = try? request.serializedBytes(), bytes.count % 2 == 0 else { return nil }
                 seen.record(context)
                 return try body(request, context)
             },
