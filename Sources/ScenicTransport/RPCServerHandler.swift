@@ -185,19 +185,16 @@ final class RPCServerHandler: ChannelDuplexHandler {
 
     private func write(context: ChannelHandlerContext, streamID: UInt32, response: Ttrpc_Response) {
         guard state != .closed else { return }
-        let payload: [UInt8]
-        do {
-            payload = try response.serializedBytes()
-        } catch {
-            logger.error("cannot encode response", metadata: ["error": "\(error)"])
-            payload = (try? Router.response(for: RPCError(.internal, "internal error")).serializedBytes()) ?? []
-        }
         if outgoing == nil {
-            outgoing = context.channel.allocator.buffer(capacity: FrameHeader.size + payload.count)
+            outgoing = context.channel.allocator.buffer(capacity: FrameHeader.size + response.payload.count + 16)
             context.eventLoop.assumeIsolated().execute { self.writeOutgoing(context: context) }
         }
-        outgoing!.writeBytes(FrameHeader(length: UInt32(payload.count), streamID: streamID, type: .response).bytes)
-        outgoing!.writeBytes(payload)
+        do {
+            try outgoing!.writeResponseFrame(streamID: streamID, response)
+        } catch {
+            logger.error("cannot encode response", metadata: ["error": "\(error)"])
+            try? outgoing!.writeResponseFrame(streamID: streamID, Router.response(for: RPCError(.internal, "internal error")))
+        }
         outgoingAnswers += 1
     }
 
