@@ -6,11 +6,20 @@ import NIOPosix
 import ScenicProto
 import ScenicRPC
 import SwiftProtobuf
+import Synchronization
 
 /// A client's ttrpc connection to one socket. Calls may be issued concurrently: each
 /// gets the next odd stream id and its own answer, in whatever order the daemon replies.
 public final class ClientConnection: Sendable {
     private let channel: any Channel
+    /// Calls made off the event loop wait here for one trip onto it: calls made together
+    /// (by concurrent tasks) are written together and leave in one system call.
+    private let outbox = Mutex(Outbox())
+
+    private struct Outbox {
+        var calls: [RPCClientHandler.Call] = []
+        var scheduled = false
+    }
 
     private init(channel: any Channel) {
         self.channel = channel
@@ -48,13 +57,7 @@ public final class ClientConnection: Sendable {
         if let timeout { request.timeoutNano = timeout.nanoseconds }
         let promise = channel.eventLoop.makePromise(of: [UInt8].self)
         let localDeadline = timeout.map { NIODeadline.now() + .nanoseconds($0.nanoseconds) + .milliseconds(200) }
-        // Once the channel is closed its pipeline is gone and the handler never sees the
-        // call, so the failed write is what answers it.
-        channel.writeAndFlush(
-            RPCClientHandler.Call(payload: try request.serializedBytes(), deadline: localDeadline, promise: promise)
-        ).whenFailure { _ in
-            promise.fail(RPCError(.unavailable, "the connection to the daemon is closed", reason: "CONNECTION_CLOSED"))
-        }
+        send(RPCClientHandler.Call(payload: try request.serializedBytes(), deadline: localDeadline, promise: promise))
         // Cancelling the calling task ends the wait; a late answer is then dropped.
         let payload = try await withTaskCancellationHandler {
             try await promise.futureResult.get()
@@ -65,6 +68,29 @@ public final class ClientConnection: Sendable {
             return try Ttrpc_Response(serializedBytes: payload)
         } catch {
             throw RPCError(.internal, "the daemon sent a response that does not decode", reason: "MALFORMED_RESPONSE")
+        }
+    }
+
+    private func send(_ call: RPCClientHandler.Call) {
+        let schedule = outbox.withLock { outbox in
+            outbox.calls.append(call)
+            defer { outbox.scheduled = true }
+            return !outbox.scheduled
+        }
+        guard schedule else { return }
+        channel.eventLoop.execute {
+            let calls = self.outbox.withLock { outbox in
+                defer { outbox = Outbox() }
+                return outbox.calls
+            }
+            for call in calls {
+                // Once the channel is closed its pipeline is gone and the handler never sees
+                // the call, so the failed write is what answers it.
+                self.channel.write(call).whenFailure { _ in
+                    call.promise.fail(RPCError(.unavailable, "the connection to the daemon is closed", reason: "CONNECTION_CLOSED"))
+                }
+            }
+            self.channel.flush()
         }
     }
 
@@ -87,13 +113,19 @@ final class RPCClientHandler: ChannelDuplexHandler {
 
     private struct Pending {
         var promise: EventLoopPromise<[UInt8]>
-        var timer: Scheduled<Void>?
+        var deadline: NIODeadline?
     }
+
+    /// How often the calls' deadlines are checked while some are waiting. One check for
+    /// all of them, instead of a timer per call, whose scheduling and cancelling cost as
+    /// much as the rest of a pipelined call; a deadline is noticed at most this late.
+    static let deadlineCheckInterval = TimeAmount.milliseconds(50)
 
     private var decoder: FrameDecoder
     private var nextStreamID: UInt32 = 1
     private var pending: [UInt32: Pending] = [:]
     private var closed = false
+    private var deadlineCheckScheduled = false
 
     init(maxFrameSize: Int) {
         decoder = FrameDecoder(maxPayloadSize: maxFrameSize)
@@ -108,13 +140,8 @@ final class RPCClientHandler: ChannelDuplexHandler {
         }
         let streamID = nextStreamID
         nextStreamID &+= 2
-        let timer = call.deadline.map { deadline in
-            context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {
-                let expired = self.pending.removeValue(forKey: streamID)
-                expired?.promise.fail(RPCError(.deadlineExceeded, "no answer from the daemon before the deadline"))
-            }
-        }
-        pending[streamID] = Pending(promise: call.promise, timer: timer)
+        pending[streamID] = Pending(promise: call.promise, deadline: call.deadline)
+        if call.deadline != nil { scheduleDeadlineCheck(context: context) }
         var buffer = context.channel.allocator.buffer(capacity: FrameHeader.size + call.payload.count)
         buffer.writeBytes(FrameHeader(length: UInt32(call.payload.count), streamID: streamID, type: .request).bytes)
         buffer.writeBytes(call.payload)
@@ -153,17 +180,32 @@ final class RPCClientHandler: ChannelDuplexHandler {
 
     private func complete(_ streamID: UInt32, _ body: (EventLoopPromise<[UInt8]>) -> Void) {
         guard let call = pending.removeValue(forKey: streamID) else { return }
-        call.timer?.cancel()
         body(call.promise)
+    }
+
+    private func scheduleDeadlineCheck(context: ChannelHandlerContext) {
+        guard !deadlineCheckScheduled, !closed else { return }
+        deadlineCheckScheduled = true
+        context.eventLoop.assumeIsolated().scheduleTask(in: Self.deadlineCheckInterval) {
+            self.deadlineCheckScheduled = false
+            self.failOverdueCalls(context: context)
+        }
+    }
+
+    private func failOverdueCalls(context: ChannelHandlerContext) {
+        let now = NIODeadline.now()
+        let overdue = pending.filter { $0.value.deadline.map { $0 <= now } ?? false }
+        for (streamID, call) in overdue {
+            pending[streamID] = nil
+            call.promise.fail(RPCError(.deadlineExceeded, "no answer from the daemon before the deadline"))
+        }
+        if pending.values.contains(where: { $0.deadline != nil }) { scheduleDeadlineCheck(context: context) }
     }
 
     private func failAll(_ error: RPCError) {
         closed = true
         let calls = pending
         pending.removeAll()
-        for call in calls.values {
-            call.timer?.cancel()
-            call.promise.fail(error)
-        }
+        for call in calls.values { call.promise.fail(error) }
     }
 }
