@@ -127,7 +127,9 @@ public struct Router: Sendable {
     /// The answer to a call whose deadline passed first.
     public static let deadlineExceeded = RPCError(.deadlineExceeded, "the deadline passed before the call completed")
 
-    static func rpcError(from error: any Error, logger: Logger) -> RPCError {
+    /// The status `error` answers with. The logger is made only for an unexpected error,
+    /// the one case that logs: a refused sale costs no logger.
+    static func rpcError(from error: any Error, logger: @autoclosure () -> Logger) -> RPCError {
         switch error {
         case let error as RPCError:
             return error
@@ -138,7 +140,7 @@ public struct Router: Sendable {
             return RPCError(.cancelled, "the call was cancelled")
         default:
             // The caller learns only that it failed; the details stay in the daemon's log.
-            logger.error("handler failed", metadata: ["error": "\(String(reflecting: error))"])
+            logger().error("handler failed", metadata: ["error": "\(String(reflecting: error))"])
             return RPCError(.internal, "internal error")
         }
     }
@@ -187,9 +189,8 @@ public struct RoutedCall: Sendable {
     /// already passed, or what the handler's `answerNow` gives. Never blocks; nil means
     /// ``run()`` must be awaited.
     public func answerNow() -> Ttrpc_Response? {
-        guard let route, let context else { return Router.response(for: refusal!) }
-        if let deadline = context.deadline, deadline <= .now { return Router.response(for: Router.deadlineExceeded) }
-        guard let answerNow = route.answerNow else { return nil }
+        if let answer = answerWithoutHandler { return answer }
+        guard let context, let answerNow = route?.answerNow else { return nil }
         do {
             return try answerNow(payload, context).map(Router.response(payload:))
         } catch {
@@ -199,13 +200,21 @@ public struct RoutedCall: Sendable {
 
     /// Runs the handler to its end; only a deadline already passed stops it from starting.
     public func run() async -> Ttrpc_Response {
-        guard let route, let context else { return Router.response(for: refusal!) }
-        if let deadline = context.deadline, deadline <= .now { return Router.response(for: Router.deadlineExceeded) }
+        if let answer = answerWithoutHandler { return answer }
+        guard let route, let context else { preconditionFailure("a call that is not refused has a route and a context") }
         do {
             return Router.response(payload: try await route.handler(payload, context))
         } catch {
             return Router.response(for: Router.rpcError(from: error, logger: context.logger))
         }
+    }
+
+    /// The answer of a call that never reaches its handler: its refusal, or
+    /// DEADLINE_EXCEEDED once its deadline has passed.
+    private var answerWithoutHandler: Ttrpc_Response? {
+        guard let context else { return Router.response(for: refusal!) }
+        if let deadline = context.deadline, deadline <= .now { return Router.response(for: Router.deadlineExceeded) }
+        return nil
     }
 
     /// Runs the handler, answering DEADLINE_EXCEEDED (and cancelling it) if the deadline
