@@ -93,7 +93,7 @@ public struct DistributorSessionService: Sendable {
         response.name = distributor.name
         response.phone = distributor.phone
         response.status = .active
-        response.balanceFen = distributor.balanceFen
+        response.balanceFen = try await store.balance(distributorID: distributor.id)
         return response
     }
 

@@ -5,20 +5,23 @@ import ScenicStore
 /// time zone (default Asia/Shanghai), written YYYY-MM-DD.
 public struct SceneCalendar: Sendable {
     public let timeZone: TimeZone
+    /// Made once: every sale asks for today and checks its visit date.
+    private let calendar: Calendar
 
     public init(timeZone: TimeZone = TimeZone(identifier: "Asia/Shanghai")!) {
         self.timeZone = timeZone
-    }
-
-    private var calendar: Calendar {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
-        return calendar
+        self.calendar = calendar
     }
 
     public func day(of date: Date) -> String {
         let parts = calendar.dateComponents([.year, .month, .day], from: date)
-        return String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
+        func digits(_ value: Int?, _ width: Int) -> String {
+            let text = String(value ?? 0)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        return "\(digits(parts.year, 4))-\(digits(parts.month, 2))-\(digits(parts.day, 2))"
     }
 
     /// The instant a YYYY-MM-DD day begins, or nil when the text is not a real date.

@@ -4,6 +4,8 @@ import ScenicStore
 /// The distributor behind a call, as established by its session token.
 public struct Principal: Sendable {
     public var session: SessionRecord
+    /// The distributor as of its last account change; its balance may be older than the
+    /// last sale (see ``ScenicStore/openSession(tokenHash:)``).
     public var distributor: DistributorRecord
 }
 

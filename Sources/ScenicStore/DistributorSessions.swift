@@ -46,9 +46,16 @@ extension ScenicStore {
         }
     }
 
-    /// The open session with this token hash and its distributor, or nil.
+    /// The open session with this token hash and its distributor, or nil. Answered from
+    /// ``SessionCache`` when it can be: the distributor's `balanceFen` may then be older
+    /// than the last sale, so read a balance to show with ``balance(distributorID:)``.
     public func openSession(tokenHash: Data) async throws -> (SessionRecord, DistributorRecord)? {
-        try await read { db in
+        let generation: UInt64
+        switch sessionCache.lookup(tokenHash) {
+        case .found(let entry): return entry
+        case .missing(let readAfter): generation = readAfter
+        }
+        let entry = try await read { db -> SessionCache.Entry? in
             guard
                 let session = try db.fetchOneCached(
                     SessionRecord.self, "SELECT * FROM session WHERE token_hash = ? AND ended_at IS NULL", [tokenHash]),
@@ -56,6 +63,8 @@ extension ScenicStore {
             else { return nil }
             return (session, distributor)
         }
+        if let entry { sessionCache.remember(entry, for: tokenHash, readAfter: generation) }
+        return entry
     }
 
     /// Records use of a session, for its idle expiry.

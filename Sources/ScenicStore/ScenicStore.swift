@@ -15,6 +15,7 @@ public final class ScenicStore: Sendable {
     private let lock: StoreLock
     let logger: Logger
     let groupCommit = GroupCommit()
+    let sessionCache = SessionCache()
     /// The number of migrations applied, shown in server info.
     public let schemaVersion: Int
 
@@ -51,7 +52,9 @@ public final class ScenicStore: Sendable {
         try migrator.migrate(pool)
         let applied = try pool.read { try migrator.appliedIdentifiers($0).count }
         logger.info("store open", metadata: ["path": "\(path)", "schema_version": "\(applied)"])
-        return ScenicStore(pool: pool, lock: lock, schemaVersion: applied, logger: logger)
+        let store = ScenicStore(pool: pool, lock: lock, schemaVersion: applied, logger: logger)
+        pool.add(transactionObserver: SessionCacheInvalidation(cache: store.sessionCache), extent: .databaseLifetime)
+        return store
     }
 
     /// The writer's `PRAGMA synchronous` as it stands: 2 (FULL) on a healthy store.

@@ -1,0 +1,98 @@
+import Foundation
+import GRDB
+import Synchronization
+
+/// The open sessions found lately, with their distributors, so that a point-of-sale call
+/// finds its session without a trip to a reader connection.
+///
+/// Every entry is dropped as soon as the writer commits any change to a session or to a
+/// distributor's account (``SessionCacheInvalidation``), before the caller of that write
+/// is answered: a call made after a logout, a password change or reset, a disabling or a
+/// lockout never finds the old entry. Only money moving (the balance and its low-balance
+/// flag, on every sale and recharge) leaves the entries alone, so an entry's
+/// `balanceFen` can be older than the last sale.
+final class SessionCache: Sendable {
+    typealias Entry = (session: SessionRecord, distributor: DistributorRecord)
+
+    private struct State {
+        /// Counts the committed changes the entries could depend on.
+        var generation: UInt64 = 0
+        var entries: [Data: Entry] = [:]
+    }
+
+    /// Entries kept at most; past it the cache starts afresh.
+    let capacity: Int
+    private let state = Mutex(State())
+
+    init(capacity: Int = 4096) {
+        self.capacity = capacity
+    }
+
+    enum Lookup {
+        case found(Entry)
+        /// Not cached: read it, then ``remember(_:for:readAfter:)`` with this generation.
+        case missing(generation: UInt64)
+    }
+
+    func lookup(_ tokenHash: Data) -> Lookup {
+        state.withLock { state in
+            state.entries[tokenHash].map(Lookup.found) ?? .missing(generation: state.generation)
+        }
+    }
+
+    /// Keeps `entry`, read after ``lookup(_:)`` gave `generation`, unless a change was
+    /// committed since: the read may have seen the store before it.
+    func remember(_ entry: Entry, for tokenHash: Data, readAfter generation: UInt64) {
+        state.withLock { state in
+            guard state.generation == generation else { return }
+            if state.entries.count >= capacity { state.entries.removeAll(keepingCapacity: true) }
+            state.entries[tokenHash] = entry
+        }
+    }
+
+    func invalidate() {
+        state.withLock { state in
+            state.generation &+= 1
+            state.entries.removeAll(keepingCapacity: true)
+        }
+    }
+}
+
+/// Watches the writer for committed changes to sessions and distributors other than
+/// money moving, and empties the ``SessionCache`` when one commits.
+final class SessionCacheInvalidation: TransactionObserver {
+    /// The distributor columns a sale or recharge writes, which cached entries may lag.
+    static let moneyColumns: Set<String> = ["balance_fen", "low_balance_alerted"]
+
+    let cache: SessionCache
+    /// Whether the transaction under way changed what the cache holds; only the writer's
+    /// connection touches it.
+    private var changed = false
+
+    init(cache: SessionCache) {
+        self.cache = cache
+    }
+
+    func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool {
+        switch eventKind {
+        case .insert(let table), .delete(let table):
+            table == "session" || table == "distributor"
+        case .update(let table, let columns):
+            table == "session" || (table == "distributor" && !columns.isSubset(of: Self.moneyColumns))
+        }
+    }
+
+    func databaseDidChange(with event: DatabaseEvent) {
+        changed = true
+        stopObservingDatabaseChangesUntilNextTransaction()
+    }
+
+    func databaseDidCommit(_ db: Database) {
+        if changed { cache.invalidate() }
+        changed = false
+    }
+
+    func databaseDidRollback(_ db: Database) {
+        changed = false
+    }
+}
