@@ -166,6 +166,17 @@ struct MoneyTests {
         #expect(try await harness.rowCount("ledger_entry") == 1)
     }
 
+    @Test("whoami shows the balance after every sale and recharge, though the session is not read again")
+    func whoAmIBalanceIsCurrent() async throws {
+        let harness = try Harness()
+        let (id, token) = try await harness.seller(price: 9_800, balance: 20_000)
+        #expect(try await harness.whoAmI(token: token).balanceFen == 20_000)
+        _ = try await harness.sell(token: token)
+        #expect(try await harness.whoAmI(token: token).balanceFen == 10_200)
+        _ = try await harness.recharge(id, 5_000)
+        #expect(try await harness.whoAmI(token: token).balanceFen == 15_200)
+    }
+
     @Test("bad sales are refused naming the field", arguments: [
         ("GATE", Int32(0), "today", "quantity"), ("GATE", Int32(101), "today", "quantity"),
         ("GATE", Int32(1), "2020-01-01", "visit_date"), ("GATE", Int32(1), "2026-02-30", "visit_date"),
