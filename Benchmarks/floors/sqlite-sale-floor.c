@@ -413,6 +413,7 @@ static void open_database(Floor *f, const char *path) {
     pragma(f, "PRAGMA journal_mode = WAL", "PRAGMA journal_mode", "wal");
     pragma(f, "PRAGMA synchronous = FULL", "PRAGMA synchronous", "2");
     pragma(f, "PRAGMA temp_store = MEMORY", "PRAGMA temp_store", "2");
+    pragma(f, "PRAGMA wal_autocheckpoint = 10000", "PRAGMA wal_autocheckpoint", "10000");
 }
 
 static void find_columns(Floor *f) {
