@@ -15,8 +15,14 @@ public enum VoucherCode {
     }
 
     public static func generate() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let digits = (0..<length - 1).map { _ in Int.random(in: 0...9, using: &generator) }
+        // One draw for all 15 digits (10^15 < 2^50): the system generator makes a
+        // getrandom(2) call per draw, and a sale of 100 tickets makes 100 codes.
+        var number = UInt64.random(in: 0..<1_000_000_000_000_000)
+        var digits = [Int](repeating: 0, count: length - 1)
+        for index in digits.indices.reversed() {
+            digits[index] = Int(number % 10)
+            number /= 10
+        }
         return (digits + [interim(digits)]).map(String.init).joined()
     }
 
