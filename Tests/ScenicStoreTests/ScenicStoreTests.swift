@@ -40,6 +40,20 @@ struct ScenicStoreTests {
         try reopened.close()
     }
 
+    @Test("a closed store leaves its WAL empty")
+    func closeEmptiesTheWAL() async throws {
+        let path = Self.temporaryPath()
+        let store = try ScenicStore.open(at: path)
+        try await store.write { db in
+            try db.execute(sql: "CREATE TABLE filler (x BLOB)")
+            for _ in 0..<200 { try db.execute(sql: "INSERT INTO filler VALUES (zeroblob(4096))") }
+        }
+        let size = { (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0 }
+        #expect(size() > 800_000)
+        try store.close()
+        #expect(size() == 0)
+    }
+
     @Test("reopening applies no migration twice")
     func reopenIsIdempotent() throws {
         let path = Self.temporaryPath()
