@@ -143,7 +143,7 @@ final class RPCClientHandler: ChannelDuplexHandler {
         pending[streamID] = Pending(promise: call.promise, deadline: call.deadline)
         if call.deadline != nil { scheduleDeadlineCheck(context: context) }
         var buffer = context.channel.allocator.buffer(capacity: FrameHeader.size + call.payload.count)
-        buffer.writeBytes(FrameHeader(length: UInt32(call.payload.count), streamID: streamID, type: .request).bytes)
+        buffer.writeFrameHeader(FrameHeader(length: UInt32(call.payload.count), streamID: streamID, type: .request))
         buffer.writeBytes(call.payload)
         context.write(wrapOutboundOut(buffer), promise: promise)
     }

@@ -12,7 +12,7 @@ extension ByteBuffer {
     mutating func writeResponseFrame(streamID: UInt32, _ response: Ttrpc_Response) throws {
         guard !response.hasStatus, response.unknownFields.data.isEmpty else {
             let body: [UInt8] = try response.serializedBytes()
-            writeBytes(FrameHeader(length: UInt32(body.count), streamID: streamID, type: .response).bytes)
+            writeFrameHeader(FrameHeader(length: UInt32(body.count), streamID: streamID, type: .response))
             writeBytes(body)
             return
         }
@@ -21,7 +21,7 @@ extension ByteBuffer {
         var varintSize = 1
         while count >> (7 * UInt64(varintSize)) != 0 { varintSize += 1 }
         let length = payload.isEmpty ? 0 : 1 + varintSize + payload.count
-        writeBytes(FrameHeader(length: UInt32(length), streamID: streamID, type: .response).bytes)
+        writeFrameHeader(FrameHeader(length: UInt32(length), streamID: streamID, type: .response))
         guard !payload.isEmpty else { return }
         writeInteger(UInt8(2 << 3 | 2))  // field 2, wire type 2
         var remaining = count

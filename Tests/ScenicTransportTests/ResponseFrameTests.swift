@@ -28,6 +28,15 @@ struct ResponseFrameTests {
         #expect(try Self.written(response, streamID: 7) == Self.reference(response, streamID: 7))
     }
 
+    @Test("a header goes into a buffer as its 10 wire bytes")
+    func header() {
+        let header = FrameHeader(length: 0x0102_0304, streamID: 0xFFFF_FFFD, type: .data, flags: 0x05)
+        var buffer = ByteBufferAllocator().buffer(capacity: 0)
+        buffer.writeFrameHeader(header)
+        #expect(buffer.readBytes(length: buffer.readableBytes) == header.bytes)
+        #expect(header.bytes == [1, 2, 3, 4, 0xFF, 0xFF, 0xFF, 0xFD, 3, 5])
+    }
+
     @Test("an answer with a status goes through SwiftProtobuf unchanged")
     func withStatus() throws {
         let response = Router.response(
