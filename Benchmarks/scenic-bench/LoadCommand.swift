@@ -61,8 +61,10 @@ struct LoadCommand: AsyncParsableCommand {
         report.startToReadyMillis = daemon.local.map { Double($0.startToReady.components.attoseconds) / 1e15 + Double($0.startToReady.components.seconds) * 1e3 }
         do {
             let plans = try await makePlans(daemon)
+            let cpuBefore = daemon.local?.cpuTime
             let (recorder, elapsed) = try await drive(plans)
             report.record(recorder, seconds: elapsed)
+            if let cpuBefore, let cpuAfter = daemon.local?.cpuTime { report.daemonCPU = cpuAfter - cpuBefore }
             report.peakResidentBytes = daemon.local?.peakResidentBytes
             for plan in plans { await plan.client.close() }
         } catch {

@@ -11,6 +11,8 @@ struct LoadReport {
     var failures: [String: Int] = [:]
     var p50 = 0.0, p99 = 0.0, p999 = 0.0, maxMicros = 0.0
     var peakResidentBytes: Int?
+    /// The daemon's CPU time (user + system) while the load ran, set-up excluded.
+    var daemonCPU: Duration?
     var startToReadyMillis: Double?
     var floors: [Floors.Result] = []
 
@@ -33,6 +35,11 @@ struct LoadReport {
 
     var perSecond: Double { seconds > 0 ? Double(calls) / seconds : 0 }
 
+    var daemonCPUMicrosPerCall: Double? {
+        guard let daemonCPU, calls > 0 else { return nil }
+        return (Double(daemonCPU.components.seconds) * 1e6 + Double(daemonCPU.components.attoseconds) / 1e12) / Double(calls)
+    }
+
     /// The daemon's rate over each floor's.
     var ratios: [(floor: String, ratio: Double)] {
         floors.compactMap { floor in
@@ -51,6 +58,7 @@ struct LoadReport {
         ]
         for (key, count) in failures.sorted(by: { $0.value > $1.value }) { lines.append("  failure    \(key): \(count)") }
         if let peakResidentBytes { lines.append(String(format: "  daemon     peak RSS %.1f MB", Double(peakResidentBytes) / 1e6)) }
+        if let daemonCPUMicrosPerCall { lines.append(String(format: "  daemon     CPU %.1f µs a call (user + system)", daemonCPUMicrosPerCall)) }
         if let startToReadyMillis { lines.append(String(format: "  daemon     start to ready %.0f ms", startToReadyMillis)) }
         for floor in floors {
             let name = floor["floor"] as? String ?? "floor"
@@ -71,6 +79,7 @@ struct LoadReport {
         ]
         object["daemon_peak_rss_bytes"] = peakResidentBytes
         object["daemon_start_to_ready_ms"] = startToReadyMillis
+        object["daemon_cpu_us_per_call"] = daemonCPUMicrosPerCall
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         return String(decoding: data, as: UTF8.self)
     }

@@ -43,6 +43,19 @@ final class LocalDaemon: @unchecked Sendable {
     /// The daemon's resident memory now (VmRSS), in bytes.
     var residentBytes: Int? { Self.statusField("VmRSS", pid: process.processIdentifier).map { $0 * 1024 } }
 
+    /// The CPU time the daemon has used so far, user and system (`/proc/PID/stat`), to the
+    /// kernel's clock tick. Unlike calls a second, steal time on a shared machine does not
+    /// inflate it, so it compares builds fairly.
+    var cpuTime: Duration? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8),
+            let end = stat.lastIndex(of: ")")
+        else { return nil }
+        // After the command name: state is field 3, utime field 14 and stime field 15.
+        let fields = stat[stat.index(after: end)...].split(separator: " ")
+        guard fields.count > 12, let user = Int(fields[11]), let system = Int(fields[12]) else { return nil }
+        return .milliseconds((user + system) * 1000 / sysconf(Int32(_SC_CLK_TCK)))
+    }
+
     private static func statusField(_ name: String, pid: Int32) -> Int? {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
             let line = status.split(separator: "\n").first(where: { $0.hasPrefix(name + ":") })
