@@ -5,7 +5,7 @@ import Synchronization
 /// The open sessions found lately, with their distributors, so that a point-of-sale call
 /// finds its session without a trip to a reader connection.
 ///
-/// Every entry is dropped as soon as the writer commits any change to a session or to a
+/// An entry is dropped as soon as the writer commits any change to its session or to its
 /// distributor's account (``SessionCacheInvalidation``), before the caller of that write
 /// is answered: a call made after a logout, a password change or reset, a disabling or a
 /// lockout never finds the old entry. Only money moving (the balance and its low-balance
@@ -50,24 +50,29 @@ final class SessionCache: Sendable {
         }
     }
 
-    func invalidate() {
+    /// Drops the entries of these sessions and distributors after a commit changed them.
+    /// Every read under way is refused too (``remember(_:for:readAfter:)``), whoever it is
+    /// for: it cannot tell whether it saw the store before or after.
+    func invalidate(sessions: Set<Int64>, distributors: Set<Int64>) {
         state.withLock { state in
             state.generation &+= 1
-            state.entries.removeAll(keepingCapacity: true)
+            state.entries = state.entries.filter { _, entry in
+                !sessions.contains(entry.session.id) && !distributors.contains(entry.distributor.id)
+            }
         }
     }
 }
 
-/// Watches the writer for committed changes to sessions and distributors other than
-/// money moving, and empties the ``SessionCache`` when one commits.
+/// Watches the writer for changes to sessions and distributors other than money moving,
+/// and drops the ``SessionCache`` entries they touched when they commit.
 final class SessionCacheInvalidation: TransactionObserver {
     /// The distributor columns a sale or recharge writes, which cached entries may lag.
     static let moneyColumns: Set<String> = ["balance_fen", "low_balance_alerted"]
 
     let cache: SessionCache
-    /// Whether the transaction under way changed what the cache holds; only the writer's
-    /// connection touches it.
-    private var changed = false
+    /// The rows the transaction under way changed; only the writer's connection touches them.
+    private var sessions: Set<Int64> = []
+    private var distributors: Set<Int64> = []
 
     init(cache: SessionCache) {
         self.cache = cache
@@ -83,16 +88,24 @@ final class SessionCacheInvalidation: TransactionObserver {
     }
 
     func databaseDidChange(with event: DatabaseEvent) {
-        changed = true
-        stopObservingDatabaseChangesUntilNextTransaction()
+        if event.tableName == "session" {
+            sessions.insert(event.rowID)
+        } else {
+            distributors.insert(event.rowID)
+        }
     }
 
     func databaseDidCommit(_ db: Database) {
-        if changed { cache.invalidate() }
-        changed = false
+        if !sessions.isEmpty || !distributors.isEmpty { cache.invalidate(sessions: sessions, distributors: distributors) }
+        forget()
     }
 
     func databaseDidRollback(_ db: Database) {
-        changed = false
+        forget()
+    }
+
+    private func forget() {
+        sessions.removeAll(keepingCapacity: true)
+        distributors.removeAll(keepingCapacity: true)
     }
 }

@@ -34,7 +34,7 @@ struct SessionCacheTests {
         #expect(try await store.openSession(tokenHash: token) == nil)
     }
 
-    @Test("a change to the distributor's account empties the cache; money moving does not")
+    @Test("a change to the distributor's account drops its entry; money moving does not")
     func accountChangesInvalidateMoneyDoesNot() async throws {
         _ = try await store.openSession(tokenHash: token)
         try await store.write { db in
@@ -49,6 +49,25 @@ struct SessionCacheTests {
         #expect(!distributor.passwordIsInitial && distributor.balanceFen == 100)
         _ = try await store.setDistributorStatus(id: distributorID, .disabled, stamp: stamp)
         #expect(try await store.openSession(tokenHash: token) == nil)
+    }
+
+    @Test("a change drops the entries of the session or distributor it touched, and no others")
+    func onlyWhatChangedIsDropped() async throws {
+        let other = Data("other token".utf8)
+        let otherID = try await store.createDistributor(
+            name: "Hilltop Hotel", phone: "13800000002", passwordHash: "hash",
+            sms: OutgoingSMS(phone: "13800000002", body: "welcome", holdsSecret: false), stamp: stamp
+        ).id
+        try await store.startSession(distributorID: otherID, tokenHash: other, expiresAt: 1_000_000, stamp: stamp)
+        let (session, _) = try #require(try await store.openSession(tokenHash: token))
+        _ = try await store.openSession(tokenHash: other)
+        try await store.touchSession(id: session.id, at: 70_000)
+        #expect(!isCached())
+        guard case .found = store.sessionCache.lookup(other) else { Issue.record("another session's entry was dropped"); return }
+        #expect(try await store.openSession(tokenHash: token)?.0.lastUsedAt == 70_000)
+        _ = try await store.setDistributorStatus(id: otherID, .disabled, stamp: stamp)
+        #expect(isCached())
+        #expect(try await store.openSession(tokenHash: other) == nil)
     }
 
     @Test("a change rolled back leaves the cache as it was")
@@ -68,7 +87,7 @@ struct SessionCacheTests {
         let entry = try #require(try await store.openSession(tokenHash: token))
         let cache = SessionCache()
         guard case .missing(let generation) = cache.lookup(token) else { Issue.record("an empty cache found an entry"); return }
-        cache.invalidate()
+        cache.invalidate(sessions: [], distributors: [])
         cache.remember(entry, for: token, readAfter: generation)
         guard case .missing(let now) = cache.lookup(token) else { Issue.record("a stale read was kept"); return }
         cache.remember(entry, for: token, readAfter: now)
