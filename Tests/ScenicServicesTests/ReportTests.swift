@@ -152,10 +152,13 @@ struct VoucherTallyTests {
     func tallyMatchesVouchers() async throws {
         let harness = try Harness()
         let (id, token) = try await harness.seller(price: 1_000, balance: 1_000_000)
+        // Another distributor selling in the same minutes, whose vouchers must not count.
+        let (_, otherToken) = try await harness.seller(phone: "13800138001", price: 1_000, balance: 1_000_000)
         let start = Int64(harness.clock.now.timeIntervalSince1970 * 1_000)
         var codes: [String] = []
         for _ in 0..<30 {
             codes += try await harness.sell(token: token, quantity: 2).voucherCodes
+            _ = try await harness.sell(token: otherToken, quantity: 3)
             harness.clock.advance(.seconds(7 * 60 + 13))
         }
         let end = Int64(harness.clock.now.timeIntervalSince1970 * 1_000)
