@@ -208,6 +208,16 @@ enum Migrations {
                 END;
                 """)
         }
+        migrator.registerMigration("0007_voucher_by_distributor_status") { db in
+            try db.execute(sql: """
+                -- A distributor's vouchers in one state, newest first: the voucher list filtered
+                -- by state reads a page of them instead of walking all of the distributor's
+                -- vouchers (0.4 s for a state none of a million has). It replaces an index
+                -- that, with the tally, served only the ragged ends of statement periods.
+                DROP INDEX voucher_by_distributor_state;
+                CREATE INDEX voucher_by_distributor_status ON voucher (distributor_id, status, id);
+                """)
+        }
         return migrator
     }
 }

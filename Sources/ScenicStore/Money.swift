@@ -41,6 +41,30 @@ extension ScenicStore {
         public var limit: Int
 
         public init(limit: Int) { self.limit = limit }
+
+        /// The SQL that finds the page, newest first, and its arguments.
+        var statement: (sql: String, arguments: StatementArguments) {
+            var sql = VoucherRecord.select + " WHERE voucher.id < ?"
+            var arguments: StatementArguments = [beforeID]
+            func add(_ condition: String, _ value: (any DatabaseValueConvertible)?) {
+                guard let value else { return }
+                sql += " AND " + condition
+                arguments += [value]
+            }
+            add("voucher.distributor_id = ?", distributorID)
+            add("product.code = ?", productCode.isEmpty ? nil : productCode)
+            add("voucher.status = ?", status?.rawValue)
+            add("voucher.valid_until < ?", expiredBefore)
+            add("voucher.valid_until >= ?", notExpiredOn)
+            add("voucher.sold_at >= ?", fromSoldAt)
+            add("voucher.sold_at < ?", untilSoldAt)
+            add("voucher.visit_date >= ?", fromVisitDate)
+            add("voucher.visit_date <= ?", toVisitDate)
+            add("voucher.code = ?", code.isEmpty ? nil : code)
+            sql += " ORDER BY voucher.id DESC LIMIT ?"
+            arguments += [limit]
+            return (sql, arguments)
+        }
     }
 
     public func recharge(
@@ -152,25 +176,7 @@ extension ScenicStore {
 
     public func vouchers(_ query: VoucherQuery) async throws -> [VoucherRecord] {
         try await read { db in
-            var sql = VoucherRecord.select + " WHERE voucher.id < ?"
-            var arguments: StatementArguments = [query.beforeID]
-            func add(_ condition: String, _ value: (any DatabaseValueConvertible)?) {
-                guard let value else { return }
-                sql += " AND " + condition
-                arguments += [value]
-            }
-            add("voucher.distributor_id = ?", query.distributorID)
-            add("product.code = ?", query.productCode.isEmpty ? nil : query.productCode)
-            add("voucher.status = ?", query.status?.rawValue)
-            add("voucher.valid_until < ?", query.expiredBefore)
-            add("voucher.valid_until >= ?", query.notExpiredOn)
-            add("voucher.sold_at >= ?", query.fromSoldAt)
-            add("voucher.sold_at < ?", query.untilSoldAt)
-            add("voucher.visit_date >= ?", query.fromVisitDate)
-            add("voucher.visit_date <= ?", query.toVisitDate)
-            add("voucher.code = ?", query.code.isEmpty ? nil : query.code)
-            sql += " ORDER BY voucher.id DESC LIMIT ?"
-            arguments += [query.limit]
+            let (sql, arguments) = query.statement
             return try VoucherRecord.fetchAll(db, sql: sql, arguments: arguments)
         }
     }

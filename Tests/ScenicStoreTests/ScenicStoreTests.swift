@@ -54,6 +54,26 @@ struct ScenicStoreTests {
         #expect(size() == 0)
     }
 
+    @Test("a distributor's voucher list reads an index: by state when filtered by state, else by id")
+    func voucherListPlans() async throws {
+        let store = try ScenicStore.open(at: Self.temporaryPath())
+        func plan(_ configure: (inout ScenicStore.VoucherQuery) -> Void) async throws -> String {
+            var query = ScenicStore.VoucherQuery(limit: 50)
+            query.distributorID = 1
+            configure(&query)
+            let (sql, arguments) = query.statement
+            return try await store.read { db in
+                try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: arguments).map { $0["detail"] as String }
+                    .joined(separator: "; ")
+            }
+        }
+        for status in [VoucherRecord.Status.valid, .redeemed, .refunded] {
+            #expect(try await plan { $0.status = status }.contains("voucher_by_distributor_status (distributor_id=? AND status=? AND id<?)"))
+        }
+        #expect(try await plan { $0.fromSoldAt = 0; $0.untilSoldAt = 1 }.contains("voucher_by_distributor (distributor_id=? AND id<?)"))
+        try store.close()
+    }
+
     @Test("reopening applies no migration twice")
     func reopenIsIdempotent() throws {
         let path = Self.temporaryPath()
