@@ -76,8 +76,8 @@ extension ScenicStore {
     ///
     /// Whole quarter hours come from `voucher_tally`; the ragged ends of a period that
     /// does not start or end on a quarter hour (less than 15 minutes each) are counted from
-    /// the vouchers sold in them, so the counts are exact for any period. A day's bounds
-    /// fall on quarter hours in every time zone, so statements of whole days have none.
+    /// the vouchers sold in them, so the counts are exact for any period. Days begin on a
+    /// quarter hour in every time zone in use today, so statements of whole days have none.
     static func voucherStates(
         _ db: Database, distributorID: Int64, from: Millis, until: Millis, today: String
     ) throws -> (valid: Int64, redeemed: Int64, refunded: Int64, expired: Int64) {
