@@ -25,6 +25,12 @@ func withServing<T: Sendable>(_ server: TestServer, _ body: (ServiceGroup) async
     }
 }
 
+/// Serves a fresh ``TestServer`` and hands `body` a raw socket connected to it.
+func withRawSocket(limits: ConnectionLimits = .init(), _ body: (TestServer, RawSocket) async throws -> Void) async throws {
+    let server = try await TestServer.start(limits: limits)
+    try await withServing(server) { _ in try await body(server, try RawSocket(path: server.path)) }
+}
+
 /// The order in which concurrent calls completed.
 final class CompletionOrder: Sendable {
     private let indices = Mutex<[Int]>([])
@@ -63,9 +69,7 @@ struct ServerTests {
 
     @Test("answers given on the event loop pass a slow call, each on its own stream, and a waiting one still runs")
     func answersNowOvertakeSlowCalls() async throws {
-        let server = try await TestServer.start()
-        try await withServing(server) { _ in
-            let socket = try RawSocket(path: server.path)
+        try await withRawSocket { _, socket in
             try socket.sendRequest(streamID: 1, service: TestServer.service, method: "Echo", message: TestServer.echo("sleep-500-slow"))
             for index in 1...64 {
                 try socket.sendRequest(
@@ -88,9 +92,7 @@ struct ServerTests {
 
     @Test("an oversized frame is answered RESOURCE_EXHAUSTED and the connection goes on")
     func oversizedFrame() async throws {
-        let server = try await TestServer.start(limits: .init(maxFrameSize: 1024))
-        try await withServing(server) { _ in
-            let socket = try RawSocket(path: server.path)
+        try await withRawSocket(limits: .init(maxFrameSize: 1024)) { _, socket in
             socket.send(FrameHeader.frame(streamID: 1, type: .request, payload: [UInt8](repeating: 7, count: 5000)))
             try socket.sendRequest(streamID: 3, service: TestServer.service, method: "Echo", message: TestServer.echo("after"))
             let first = try #require(try await socket.readResponse())
@@ -112,9 +114,7 @@ struct ServerTests {
             ("a response frame from a client", [0, 0, 0, 0, 0, 0, 0, 1, 2, 0]),
         ])
     func badHeader(name: String, header: [UInt8]) async throws {
-        let server = try await TestServer.start()
-        try await withServing(server) { _ in
-            let socket = try RawSocket(path: server.path)
+        try await withRawSocket { _, socket in
             socket.send(header)
             #expect(await socket.waitForClose(), "\(name) left the connection open")
         }
@@ -161,9 +161,7 @@ struct ServerTests {
 
     @Test("a client that shuts down its sending side still gets its answers")
     func halfClose() async throws {
-        let server = try await TestServer.start()
-        try await withServing(server) { _ in
-            let socket = try RawSocket(path: server.path)
+        try await withRawSocket { _, socket in
             try socket.sendRequest(streamID: 1, service: TestServer.service, method: "Echo", message: TestServer.echo("sleep-100-bye"))
             shutdown(socket.fd, Int32(SHUT_WR))
             let answer = try #require(try await socket.readResponse())
@@ -174,9 +172,7 @@ struct ServerTests {
 
     @Test("a stream id that does not increase closes the connection")
     func nonIncreasingStreamID() async throws {
-        let server = try await TestServer.start()
-        try await withServing(server) { _ in
-            let socket = try RawSocket(path: server.path)
+        try await withRawSocket { _, socket in
             try socket.sendRequest(streamID: 5, service: TestServer.service, method: "Echo", message: TestServer.echo("a"))
             #expect(try await socket.readResponse()?.streamID == 5)
             try socket.sendRequest(streamID: 3, service: TestServer.service, method: "Echo", message: TestServer.echo("b"))
@@ -232,9 +228,7 @@ struct ServerTests {
 
     @Test("past the in-flight bound the server stops reading, then serves the rest")
     func backPressure() async throws {
-        let server = try await TestServer.start(limits: .init(maxCallsInFlight: 4))
-        try await withServing(server) { _ in
-            let socket = try RawSocket(path: server.path)
+        try await withRawSocket(limits: .init(maxCallsInFlight: 4)) { server, socket in
             for index in 0..<20 {
                 try socket.sendRequest(
                     streamID: UInt32(2 * index + 1), service: TestServer.service, method: "Echo",
