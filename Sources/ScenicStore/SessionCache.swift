@@ -21,12 +21,8 @@ final class SessionCache: Sendable {
     }
 
     /// Entries kept at most; past it the cache starts afresh.
-    let capacity: Int
+    static let capacity = 4096
     private let state = Mutex(State())
-
-    init(capacity: Int = 4096) {
-        self.capacity = capacity
-    }
 
     enum Lookup {
         case found(Entry)
@@ -45,7 +41,7 @@ final class SessionCache: Sendable {
     func remember(_ entry: Entry, for tokenHash: Data, readAfter generation: UInt64) {
         state.withLock { state in
             guard state.generation == generation else { return }
-            if state.entries.count >= capacity { state.entries.removeAll(keepingCapacity: true) }
+            if state.entries.count >= Self.capacity { state.entries.removeAll(keepingCapacity: true) }
             state.entries[tokenHash] = entry
         }
     }
