@@ -108,7 +108,11 @@ let package = Package(
         ),
         .testTarget(
             name: "ScenicRPCTests",
-            dependencies: ["ScenicRPC", "ScenicProto"]
+            dependencies: [
+                "ScenicRPC", "ScenicProto",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
         ),
         .testTarget(
             name: "ScenicTransportTests",

@@ -10,7 +10,7 @@ import SwiftProtobuf
 /// socket cannot be reached through it.
 public struct Router: Sendable {
     /// A handler once its request and response types are erased to bytes.
-    /// Payloads stay `Data`, as the ttrpc envelope holds them: no copy on the way in or out.
+    /// Payloads are `Data`, what SwiftProtobuf decodes from and encodes to without a further copy.
     typealias Handler = @Sendable (_ payload: Data, _ context: CallContext) async throws -> Data
 
     /// A handler's answer when it can give it at once without waiting for anything, or
@@ -18,12 +18,22 @@ public struct Router: Sendable {
     typealias AnswerNow = @Sendable (_ payload: Data, _ context: CallContext) throws -> Data?
 
     struct Route: Sendable {
+        let service: String
+        let method: String
         let answerNow: AnswerNow?
         let handler: Handler
     }
 
-    /// By service, then method: finding a call's route builds no string.
-    private var routes: [String: [String: Route]] = [:]
+    /// One service's routes, each under its method name's UTF-8.
+    private struct ServiceRoutes: Sendable {
+        let name: [UInt8]
+        var methods: [(name: [UInt8], route: Route)]
+    }
+
+    /// By service, then method, found by comparing a request's bytes with these names: a
+    /// call's route is found without making a string. A socket serves a dozen services of
+    /// a few methods each, and most names differ in length, so a scan beats hashing.
+    private var services: [ServiceRoutes] = []
 
     /// Decides, before any handler runs, whether the peer may call at all; a non-nil
     /// error is the answer to every call of that peer.
@@ -33,7 +43,7 @@ public struct Router: Sendable {
 
     /// Every routed method as `service/method`, sorted.
     public var methods: [String] {
-        routes.flatMap { service, methods in methods.keys.map { "\(service)/\($0)" } }.sorted()
+        services.flatMap { $0.methods.map { "\($0.route.service)/\($0.route.method)" } }.sorted()
     }
 
     /// Registers `handler` for `service/method`. Registering the same method twice is a
@@ -47,7 +57,11 @@ public struct Router: Sendable {
         answerNow: (@Sendable (Request, CallContext) throws -> Response?)? = nil,
         handler: @escaping @Sendable (Request, CallContext) async throws -> Response
     ) {
-        precondition(routes[service]?[method] == nil, "\(service)/\(method) registered twice")
+        let serviceName = Array(service.utf8)
+        let methodName = Array(method.utf8)
+        precondition(
+            !services.contains { $0.name == serviceName && $0.methods.contains { $0.name == methodName } },
+            "\(service)/\(method) registered twice")
         var erasedAnswerNow: AnswerNow?
         if let answerNow {
             erasedAnswerNow = { payload, context in
@@ -55,12 +69,31 @@ public struct Router: Sendable {
                 return try answerNow(request, context)?.serializedData()
             }
         }
-        routes[service, default: [:]][method] = Route(
+        let route = Route(
+            service: service,
+            method: method,
             answerNow: erasedAnswerNow,
             handler: { payload, context in
                 let request: Request = try Self.decode(payload)
                 return try await handler(request, context).serializedData()
             })
+        if let index = services.firstIndex(where: { $0.name == serviceName }) {
+            services[index].methods.append((methodName, route))
+        } else {
+            services.append(ServiceRoutes(name: serviceName, methods: [(methodName, route)]))
+        }
+    }
+
+    private func findRoute(service: UnsafeRawBufferPointer, method: UnsafeRawBufferPointer) -> Route? {
+        func named(_ name: [UInt8], _ bytes: UnsafeRawBufferPointer) -> Bool {
+            name.count == bytes.count && name.withUnsafeBytes { $0.elementsEqual(bytes) }
+        }
+        for routes in services where named(routes.name, service) {
+            for (name, route) in routes.methods where named(name, method) {
+                return route
+            }
+        }
+        return nil
     }
 
     private static func decode<Request: SwiftProtobuf.Message>(_ payload: Data) throws -> Request {
@@ -89,35 +122,52 @@ public struct Router: Sendable {
         for requestBytes: [UInt8],
         peer: PeerCredentials?,
         logger: Logger,
-        arrival: ContinuousClock.Instant = .now
+        arrival: @autoclosure () -> ContinuousClock.Instant = .now
     ) -> RoutedCall {
-        let request: Ttrpc_Request
-        do {
-            request = try Ttrpc_Request(serializedBytes: requestBytes)
-        } catch {
-            return RoutedCall(
-                refusal: RPCError(.invalidArgument, "the frame does not hold a ttrpc Request", reason: "MALFORMED_REQUEST"))
+        requestBytes.withUnsafeBytes { bytes in
+            guard let envelope = try? RequestEnvelope(parsing: bytes) else {
+                return RoutedCall(refusal: Self.malformedRequest)
+            }
+            let service = UnsafeRawBufferPointer(rebasing: bytes[envelope.service])
+            let method = UnsafeRawBufferPointer(rebasing: bytes[envelope.method])
+            if let refusal = admission?(peer) {
+                let name = "\(String(decoding: service, as: UTF8.self))/\(String(decoding: method, as: UTF8.self))"
+                logger.notice("call refused", metadata: ["rpc.method": "\(name)", "reason": "\(refusal.message)"])
+                return RoutedCall(refusal: refusal)
+            }
+            guard let route = findRoute(service: service, method: method) else {
+                guard let service = String(validating: service, as: UTF8.self),
+                    let method = String(validating: method, as: UTF8.self)
+                else { return RoutedCall(refusal: Self.malformedRequest) }
+                return RoutedCall(
+                    refusal: RPCError(.unimplemented, "unknown method \(service)/\(method)", reason: "UNKNOWN_METHOD"))
+            }
+            var metadata: [(key: String, value: String)] = []
+            for range in envelope.metadata {
+                let entry = UnsafeRawBufferPointer(rebasing: bytes[range])
+                guard let (key, value) = try? RequestEnvelope.keyValue(in: entry),
+                    let key = String(validating: entry[key], as: UTF8.self),
+                    let value = String(validating: entry[value], as: UTF8.self)
+                else { return RoutedCall(refusal: Self.malformedRequest) }
+                metadata.append((key, value))
+            }
+            let timeout =
+                envelope.timeoutNano > 0 ? min(Duration.nanoseconds(envelope.timeoutNano), Self.longestTimeout) : nil
+            let context = CallContext(
+                service: route.service,
+                method: route.method,
+                metadata: metadata,
+                peer: peer,
+                deadline: timeout.map { arrival() + $0 },
+                logger: logger
+            )
+            let payload = Data(UnsafeRawBufferPointer(rebasing: bytes[envelope.payload]))
+            return RoutedCall(route: route, payload: payload, context: context)
         }
-        if let refusal = admission?(peer) {
-            logger.notice(
-                "call refused", metadata: ["rpc.method": "\(request.service)/\(request.method)", "reason": "\(refusal.message)"])
-            return RoutedCall(refusal: refusal)
-        }
-        guard let route = routes[request.service]?[request.method] else {
-            return RoutedCall(
-                refusal: RPCError(.unimplemented, "unknown method \(request.service)/\(request.method)", reason: "UNKNOWN_METHOD"))
-        }
-        let timeout = request.timeoutNano > 0 ? min(Duration.nanoseconds(request.timeoutNano), Self.longestTimeout) : nil
-        let context = CallContext(
-            service: request.service,
-            method: request.method,
-            metadata: request.metadata.map { ($0.key, $0.value) },
-            peer: peer,
-            deadline: timeout.map { arrival + $0 },
-            logger: logger
-        )
-        return RoutedCall(route: route, payload: request.payload, context: context)
     }
+
+    static let malformedRequest = RPCError(
+        .invalidArgument, "the frame does not hold a ttrpc Request", reason: "MALFORMED_REQUEST")
 
     /// The longest timeout honoured; a longer one counts as this. Whatever enforces a
     /// deadline (a timer, a sleeping task) lives until it passes or is cancelled, and a
