@@ -27,13 +27,19 @@ public struct FrameHeader: Sendable, Equatable {
 
     /// The header's 10 bytes as they go on the wire.
     public var bytes: [UInt8] {
-        [
-            UInt8(truncatingIfNeeded: length >> 24), UInt8(truncatingIfNeeded: length >> 16),
-            UInt8(truncatingIfNeeded: length >> 8), UInt8(truncatingIfNeeded: length),
-            UInt8(truncatingIfNeeded: streamID >> 24), UInt8(truncatingIfNeeded: streamID >> 16),
-            UInt8(truncatingIfNeeded: streamID >> 8), UInt8(truncatingIfNeeded: streamID),
-            type.rawValue, flags,
-        ]
+        [UInt8](unsafeUninitializedCapacity: Self.size) { buffer, count in
+            store(into: UnsafeMutableRawBufferPointer(buffer))
+            count = Self.size
+        }
+    }
+
+    /// Writes the 10 wire bytes at the start of `buffer`, which must hold at least that many.
+    public func store(into buffer: UnsafeMutableRawBufferPointer) {
+        precondition(buffer.count >= Self.size)
+        buffer.storeBytes(of: length.bigEndian, toByteOffset: 0, as: UInt32.self)
+        buffer.storeBytes(of: streamID.bigEndian, toByteOffset: 4, as: UInt32.self)
+        buffer[8] = type.rawValue
+        buffer[9] = flags
     }
 
     /// The whole frame: this header with `length` set from `payload`, then the payload.

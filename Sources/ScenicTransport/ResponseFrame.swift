@@ -21,15 +21,25 @@ extension ByteBuffer {
         var varintSize = 1
         while count >> (7 * UInt64(varintSize)) != 0 { varintSize += 1 }
         let length = payload.isEmpty ? 0 : 1 + varintSize + payload.count
-        writeFrameHeader(FrameHeader(length: UInt32(length), streamID: streamID, type: .response))
-        guard !payload.isEmpty else { return }
-        writeInteger(UInt8(2 << 3 | 2))  // field 2, wire type 2
-        var remaining = count
-        while remaining >= 0x80 {
-            writeInteger(UInt8(truncatingIfNeeded: remaining) | 0x80)
-            remaining >>= 7
+        let header = FrameHeader(length: UInt32(length), streamID: streamID, type: .response)
+        // One reservation for the whole frame: each small write checks capacity and
+        // ownership on its own, and that showed in the profile of pipelined calls.
+        writeWithUnsafeMutableBytes(minimumWritableBytes: FrameHeader.size + length) { frame in
+            header.store(into: frame)
+            guard length > 0 else { return FrameHeader.size }
+            var at = FrameHeader.size
+            frame[at] = 2 << 3 | 2  // field 2, wire type 2
+            at += 1
+            var remaining = count
+            while remaining >= 0x80 {
+                frame[at] = UInt8(truncatingIfNeeded: remaining) | 0x80
+                remaining >>= 7
+                at += 1
+            }
+            frame[at] = UInt8(remaining)
+            at += 1
+            payload.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: frame[at...]).copyMemory(from: $0) }
+            return FrameHeader.size + length
         }
-        writeInteger(UInt8(remaining))
-        writeBytes(payload)
     }
 }
