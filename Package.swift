@@ -118,6 +118,7 @@ let package = Package(
             name: "ScenicTransportTests",
             dependencies: [
                 "ScenicTransport", "ScenicClient", "ScenicRPC", "ScenicProto", "ScenicTestSupport",
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]

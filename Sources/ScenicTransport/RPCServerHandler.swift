@@ -45,6 +45,10 @@ final class RPCServerHandler: ChannelDuplexHandler {
     /// answers leave in one write and one system call, not one each.
     private var outgoing: ByteBuffer?
     private var outgoingAnswers = 0
+    /// Answers that leave without waiting for the turn to end. A client pipelining many
+    /// calls starts on these while the rest are being answered; held back for the whole
+    /// turn, they made client and daemon take turns instead of working side by side.
+    static let answersPerWrite = 16
 
     init(router: Router, limits: ConnectionLimits, peer: PeerCredentials?, logger: Logger) {
         self.router = router
@@ -196,6 +200,7 @@ final class RPCServerHandler: ChannelDuplexHandler {
             try? outgoing!.writeResponseFrame(streamID: streamID, Router.response(for: RPCError(.internal, "internal error")))
         }
         outgoingAnswers += 1
+        if outgoingAnswers == Self.answersPerWrite { writeOutgoing(context: context) }
     }
 
     private func writeOutgoing(context: ChannelHandlerContext) {
