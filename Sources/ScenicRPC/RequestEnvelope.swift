@@ -2,14 +2,13 @@
 /// payload are, its timeout, and its metadata entries, without making a string or a copy.
 ///
 /// Every call passes through here, and decoding the envelope into a `Ttrpc_Request` made
-/// two strings (validating their UTF-8), a `Data` and a message per call before anything
-/// knew whether the method existed. The router compares these bytes with the names it
-/// serves instead, and the context reuses the names it registered.
+/// two strings, a `Data` and a message per call before anything knew whether the method
+/// existed. The router compares these bytes with the names it serves instead, and the
+/// context reuses the names it registered.
 ///
-/// It reads what SwiftProtobuf reads: the last occurrence of a field wins, a known field
-/// with an unexpected wire type and unknown fields (groups included) are skipped. Strings
-/// are not checked for UTF-8 here; a name that matches a route is valid by construction,
-/// and one that does not is checked when the refusal names it.
+/// It accepts and refuses what SwiftProtobuf does: the last occurrence of a field wins,
+/// a known field with an unexpected wire type and unknown fields (groups included) are
+/// skipped, and every string, overwritten or not, must be UTF-8.
 struct RequestEnvelope {
     /// Byte ranges of the frame's payload.
     var service = 0..<0
@@ -17,8 +16,8 @@ struct RequestEnvelope {
     var payload = 0..<0
     /// Relative deadline in nanoseconds; 0 or less means none.
     var timeoutNano: Int64 = 0
-    /// Each `KeyValue` entry's bytes, in the order sent.
-    var metadata: [Range<Int>] = []
+    /// Each `KeyValue` entry's key and value, in the order sent.
+    var metadata: [(key: Range<Int>, value: Range<Int>)] = []
 
     /// Why a frame is not a ttrpc `Request`.
     enum Malformed: Error {
@@ -27,6 +26,7 @@ struct RequestEnvelope {
         case badFieldNumber
         case badWireType
         case unbalancedGroup
+        case invalidUTF8
     }
 
     private enum WireType: UInt64 {
@@ -48,43 +48,52 @@ struct RequestEnvelope {
         while !reader.atEnd {
             let (field, wireType) = try reader.tag()
             switch (field, wireType) {
-            case (1, .lengthDelimited): service = try reader.lengthDelimited()
-            case (2, .lengthDelimited): method = try reader.lengthDelimited()
+            case (1, .lengthDelimited): service = try reader.string()
+            case (2, .lengthDelimited): method = try reader.string()
             case (3, .lengthDelimited): payload = try reader.lengthDelimited()
             case (4, .varint): timeoutNano = Int64(bitPattern: try reader.varint())
-            case (5, .lengthDelimited): metadata.append(try reader.lengthDelimited())
+            case (5, .lengthDelimited): metadata.append(try Self.keyValue(in: bytes, at: try reader.lengthDelimited()))
             default: try reader.skip(field: field, wireType: wireType, depth: 0)
             }
         }
     }
 
-    /// A metadata entry's key and value (a `KeyValue`: fields 1 and 2), as byte ranges of
-    /// `bytes`.
-    static func keyValue(in bytes: UnsafeRawBufferPointer) throws(Malformed) -> (key: Range<Int>, value: Range<Int>) {
-        var reader = Reader(bytes: bytes)
-        var key = 0..<0
-        var value = 0..<0
+    /// A `KeyValue` (key 1, value 2) occupying `range` of `bytes`.
+    private static func keyValue(
+        in bytes: UnsafeRawBufferPointer, at range: Range<Int>
+    ) throws(Malformed) -> (key: Range<Int>, value: Range<Int>) {
+        var reader = Reader(bytes: bytes, index: range.lowerBound, end: range.upperBound)
+        var key = range.lowerBound..<range.lowerBound
+        var value = key
         while !reader.atEnd {
             let (field, wireType) = try reader.tag()
             switch (field, wireType) {
-            case (1, .lengthDelimited): key = try reader.lengthDelimited()
-            case (2, .lengthDelimited): value = try reader.lengthDelimited()
+            case (1, .lengthDelimited): key = try reader.string()
+            case (2, .lengthDelimited): value = try reader.string()
             default: try reader.skip(field: field, wireType: wireType, depth: 0)
             }
         }
         return (key, value)
     }
 
+    /// Reads `bytes[index..<end]`; ranges it returns are positions in `bytes`.
     private struct Reader {
         let bytes: UnsafeRawBufferPointer
-        var index = 0
+        var index: Int
+        let end: Int
 
-        var atEnd: Bool { index == bytes.count }
+        init(bytes: UnsafeRawBufferPointer, index: Int = 0, end: Int? = nil) {
+            self.bytes = bytes
+            self.index = index
+            self.end = end ?? bytes.count
+        }
+
+        var atEnd: Bool { index == end }
 
         mutating func varint() throws(Malformed) -> UInt64 {
             var value: UInt64 = 0
             var shift: UInt64 = 0
-            while index < bytes.count {
+            while index < end {
                 let byte = bytes[index]
                 index += 1
                 value |= UInt64(byte & 0x7f) << shift
@@ -105,14 +114,31 @@ struct RequestEnvelope {
 
         mutating func lengthDelimited() throws(Malformed) -> Range<Int> {
             let length = try varint()
-            guard length <= UInt64(bytes.count - index) else { throw .truncated }
+            guard length <= UInt64(end - index) else { throw .truncated }
             let range = index..<index + Int(length)
             index = range.upperBound
             return range
         }
 
+        /// A length-delimited field that must be UTF-8. Names are ASCII, so that is checked
+        /// first; anything else goes through the standard library's parser.
+        mutating func string() throws(Malformed) -> Range<Int> {
+            let range = try lengthDelimited()
+            let text = UnsafeRawBufferPointer(rebasing: bytes[range])
+            guard !text.allSatisfy({ $0 < 0x80 }) else { return range }
+            var parser = Unicode.UTF8.ForwardParser()
+            var iterator = text.makeIterator()
+            while true {
+                switch parser.parseScalar(from: &iterator) {
+                case .valid: continue
+                case .emptyInput: return range
+                case .error: throw .invalidUTF8
+                }
+            }
+        }
+
         mutating func advance(by count: Int) throws(Malformed) {
-            guard count <= bytes.count - index else { throw .truncated }
+            guard count <= end - index else { throw .truncated }
             index += count
         }
 

@@ -136,20 +136,11 @@ public struct Router: Sendable {
                 return RoutedCall(refusal: refusal)
             }
             guard let route = findRoute(service: service, method: method) else {
-                guard let service = String(validating: service, as: UTF8.self),
-                    let method = String(validating: method, as: UTF8.self)
-                else { return RoutedCall(refusal: Self.malformedRequest) }
-                return RoutedCall(
-                    refusal: RPCError(.unimplemented, "unknown method \(service)/\(method)", reason: "UNKNOWN_METHOD"))
+                let name = "\(String(decoding: service, as: UTF8.self))/\(String(decoding: method, as: UTF8.self))"
+                return RoutedCall(refusal: RPCError(.unimplemented, "unknown method \(name)", reason: "UNKNOWN_METHOD"))
             }
-            var metadata: [(key: String, value: String)] = []
-            for range in envelope.metadata {
-                let entry = UnsafeRawBufferPointer(rebasing: bytes[range])
-                guard let (key, value) = try? RequestEnvelope.keyValue(in: entry),
-                    let key = String(validating: entry[key], as: UTF8.self),
-                    let value = String(validating: entry[value], as: UTF8.self)
-                else { return RoutedCall(refusal: Self.malformedRequest) }
-                metadata.append((key, value))
+            let metadata = envelope.metadata.map {
+                (key: String(decoding: bytes[$0.key], as: UTF8.self), value: String(decoding: bytes[$0.value], as: UTF8.self))
             }
             let timeout =
                 envelope.timeoutNano > 0 ? min(Duration.nanoseconds(envelope.timeoutNano), Self.longestTimeout) : nil
