@@ -18,13 +18,25 @@ public final class UnixSocketServer: Service {
         /// File mode of the socket: 0600 for the admin socket, 0666 for the point of sale.
         public var mode: mode_t
         public var limits: ConnectionLimits
+        /// Connections served at once; past it a new one is closed as soon as it is
+        /// accepted. With the per-connection bound on calls in flight, this bounds what
+        /// clients of this socket can make the daemon hold, and keeps a flood of
+        /// connections from taking the file descriptors the store and the other socket need.
+        public var maxConnections: Int
         /// How long shutdown waits for calls in flight before closing their connections.
         public var drainTimeout: Duration
 
-        public init(path: String, mode: mode_t, limits: ConnectionLimits = .init(), drainTimeout: Duration = .seconds(10)) {
+        public static let defaultMaxConnections = 256
+
+        public init(
+            path: String, mode: mode_t, limits: ConnectionLimits = .init(),
+            maxConnections: Int = defaultMaxConnections, drainTimeout: Duration = .seconds(10)
+        ) {
+            precondition(maxConnections > 0)
             self.path = path
             self.mode = mode
             self.limits = limits
+            self.maxConnections = maxConnections
             self.drainTimeout = drainTimeout
         }
     }
@@ -54,8 +66,10 @@ public final class UnixSocketServer: Service {
     ) async throws -> UnixSocketServer {
         try SocketPath.claim(configuration.path)
         // Bound before the first accept, so a connection can never miss draining.
-        let connections = ConnectionRegistry()
+        let connections = ConnectionRegistry(capacity: configuration.maxConnections)
         let limits = configuration.limits
+        var logger = logger
+        logger[metadataKey: "socket"] = "\(configuration.path)"
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
@@ -63,7 +77,22 @@ public final class UnixSocketServer: Service {
                 PeerCredentials.read(from: child).flatMapThrowing { peer in
                     let handler = RPCServerHandler(router: router, limits: limits, peer: peer, logger: logger)
                     try child.pipeline.syncOperations.addHandler(handler)
-                    if connections.add(child) { child.pipeline.fireUserInboundEventTriggered(DrainConnectionEvent()) }
+                    switch connections.add(child) {
+                    case .serve: break
+                    case .drain: child.pipeline.fireUserInboundEventTriggered(DrainConnectionEvent())
+                    case .refuse(let refusedBefore):
+                        // The first refusal and then every thousandth: a flood logs a few lines.
+                        if refusedBefore % 1000 == 0 {
+                            logger.warning(
+                                "refusing a connection: the socket serves its most connections",
+                                metadata: [
+                                    "max_connections": "\(connections.capacity)", "peer": "\(peer.map { "\($0)" } ?? "unknown")",
+                                    "refused_so_far": "\(refusedBefore + 1)",
+                                ])
+                        }
+                        // NIO closes a connection whose initializer fails, before it is registered.
+                        throw ConnectionRefused()
+                    }
                 }
             }
             .bind(unixDomainSocketPath: configuration.path, cleanupExistingSocketFile: false)
@@ -73,8 +102,6 @@ public final class UnixSocketServer: Service {
             try? await channel.close()
             throw SocketPathError.system(configuration.path, operation: "chmod", errno: code)
         }
-        var logger = logger
-        logger[metadataKey: "socket"] = "\(configuration.path)"
         logger.info("listening")
         return UnixSocketServer(configuration: configuration, serverChannel: channel, connections: connections, logger: logger)
     }
@@ -118,6 +145,9 @@ public final class UnixSocketServer: Service {
         deadline.cancel()
     }
 }
+
+/// Why the server closed a connection as soon as it accepted it.
+private struct ConnectionRefused: Error {}
 
 extension Duration {
     var nanoseconds: Int64 {

@@ -44,6 +44,9 @@ struct Scenicd: AsyncParsableCommand {
     @Option(help: "Calls in flight per connection before the daemon stops reading it.")
     var maxCallsPerConnection: Int = 128
 
+    @Option(help: "Connections each socket serves at once; past it new ones are closed.")
+    var maxConnections: Int = UnixSocketServer.Configuration.defaultMaxConnections
+
     @Option(help: "Seconds to let calls in flight finish at shutdown.")
     var shutdownGrace: Int = 10
 
@@ -77,9 +80,9 @@ struct Scenicd: AsyncParsableCommand {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        guard maxFrameBytes > 0, maxCallsPerConnection > 0, stalledClientSeconds > 0, shutdownGrace >= 0 else {
+        guard maxFrameBytes > 0, maxCallsPerConnection > 0, maxConnections > 0, stalledClientSeconds > 0, shutdownGrace >= 0 else {
             throw ValidationError(
-                "--max-frame-bytes, --max-calls-per-connection and --stalled-client-seconds must be positive, --shutdown-grace not negative")
+                "--max-frame-bytes, --max-calls-per-connection, --max-connections and --stalled-client-seconds must be positive, --shutdown-grace not negative")
         }
         guard lockAfter > 0, lockMinutes > 0, sessionIdleHours > 0, sessionDays > 0 else {
             throw ValidationError("--lock-after, --lock-minutes, --session-idle-hours and --session-days must be positive")
@@ -139,12 +142,16 @@ struct Scenicd: AsyncParsableCommand {
         let grace = Duration.seconds(shutdownGrace)
 
         let admin = try await UnixSocketServer.bind(
-            .init(path: adminSocket ?? ScenicPaths.adminSocket(inDataDirectory: dataDir), mode: 0o600, limits: limits, drainTimeout: grace),
+            .init(
+                path: adminSocket ?? ScenicPaths.adminSocket(inDataDirectory: dataDir), mode: 0o600, limits: limits,
+                maxConnections: maxConnections, drainTimeout: grace),
             router: services.router(for: .admin), logger: logger)
         let pointOfSale: UnixSocketServer
         do {
             pointOfSale = try await UnixSocketServer.bind(
-                .init(path: posSocket ?? ScenicPaths.posSocket(inDataDirectory: dataDir), mode: 0o666, limits: limits, drainTimeout: grace),
+                .init(
+                    path: posSocket ?? ScenicPaths.posSocket(inDataDirectory: dataDir), mode: 0o666, limits: limits,
+                    maxConnections: maxConnections, drainTimeout: grace),
                 router: services.router(for: .pointOfSale), logger: logger)
         } catch {
             await admin.close()

@@ -159,6 +159,34 @@ struct ServerTests {
         }
     }
 
+    @Test("past its connection bound a socket closes new connections at once; those open are served, and a freed place is taken")
+    func connectionBound() async throws {
+        let server = try await TestServer.start(maxConnections: 2)
+        try await withServing(server) { _ in
+            /// True when `socket` gets its echo back, false when it is closed instead.
+            func served(_ socket: RawSocket, _ text: String, streamID: UInt32 = 1) async throws -> Bool {
+                try socket.sendRequest(streamID: streamID, service: TestServer.service, method: "Echo", message: TestServer.echo(text))
+                guard let answer = try await socket.readResponse() else { return false }
+                return try Scenic_V1_ServerInfoResponse(serializedBytes: answer.response.payload).version == text
+            }
+            var first: RawSocket? = try RawSocket(path: server.path)
+            let second = try RawSocket(path: server.path)
+            #expect(try await served(first!, "one"))
+            #expect(try await served(second, "two"))
+            #expect(await (try RawSocket(path: server.path)).waitForClose(timeout: .seconds(5)))
+            #expect(try await served(second, "still two", streamID: 3))
+
+            first = nil
+            // The server learns of the close on its own loop: a few tries may come first.
+            var freedPlaceTaken = false
+            for _ in 0..<50 where !freedPlaceTaken {
+                freedPlaceTaken = try await served(try RawSocket(path: server.path), "three")
+                if !freedPlaceTaken { try await Task.sleep(for: .milliseconds(100)) }
+            }
+            #expect(freedPlaceTaken)
+        }
+    }
+
     @Test("a client that shuts down its sending side still gets its answers")
     func halfClose() async throws {
         try await withRawSocket { _, socket in

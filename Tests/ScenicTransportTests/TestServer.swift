@@ -34,6 +34,7 @@ struct TestServer {
 
     static func start(
         limits: ConnectionLimits = .init(),
+        maxConnections: Int = UnixSocketServer.Configuration.defaultMaxConnections,
         drainTimeout: Duration = .seconds(10),
         admission: (@Sendable (PeerCredentials?) -> RPCError?)? = nil,
         in directory: String = makeDirectory()
@@ -63,7 +64,9 @@ struct TestServer {
             },
             handler: { _, _ in .with { $0.version = "waited" } })
         let server = try await UnixSocketServer.bind(
-            .init(path: directory + "/test.sock", mode: 0o600, limits: limits, drainTimeout: drainTimeout),
+            .init(
+                path: directory + "/test.sock", mode: 0o600, limits: limits, maxConnections: maxConnections,
+                drainTimeout: drainTimeout),
             router: router, logger: Logger(label: "test"))
         return TestServer(directory: directory, server: server, concurrency: concurrency)
     }
