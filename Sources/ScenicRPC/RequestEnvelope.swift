@@ -38,8 +38,6 @@ struct RequestEnvelope {
         case fixed32 = 5
     }
 
-    private static let largestFieldNumber: UInt64 = (1 << 29) - 1
-
     /// Protobuf's own nesting limit, so a frame of start-group tags cannot recurse deeper.
     private static let groupDepthLimit = 100
 
@@ -104,12 +102,15 @@ struct RequestEnvelope {
             throw .truncated
         }
 
-        mutating func tag() throws(Malformed) -> (field: UInt64, wireType: WireType) {
+        /// A field's key. SwiftProtobuf reads a message's keys in at most five bytes and
+        /// those inside a group as any varint, each under 2^32 (so field numbers stay
+        /// under 2^29), and so does this.
+        mutating func tag(inGroup: Bool = false) throws(Malformed) -> (field: UInt64, wireType: WireType) {
+            let start = index
             let key = try varint()
-            let field = key >> 3
-            guard (1...RequestEnvelope.largestFieldNumber).contains(field) else { throw .badFieldNumber }
+            guard key < 1 << 32, inGroup || index - start <= 5, key >> 3 != 0 else { throw .badFieldNumber }
             guard let wireType = WireType(rawValue: key & 7) else { throw .badWireType }
-            return (field, wireType)
+            return (key >> 3, wireType)
         }
 
         mutating func lengthDelimited() throws(Malformed) -> Range<Int> {
@@ -153,7 +154,7 @@ struct RequestEnvelope {
                 guard depth < RequestEnvelope.groupDepthLimit else { throw .unbalancedGroup }
                 while true {
                     guard !atEnd else { throw .truncated }
-                    let (inner, innerType) = try tag()
+                    let (inner, innerType) = try tag(inGroup: true)
                     if innerType == .endGroup {
                         guard inner == field else { throw .unbalancedGroup }
                         return

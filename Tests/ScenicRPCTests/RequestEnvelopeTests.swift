@@ -21,11 +21,13 @@ enum EnvelopeField: Sendable, CustomStringConvertible {
     case unknownBytes(field: UInt64, [UInt8])
     case unknownGroup(field: UInt64)
     case serviceAsVarint(UInt64)
+    /// A varint field whose key is padded to `length` bytes (0x80s and a closing 0x00).
+    case paddedKey(field: UInt64, length: Int)
 
     static let names = ["", "grpc.health.v1.Health", "Check", "scenic.v1.Sales", "景区", "e\u{301}", String(repeating: "x", count: 200)]
 
     static let generator = zip(
-        Gen.int(in: 0...10), Gen.element(of: names), Gen.element(of: names), Gen.uint8().array(of: 0...300),
+        Gen.int(in: 0...11), Gen.element(of: names), Gen.element(of: names), Gen.uint8().array(of: 0...300),
         Gen.int64(), Gen.uint64(in: 6...(1 << 29) - 1)
     ).map { EnvelopeField(kind: $0.0, first: $0.1!, second: $0.2!, bytes: $0.3, number: $0.4, field: $0.5) }
 
@@ -42,7 +44,8 @@ enum EnvelopeField: Sendable, CustomStringConvertible {
             case 7: .unknownFixed64(field: field)
             case 8: .unknownBytes(field: field, bytes)
             case 9: .unknownGroup(field: field)
-            default: .serviceAsVarint(UInt64(bitPattern: number))
+            case 10: .serviceAsVarint(UInt64(bitPattern: number))
+            default: .paddedKey(field: field % 2 == 0 ? field : 3, length: bytes.count % 3 + 3)
             }
     }
 
@@ -67,6 +70,8 @@ enum EnvelopeField: Sendable, CustomStringConvertible {
             Self.varint(field << 3 | 3) + Self.varint(1 << 3) + [42] + Self.lengthDelimited(2, [1, 2])
                 + Self.varint(field << 3 | 4)
         case .serviceAsVarint(let value): Self.varint(1 << 3) + Self.varint(value)
+        case .paddedKey(let field, let length):
+            Self.padded(Self.varint(field << 3), to: length) + [7]
         }
     }
 
@@ -78,6 +83,12 @@ enum EnvelopeField: Sendable, CustomStringConvertible {
             value >>= 7
         }
         return bytes + [UInt8(value)]
+    }
+
+    /// `varint` spread over `length` bytes, when it fits in fewer.
+    static func padded(_ varint: [UInt8], to length: Int) -> [UInt8] {
+        guard varint.count < length else { return varint }
+        return varint.dropLast() + [varint.last! | 0x80] + [UInt8](repeating: 0x80, count: length - varint.count - 1) + [0]
     }
 
     static func lengthDelimited(_ field: UInt64, _ body: [UInt8]) -> [UInt8] {
@@ -145,6 +156,7 @@ struct RequestEnvelopeTests {
             [0x20] + [UInt8](repeating: 0xFF, count: 10) + [0x01],  // varint over 64 bits
             [0x00, 0x01],  // field number 0
             [0x80, 0x80, 0x80, 0x80, 0x10, 0x01],  // field number 2^29, past protobuf's largest
+            [0x98, 0xFF, 0xFF, 0xFF, 0x86, 0x00, 0x01],  // a key in six bytes (found by fuzzing)
             [0x0E, 0x01],  // wire type 6
             [0x0C],  // end of a group never started
             [0x33, 0x08, 0x01],  // group never ended
@@ -163,3 +175,4 @@ struct RequestEnvelopeTests {
         #expect(Self.read(bytes) == nil)
     }
 }
+
