@@ -26,6 +26,7 @@ struct RequestEnvelope {
         case badFieldNumber
         case badWireType
         case unbalancedGroup
+        case tooDeep
         case invalidUTF8
     }
 
@@ -38,8 +39,9 @@ struct RequestEnvelope {
         case fixed32 = 5
     }
 
-    /// Protobuf's own nesting limit, so a frame of start-group tags cannot recurse deeper.
-    private static let groupDepthLimit = 100
+    /// SwiftProtobuf's nesting limit, which counts each message around a group as one
+    /// level: a frame of start-group keys cannot recurse deeper than this.
+    private static let depthLimit = 100
 
     init(parsing bytes: UnsafeRawBufferPointer) throws(Malformed) {
         var reader = Reader(bytes: bytes)
@@ -51,7 +53,7 @@ struct RequestEnvelope {
             case (3, .lengthDelimited): payload = try reader.lengthDelimited()
             case (4, .varint): timeoutNano = Int64(bitPattern: try reader.varint())
             case (5, .lengthDelimited): metadata.append(try Self.keyValue(in: bytes, at: try reader.lengthDelimited()))
-            default: try reader.skip(field: field, wireType: wireType, depth: 0)
+            default: try reader.skip(field: field, wireType: wireType, levelsLeft: Self.depthLimit - 1)
             }
         }
     }
@@ -68,7 +70,7 @@ struct RequestEnvelope {
             switch (field, wireType) {
             case (1, .lengthDelimited): key = try reader.string()
             case (2, .lengthDelimited): value = try reader.string()
-            default: try reader.skip(field: field, wireType: wireType, depth: 0)
+            default: try reader.skip(field: field, wireType: wireType, levelsLeft: Self.depthLimit - 2)
             }
         }
         return (key, value)
@@ -143,7 +145,8 @@ struct RequestEnvelope {
             index += count
         }
 
-        mutating func skip(field: UInt64, wireType: WireType, depth: Int) throws(Malformed) {
+        /// Skips a field; a group may hold `levelsLeft` levels of groups, itself included.
+        mutating func skip(field: UInt64, wireType: WireType, levelsLeft: Int) throws(Malformed) {
             switch wireType {
             case .varint: _ = try varint()
             case .fixed64: try advance(by: 8)
@@ -151,7 +154,7 @@ struct RequestEnvelope {
             case .lengthDelimited: _ = try lengthDelimited()
             case .endGroup: throw .unbalancedGroup
             case .startGroup:
-                guard depth < RequestEnvelope.groupDepthLimit else { throw .unbalancedGroup }
+                guard levelsLeft > 0 else { throw .tooDeep }
                 while true {
                     guard !atEnd else { throw .truncated }
                     let (inner, innerType) = try tag(inGroup: true)
@@ -159,7 +162,7 @@ struct RequestEnvelope {
                         guard inner == field else { throw .unbalancedGroup }
                         return
                     }
-                    try skip(field: inner, wireType: innerType, depth: depth + 1)
+                    try skip(field: inner, wireType: innerType, levelsLeft: levelsLeft - 1)
                 }
             }
         }

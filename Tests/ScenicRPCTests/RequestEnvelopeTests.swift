@@ -169,10 +169,23 @@ struct RequestEnvelopeTests {
         #expect(Self.reference(bytes) == nil)
     }
 
-    @Test("groups nested deeper than protobuf's limit are refused instead of recursing")
+    /// `levels` groups of field 6, one inside the other.
+    static func nestedGroups(_ levels: Int) -> [UInt8] {
+        [UInt8](repeating: 0x33, count: levels) + [UInt8](repeating: 0x34, count: levels)
+    }
+
+    @Test("groups nest as deep as SwiftProtobuf lets them and no deeper, in the envelope and in a metadata entry")
     func deepGroups() {
-        let bytes = [UInt8](repeating: 0x33, count: 10_000)
-        #expect(Self.read(bytes) == nil)
+        #expect(Self.read(Self.nestedGroups(99)) != nil)
+        #expect(Self.read(Self.nestedGroups(100)) == nil)
+        #expect(Self.reference(Self.nestedGroups(99)) != nil)
+        #expect(Self.reference(Self.nestedGroups(100)) == nil)
+        for levels in [98, 99] {
+            let entry = EnvelopeField.lengthDelimited(5, Self.nestedGroups(levels))
+            #expect((Self.read(entry) != nil) == (levels == 98))
+            #expect((Self.reference(entry) != nil) == (levels == 98))
+        }
+        #expect(Self.read([UInt8](repeating: 0x33, count: 10_000)) == nil)
     }
 }
 
