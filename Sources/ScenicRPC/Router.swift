@@ -128,20 +128,18 @@ public struct Router: Sendable {
             guard let envelope = try? RequestEnvelope(parsing: bytes) else {
                 return RoutedCall(refusal: Self.malformedRequest)
             }
-            let service = UnsafeRawBufferPointer(rebasing: bytes[envelope.service])
-            let method = UnsafeRawBufferPointer(rebasing: bytes[envelope.method])
+            func field(_ range: Range<Int>) -> UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: bytes[range]) }
+            // The reader checked every string for UTF-8.
+            func text(_ range: Range<Int>) -> String { String(decoding: field(range), as: UTF8.self) }
+            func name() -> String { "\(text(envelope.service))/\(text(envelope.method))" }
             if let refusal = admission?(peer) {
-                let name = "\(String(decoding: service, as: UTF8.self))/\(String(decoding: method, as: UTF8.self))"
-                logger.notice("call refused", metadata: ["rpc.method": "\(name)", "reason": "\(refusal.message)"])
+                logger.notice("call refused", metadata: ["rpc.method": "\(name())", "reason": "\(refusal.message)"])
                 return RoutedCall(refusal: refusal)
             }
-            guard let route = findRoute(service: service, method: method) else {
-                let name = "\(String(decoding: service, as: UTF8.self))/\(String(decoding: method, as: UTF8.self))"
-                return RoutedCall(refusal: RPCError(.unimplemented, "unknown method \(name)", reason: "UNKNOWN_METHOD"))
+            guard let route = findRoute(service: field(envelope.service), method: field(envelope.method)) else {
+                return RoutedCall(refusal: RPCError(.unimplemented, "unknown method \(name())", reason: "UNKNOWN_METHOD"))
             }
-            let metadata = envelope.metadata.map {
-                (key: String(decoding: bytes[$0.key], as: UTF8.self), value: String(decoding: bytes[$0.value], as: UTF8.self))
-            }
+            let metadata = envelope.metadata.map { (key: text($0.key), value: text($0.value)) }
             let timeout =
                 envelope.timeoutNano > 0 ? min(Duration.nanoseconds(envelope.timeoutNano), Self.longestTimeout) : nil
             let context = CallContext(
@@ -152,8 +150,7 @@ public struct Router: Sendable {
                 deadline: timeout.map { arrival() + $0 },
                 logger: logger
             )
-            let payload = Data(UnsafeRawBufferPointer(rebasing: bytes[envelope.payload]))
-            return RoutedCall(route: route, payload: payload, context: context)
+            return RoutedCall(route: route, payload: Data(field(envelope.payload)), context: context)
         }
     }
 
