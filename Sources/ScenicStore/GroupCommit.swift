@@ -33,8 +33,9 @@ final class GroupCommit: Sendable {
     /// Writes per transaction at most, so that one batch cannot hold the writer for long.
     let maxBatch: Int
     private let queue = Mutex(Queue())
-    /// Where the batches run.
-    let thread = DispatchQueue(label: "scenic.group-commit", qos: .userInitiated)
+    /// Where the batches run: a serial queue, so one batch at a time on one of Dispatch's
+    /// threads, never on Swift's cooperative pool.
+    let worker = DispatchQueue(label: "scenic.group-commit", qos: .userInitiated)
 
     init(maxBatch: Int = 256) {
         self.maxBatch = maxBatch
@@ -87,7 +88,7 @@ extension ScenicStore {
                 },
                 fail: { continuation.resume(throwing: $0) })
             if groupCommit.enqueue(job) {
-                groupCommit.thread.async { self.drainGroupCommit() }
+                groupCommit.worker.async { self.drainGroupCommit() }
             }
         }
     }
