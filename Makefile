@@ -14,12 +14,15 @@ run: deps
 	exec "$$(swift build $(SWIFT_BUILD_FLAGS) --show-bin-path)/scenicd" --data-dir "$(DATA_DIR)"
 
 ## Install what is needed and run every test: the generated-code check, the stock ttrpc
-## client and the C example client against real daemons, then every Swift test (unit,
-## socket and process tests, the crash test, the hostile-input suite, the bench smoke runs).
+## client and the C example client against real daemons, a one-second turn of the
+## health-against-echo benchmark (so that it cannot rot; its figure is not checked), then
+## every Swift test (unit, socket and process tests, the crash test, the hostile-input
+## suite, the bench smoke runs).
 test: deps check-generated floors
 	swift build $(SWIFT_BUILD_FLAGS) --build-tests
 	scripts/ttrpc-interop.sh
 	scripts/c-client-test.sh
+	SCENIC_BIN_DIR="$$(swift build $(SWIFT_BUILD_FLAGS) --show-bin-path)" scripts/health-vs-echo.sh 1 1 16 > /dev/null
 	swift test $(SWIFT_BUILD_FLAGS) --skip-build
 
 build: deps
