@@ -66,7 +66,7 @@ private func inWaves(_ count: Int, width: Int, _ body: @escaping @Sendable (Int)
 struct HostileInputTests {
     static let maxFrame = 65_536
 
-    @Test("broken frames, random bytes, 10,000 dropped connections and a client that never reads: everyone else is served, memory returns to its baseline")
+    @Test("broken frames, random bytes, 10,000 dropped connections, a client that never reads and more connections than a socket serves: everyone else is served, memory returns to its baseline")
     func hostileInput() async throws {
         let daemon = try await DaemonProcess(arguments: [
             "--scrypt-log-n", "12", "--max-frame-bytes", "\(Self.maxFrame)", "--stalled-client-seconds", "2",
@@ -141,6 +141,26 @@ struct HostileInputTests {
         let started = ContinuousClock.now
         #expect(await deaf.sendOffPool(flood) == false, "the daemon kept reading from a client that never reads")
         #expect(ContinuousClock.now - started < .seconds(30))
+
+        // More connections held open than a socket serves: the extra ones are closed at
+        // once, and when they go a new one is served.
+        do {
+            let held = try (0..<300).map { _ in try RawSocket(path: socket) }
+            let closed = Mutex(0)
+            try await inWaves(held.count, width: 64) { index in
+                if await held[index].waitForClose(timeout: .milliseconds(200)) { closed.withLock { $0 += 1 } }
+            }
+            let refused = closed.withLock { $0 }
+            // 256: scenicd's --max-connections by default, as README.md documents it.
+            #expect(refused >= held.count - 256 && refused < 100, "\(refused) of 300 closed")
+        }
+        var servedAfter = false
+        for _ in 0..<50 where !servedAfter {
+            let fresh = try RawSocket(path: socket)
+            fresh.send(try healthFrame(streamID: 1))
+            servedAfter = try await fresh.readResponse(timeout: .seconds(1))?.response.status.code == 0
+        }
+        #expect(servedAfter, "no connection was served after the held ones went")
 
         try await Task.sleep(for: .seconds(1))
         watching.cancel()
