@@ -83,7 +83,7 @@ final class AnswerLog: Sendable {
     private let file: Mutex<FileHandle>
 
     init(path: String) throws {
-        FileManager.default.createFile(atPath: path, contents: nil)
+        guard FileManager.default.createFile(atPath: path, contents: nil) else { throw CocoaError(.fileWriteUnknown) }
         file = Mutex(try FileHandle(forWritingTo: URL(fileURLWithPath: path)))
     }
 

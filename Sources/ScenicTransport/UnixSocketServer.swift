@@ -68,8 +68,9 @@ public final class UnixSocketServer: Service {
         // Bound before the first accept, so a connection can never miss draining.
         let connections = ConnectionRegistry(capacity: configuration.maxConnections)
         let limits = configuration.limits
-        var logger = logger
-        logger[metadataKey: "socket"] = "\(configuration.path)"
+        var socketLogger = logger
+        socketLogger[metadataKey: "socket"] = "\(configuration.path)"
+        let logger = socketLogger
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .childChannelOption(.allowRemoteHalfClosure, value: true)

@@ -25,7 +25,7 @@ final class DaemonProcess: @unchecked Sendable {
     init(dataDirectory: String = DaemonProcess.makeDataDirectory(), arguments: [String] = []) async throws {
         self.dataDirectory = dataDirectory
         logPath = dataDirectory + ".log"
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        guard FileManager.default.createFile(atPath: logPath, contents: nil) else { throw CocoaError(.fileWriteUnknown) }
         process = Process()
         process.executableURL = Self.binDirectory.appendingPathComponent("scenicd")
         process.arguments = ["--data-dir", dataDirectory, "--log-level", "warning"] + arguments
