@@ -58,7 +58,7 @@ struct LoadCommand: AsyncParsableCommand {
         var report = LoadReport(
             profile: profile.rawValue, connections: connections, inFlight: inFlight,
             distributors: profile.needsSellers ? distributors : 0)
-        report.startToReadyMillis = daemon.local.map { Double($0.startToReady.components.attoseconds) / 1e15 + Double($0.startToReady.components.seconds) * 1e3 }
+        report.startToReadyMillis = daemon.local.map { $0.startToReady.inSeconds * 1e3 }
         do {
             let plans = try await makePlans(daemon)
             let cpuBefore = daemon.local?.cpuTime

@@ -24,7 +24,7 @@ struct LoadReport {
     }
 
     mutating func record(_ recorder: LatencyRecorder, seconds elapsed: Duration) {
-        seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        seconds = elapsed.inSeconds
         calls = recorder.calls
         failures = recorder.failures
         p50 = recorder.microseconds(at: 50)
@@ -37,7 +37,7 @@ struct LoadReport {
 
     var daemonCPUMicrosPerCall: Double? {
         guard let daemonCPU, calls > 0 else { return nil }
-        return (Double(daemonCPU.components.seconds) * 1e6 + Double(daemonCPU.components.attoseconds) / 1e12) / Double(calls)
+        return daemonCPU.inSeconds * 1e6 / Double(calls)
     }
 
     /// The daemon's rate over each floor's.
