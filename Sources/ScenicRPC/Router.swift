@@ -11,29 +11,41 @@ import SwiftProtobuf
 public struct Router: Sendable {
     /// A handler once its request and response types are erased to bytes.
     /// Payloads are `Data`, what SwiftProtobuf decodes from and encodes to without a further copy.
-    typealias Handler = @Sendable (_ payload: Data, _ context: CallContext) async throws -> Data
+    @usableFromInline typealias Handler = @Sendable (_ payload: Data, _ context: CallContext) async throws -> Data
 
     /// A handler's answer when it can give it at once without waiting for anything, or
     /// nil when it must run (a health check whose store answered a moment ago, say).
-    typealias AnswerNow = @Sendable (_ payload: Data, _ context: CallContext) throws -> Data?
+    @usableFromInline typealias AnswerNow = @Sendable (_ payload: Data, _ context: CallContext) throws -> Data?
 
-    struct Route: Sendable {
+    @usableFromInline struct Route: Sendable {
         let service: String
         let method: String
         let answerNow: AnswerNow?
         let handler: Handler
+
+        @usableFromInline init(service: String, method: String, answerNow: AnswerNow?, handler: @escaping Handler) {
+            self.service = service
+            self.method = method
+            self.answerNow = answerNow
+            self.handler = handler
+        }
     }
 
     /// One service's routes, each under its method name's UTF-8.
-    private struct ServiceRoutes: Sendable {
-        let name: [UInt8]
-        var methods: [(name: [UInt8], route: Route)]
+    @usableFromInline struct ServiceRoutes: Sendable {
+        @usableFromInline let name: [UInt8]
+        @usableFromInline var methods: [(name: [UInt8], route: Route)]
+
+        @usableFromInline init(name: [UInt8], methods: [(name: [UInt8], route: Route)]) {
+            self.name = name
+            self.methods = methods
+        }
     }
 
     /// By service, then method, found by comparing a request's bytes with these names: a
     /// call's route is found without making a string. A socket serves a dozen services of
     /// a few methods each, and most names differ in length, so a scan beats hashing.
-    private var services: [ServiceRoutes] = []
+    @usableFromInline var services: [ServiceRoutes] = []
 
     /// Decides, before any handler runs, whether the peer may call at all; a non-nil
     /// error is the answer to every call of that peer.
@@ -51,10 +63,12 @@ public struct Router: Sendable {
     ///
     /// `answerNow`, when given, is asked first, on the caller's thread (an event loop):
     /// it must not block, and answers when it can do so at once, sparing the call a task.
+    /// Its answers come encoded, so that one made ahead costs nothing to give.
+    @inlinable
     public mutating func register<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
         service: String,
         method: String,
-        answerNow: (@Sendable (Request, CallContext) throws -> Response?)? = nil,
+        answerNow: (@Sendable (Request, CallContext) throws -> EncodedResponse<Response>?)? = nil,
         handler: @escaping @Sendable (Request, CallContext) async throws -> Response
     ) {
         let serviceName = Array(service.utf8)
@@ -66,7 +80,7 @@ public struct Router: Sendable {
         if let answerNow {
             erasedAnswerNow = { payload, context in
                 let request: Request = try Self.decode(payload)
-                return try answerNow(request, context)?.serializedData()
+                return try answerNow(request, context)?.bytes
             }
         }
         let route = Route(
@@ -86,17 +100,20 @@ public struct Router: Sendable {
 
     private func findRoute(service: UnsafeRawBufferPointer, method: UnsafeRawBufferPointer) -> Route? {
         func named(_ name: [UInt8], _ bytes: UnsafeRawBufferPointer) -> Bool {
-            name.count == bytes.count && name.withUnsafeBytes { $0.elementsEqual(bytes) }
+            name.count == bytes.count
+                && (bytes.isEmpty || name.withUnsafeBytes { memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 })
         }
-        for routes in services where named(routes.name, service) {
-            for (name, route) in routes.methods where named(name, method) {
-                return route
-            }
-        }
-        return nil
+        // By index: iterating would copy every entry passed over, retaining its fields.
+        guard let serviceIndex = services.firstIndex(where: { named($0.name, service) }),
+            let methodIndex = services[serviceIndex].methods.firstIndex(where: { named($0.name, method) })
+        else { return nil }
+        return services[serviceIndex].methods[methodIndex].route
     }
 
-    private static func decode<Request: SwiftProtobuf.Message>(_ payload: Data) throws -> Request {
+    @usableFromInline static func decode<Request: SwiftProtobuf.Message>(_ payload: Data) throws -> Request {
+        // Every field at its default (Scenic's messages are proto3: no required fields to
+        // miss): a health check's usual request, spared the decoder.
+        if payload.isEmpty { return Request() }
         do {
             return try Request(serializedBytes: payload)
         } catch {
@@ -119,7 +136,7 @@ public struct Router: Sendable {
     /// a caller with a cheaper timer than a racing task (an event loop) enforces the
     /// deadline itself around ``RoutedCall/run()``.
     public func call(
-        for requestBytes: [UInt8],
+        for requestBytes: some ContiguousBytes,
         peer: PeerCredentials?,
         logger: Logger,
         arrival: @autoclosure () -> ContinuousClock.Instant = .now

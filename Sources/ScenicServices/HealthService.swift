@@ -22,35 +22,41 @@ public struct HealthService: Sendable {
     /// and within a second of the store's last answer. Monitors and load balancers poll
     /// health, so this is most calls, answered on the event loop without a task.
     public func checkNow(_ request: Grpc_Health_V1_HealthCheckRequest, context: CallContext)
-        -> Grpc_Health_V1_HealthCheckResponse?
+        -> EncodedResponse<Grpc_Health_V1_HealthCheckResponse>?
     {
-        var response = Grpc_Health_V1_HealthCheckResponse()
         if !request.service.isEmpty, request.service != SystemService.service {
-            response.status = .serviceUnknown
+            return Self.serviceUnknown
         } else if status.isStopping {
-            response.status = .notServing
+            return Self.notServing
         } else if let answered = storeAnswered.current, ContinuousClock.now - answered < .seconds(1) {
-            response.status = .serving
-        } else {
-            return nil
+            return Self.serving
         }
-        return response
+        return nil
     }
 
     public func check(_ request: Grpc_Health_V1_HealthCheckRequest, context: CallContext) async throws
         -> Grpc_Health_V1_HealthCheckResponse
     {
-        if let response = checkNow(request, context: context) { return response }
-        var response = Grpc_Health_V1_HealthCheckResponse()
+        if let answer = checkNow(request, context: context) { return answer.message }
         do {
             try await store.ping()
             storeAnswered.set(.now)
-            response.status = .serving
+            return Self.serving.message
         } catch {
             context.logger.error("health check: store unreachable", metadata: ["error": "\(error)"])
-            response.status = .notServing
+            return Self.notServing.message
         }
-        return response
+    }
+
+    private static let serving = answer(.serving)
+    private static let notServing = answer(.notServing)
+    private static let serviceUnknown = answer(.serviceUnknown)
+
+    private static func answer(_ status: Grpc_Health_V1_HealthCheckResponse.ServingStatus)
+        -> EncodedResponse<Grpc_Health_V1_HealthCheckResponse>
+    {
+        // A proto3 message always encodes.
+        try! EncodedResponse(.with { $0.status = status })
     }
 
     func register(in router: inout Router) {

@@ -86,6 +86,15 @@ struct RouterTests {
         #expect(error.reason == "MALFORMED_PAYLOAD")
     }
 
+    @Test("an empty payload is the request with every field at its default")
+    func emptyPayload() async throws {
+        let bytes = try Self.request(text: "")
+        #expect(try Ttrpc_Request(serializedBytes: bytes).payload.isEmpty)
+        let response = await Self.respond(bytes)
+        #expect(response.status.code == 0)
+        #expect(try Scenic_V1_ServerInfoResponse(serializedBytes: response.payload).version == "")
+    }
+
     @Test("an envelope that does not parse is INVALID_ARGUMENT")
     func garbageEnvelope() async {
         let error = RPCError(status: await Self.respond([0x0A, 0xFF, 0x01]).status)
@@ -164,9 +173,9 @@ struct RouterTests {
         var router = Router()
         router.register(
             service: service, method: "Check",
-            answerNow: { (request: Grpc_Health_V1_HealthCheckRequest, _) -> Grpc_Health_V1_HealthCheckResponse? in
+            answerNow: { (request: Grpc_Health_V1_HealthCheckRequest, _) -> EncodedResponse<Grpc_Health_V1_HealthCheckResponse>? in
                 switch request.service {
-                case "fast": return .with { $0.status = .serving }
+                case "fast": return try EncodedResponse(.with { $0.status = .serving })
                 case "sold-out": throw OutOfTickets()
                 default: return nil
                 }

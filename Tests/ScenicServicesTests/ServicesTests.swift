@@ -57,8 +57,17 @@ struct DaemonServicesTests {
         var unknown = Grpc_Health_V1_HealthCheckRequest()
         unknown.service = "nope.v1.Nope"
         #expect(try await health.check(unknown, context: context).status == .serviceUnknown)
+        // Answered at once from here on (the store answered a moment ago), encoded ahead.
+        func answeredNow(_ request: Grpc_Health_V1_HealthCheckRequest) throws -> Grpc_Health_V1_HealthCheckResponse.ServingStatus? {
+            guard let answer = health.checkNow(request, context: context) else { return nil }
+            #expect(try Grpc_Health_V1_HealthCheckResponse(serializedBytes: answer.bytes) == answer.message)
+            return answer.message.status
+        }
+        #expect(try answeredNow(.init()) == .serving)
+        #expect(try answeredNow(unknown) == .serviceUnknown)
         services.status.markStopping()
         #expect(try await health.check(.init(), context: context).status == .notServing)
+        #expect(try answeredNow(.init()) == .notServing)
     }
 
     @Test("each socket's server info names it and lists exactly what it routes")

@@ -14,7 +14,7 @@ struct AnswerWritesTests {
         var router = Router()
         router.register(
             service: "test.v1.Now", method: "Check",
-            answerNow: { (_: Grpc_Health_V1_HealthCheckRequest, _) in Grpc_Health_V1_HealthCheckResponse() },
+            answerNow: { (_: Grpc_Health_V1_HealthCheckRequest, _) in try EncodedResponse(Grpc_Health_V1_HealthCheckResponse()) },
             handler: { (_: Grpc_Health_V1_HealthCheckRequest, _) in Grpc_Health_V1_HealthCheckResponse() })
         let handler = RPCServerHandler(router: router, limits: ConnectionLimits(), peer: nil, logger: Logger(label: "test"))
         return EmbeddedChannel(handler: handler)

@@ -59,8 +59,8 @@ struct TestServer {
         // "Now" answers on the event loop unless asked to "wait", which runs as a task.
         router.register(
             service: service, method: "Now",
-            answerNow: { (request: Grpc_Health_V1_HealthCheckRequest, _) -> Scenic_V1_ServerInfoResponse? in
-                request.service == "wait" ? nil : .with { $0.version = request.service }
+            answerNow: { (request: Grpc_Health_V1_HealthCheckRequest, _) -> EncodedResponse<Scenic_V1_ServerInfoResponse>? in
+                request.service == "wait" ? nil : try EncodedResponse(.with { $0.version = request.service })
             },
             handler: { _, _ in .with { $0.version = "waited" } })
         let server = try await UnixSocketServer.bind(

@@ -176,10 +176,10 @@ private func method<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Mess
     let register: (inout Router) -> Void = { router in
         router.register(
             service: parts[0], method: parts[1],
-            answerNow: { (request: Request, context: CallContext) throws -> Response? in
+            answerNow: { (request: Request, context: CallContext) throws -> EncodedResponse<Response>? in
                 guard let bytes: [UInt8] = try? request.serializedBytes(), bytes.count % 2 == 0 else { return nil }
                 seen.record(context)
-                return try body(request, context)
+                return try EncodedResponse(body(request, context))
             },
             handler: { (request: Request, context: CallContext) async throws -> Response in
                 seen.record(context)
