@@ -1,7 +1,8 @@
 /// One unit out of the ``FrameDecoder``.
 public enum DecodedFrame: Sendable, Equatable {
-    /// A complete frame and its payload.
-    case frame(FrameHeader, payload: [UInt8])
+    /// A complete frame and its payload. The payload shares the decoder's buffer: copy it
+    /// to keep it past the next `append`, or that append copies the whole buffer.
+    case frame(FrameHeader, payload: ArraySlice<UInt8>)
     /// A frame whose length is over the cap. Its payload is skipped as it arrives, never
     /// buffered; the caller answers its stream RESOURCE_EXHAUSTED.
     case oversized(FrameHeader)
@@ -65,7 +66,7 @@ public struct FrameDecoder: Sendable {
         }
         guard bufferedByteCount >= FrameHeader.size + length else { return nil }
         let start = readIndex + FrameHeader.size
-        let payload = Array(buffer[start..<start + length])
+        let payload = buffer[start..<start + length]
         readIndex = start + length
         return .frame(header, payload: payload)
     }

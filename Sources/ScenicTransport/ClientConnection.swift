@@ -155,7 +155,7 @@ final class RPCClientHandler: ChannelDuplexHandler {
             while let decoded = try decoder.next() {
                 switch decoded {
                 case .frame(let header, let payload):
-                    complete(header.streamID) { $0.succeed(payload) }
+                    complete(header.streamID) { $0.succeed(Array(payload)) }
                 case .oversized(let header):
                     complete(header.streamID) {
                         $0.fail(RPCError(.resourceExhausted, "the response of \(header.length) bytes exceeds the client's frame limit"))

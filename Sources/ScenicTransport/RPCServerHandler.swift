@@ -29,10 +29,13 @@ final class RPCServerHandler: ChannelDuplexHandler {
     private let limits: ConnectionLimits
     private let peer: PeerCredentials?
     private let logger: Logger
-    private var decoder: FrameDecoder
-    private var state = State.serving
-    private var lastStreamID: UInt32 = 0
-    private var callsInFlight = 0
+    // The state touched by every call is `@exclusivity(unchecked)`: it lives on the event
+    // loop, and no access to it lasts across a call out of this handler, so no two can
+    // overlap; the runtime's checks of that cost ~5 % of a pipelined call's CPU.
+    @exclusivity(unchecked) private var decoder: FrameDecoder
+    @exclusivity(unchecked) private var state = State.serving
+    @exclusivity(unchecked) private var lastStreamID: UInt32 = 0
+    @exclusivity(unchecked) private var callsInFlight = 0
     private var readHeld = false
     /// Responses handed to the socket and not yet taken by it.
     private var unflushedWrites = 0
@@ -43,8 +46,8 @@ final class RPCServerHandler: ChannelDuplexHandler {
     private var running: [UInt32: Task<Void, Never>] = [:]
     /// Answers framed in this turn of the event loop, written together at its end: pipelined
     /// answers leave in one write and one system call, not one each.
-    private var outgoing: ByteBuffer?
-    private var outgoingAnswers = 0
+    @exclusivity(unchecked) private var outgoing: ByteBuffer?
+    @exclusivity(unchecked) private var outgoingAnswers = 0
     /// Answers that leave without waiting for the turn to end. A client pipelining many
     /// calls starts on these while the rest are being answered; held back for the whole
     /// turn, they made client and daemon take turns instead of working side by side.
@@ -152,7 +155,7 @@ final class RPCServerHandler: ChannelDuplexHandler {
         Router.response(for: RPCError(.unavailable, "the daemon is shutting down", reason: "SHUTTING_DOWN"))
     }
 
-    private func dispatch(context: ChannelHandlerContext, streamID: UInt32, payload: [UInt8]) {
+    private func dispatch(context: ChannelHandlerContext, streamID: UInt32, payload: ArraySlice<UInt8>) {
         callsInFlight += 1
         let router = router
         let peer = peer
