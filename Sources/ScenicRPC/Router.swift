@@ -222,11 +222,15 @@ public struct RoutedCall: Sendable {
     private let refusal: RPCError?
     /// Nil when the call was refused before reaching a handler.
     public let context: CallContext?
+    /// When the caller stops waiting, if it said. Kept apart from the context so that
+    /// checking it does not copy the context.
+    public let deadline: ContinuousClock.Instant?
 
     init(route: Router.Route, payload: Data, context: CallContext) {
         self.route = route
         self.payload = payload
         self.context = context
+        deadline = context.deadline
         refusal = nil
     }
 
@@ -234,22 +238,21 @@ public struct RoutedCall: Sendable {
         route = nil
         payload = Data()
         context = nil
+        deadline = nil
         self.refusal = refusal
     }
-
-    /// When the caller stops waiting, if it said.
-    public var deadline: ContinuousClock.Instant? { context?.deadline }
 
     /// The answer, when it is there without running the handler: a refusal, a deadline
     /// already passed, or what the handler's `answerNow` gives. Never blocks; nil means
     /// ``run()`` must be awaited.
     public func answerNow() -> Ttrpc_Response? {
         if let answer = answerWithoutHandler { return answer }
-        guard let context, let answerNow = route?.answerNow else { return nil }
+        guard let answerNow = route?.answerNow else { return nil }
         do {
-            return try answerNow(payload, context).map(Router.response(payload:))
+            // A call that is not refused has a context.
+            return try answerNow(payload, context!).map(Router.response(payload:))
         } catch {
-            return Router.response(for: Router.rpcError(from: error, logger: context.logger))
+            return Router.response(for: Router.rpcError(from: error, logger: context!.logger))
         }
     }
 
@@ -267,8 +270,8 @@ public struct RoutedCall: Sendable {
     /// The answer of a call that never reaches its handler: its refusal, or
     /// DEADLINE_EXCEEDED once its deadline has passed.
     private var answerWithoutHandler: Ttrpc_Response? {
-        guard let context else { return Router.response(for: refusal!) }
-        if let deadline = context.deadline, deadline <= .now { return Router.response(for: Router.deadlineExceeded) }
+        if let refusal { return Router.response(for: refusal) }
+        if let deadline, deadline <= .now { return Router.response(for: Router.deadlineExceeded) }
         return nil
     }
 

@@ -36,6 +36,9 @@ final class RPCServerHandler: ChannelDuplexHandler {
     @exclusivity(unchecked) private var state = State.serving
     @exclusivity(unchecked) private var lastStreamID: UInt32 = 0
     @exclusivity(unchecked) private var callsInFlight = 0
+    /// When the latest bytes were read: the arrival of the calls they hold, from which
+    /// their deadlines count (one clock read per read, not one per call).
+    @exclusivity(unchecked) private var bytesArrived = ContinuousClock.now
     private var readHeld = false
     /// Responses handed to the socket and not yet taken by it.
     private var unflushedWrites = 0
@@ -66,6 +69,7 @@ final class RPCServerHandler: ChannelDuplexHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let bytes = unwrapInboundIn(data)
         bytes.withUnsafeReadableBytes { decoder.append($0) }
+        bytesArrived = .now
         processFrames(context: context)
     }
 
@@ -160,7 +164,7 @@ final class RPCServerHandler: ChannelDuplexHandler {
         let router = router
         let peer = peer
         let logger = logger
-        let call = router.call(for: payload, peer: peer, logger: logger)
+        let call = router.call(for: payload, peer: peer, logger: logger, arrival: bytesArrived)
         if let response = call.answerNow() {
             write(context: context, streamID: streamID, response: response)
             return
