@@ -11,7 +11,7 @@ public struct CallContext: Sendable {
     /// The kernel's word on the caller, when the transport could read it.
     public var peer: PeerCredentials?
     /// When the caller stops waiting, from its `timeout_nano`.
-    public var deadline: ContinuousClock.Instant?
+    public var deadline: MonotonicInstant?
     /// The transport's logger (it carries the peer).
     private let connectionLogger: Logger
 
@@ -28,7 +28,7 @@ public struct CallContext: Sendable {
         method: String,
         metadata: [(key: String, value: String)] = [],
         peer: PeerCredentials? = nil,
-        deadline: ContinuousClock.Instant? = nil,
+        deadline: MonotonicInstant? = nil,
         logger: Logger = Logger(label: "scenic.rpc")
     ) {
         self.service = service

@@ -127,7 +127,7 @@ public struct Router: Sendable {
         to requestBytes: [UInt8],
         peer: PeerCredentials?,
         logger: Logger,
-        arrival: ContinuousClock.Instant = .now
+        arrival: MonotonicInstant = .now
     ) async -> Ttrpc_Response {
         await call(for: requestBytes, peer: peer, logger: logger, arrival: arrival).runRacingDeadline()
     }
@@ -139,7 +139,7 @@ public struct Router: Sendable {
         for requestBytes: some ContiguousBytes,
         peer: PeerCredentials?,
         logger: Logger,
-        arrival: @autoclosure () -> ContinuousClock.Instant = .now
+        arrival: @autoclosure () -> MonotonicInstant = .now
     ) -> RoutedCall {
         requestBytes.withUnsafeBytes { bytes in
             guard let envelope = try? RequestEnvelope(parsing: bytes) else {
@@ -224,7 +224,7 @@ public struct RoutedCall: Sendable {
     public let context: CallContext?
     /// When the caller stops waiting, if it said. Kept apart from the context so that
     /// checking it does not copy the context.
-    public let deadline: ContinuousClock.Instant?
+    public let deadline: MonotonicInstant?
 
     init(route: Router.Route, payload: Data, context: CallContext) {
         self.route = route
@@ -282,7 +282,7 @@ public struct RoutedCall: Sendable {
         return await withTaskGroup(of: Ttrpc_Response?.self) { group in
             group.addTask { await run() }
             group.addTask {
-                try? await Task.sleep(until: deadline, clock: .continuous)
+                try? await Task.sleep(for: deadline - .now)
                 return nil
             }
             defer { group.cancelAll() }

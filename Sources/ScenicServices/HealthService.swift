@@ -28,7 +28,7 @@ public struct HealthService: Sendable {
             return Self.serviceUnknown
         } else if status.isStopping {
             return Self.notServing
-        } else if let answered = storeAnswered.current, ContinuousClock.now - answered < .seconds(1) {
+        } else if let answered = storeAnswered.current, MonotonicInstant.now - answered < .seconds(1) {
             return Self.serving
         }
         return nil
@@ -66,7 +66,7 @@ public struct HealthService: Sendable {
 
 /// A time shared between calls.
 final class SharedInstant: Sendable {
-    private let value = Mutex<ContinuousClock.Instant?>(nil)
-    var current: ContinuousClock.Instant? { value.withLock { $0 } }
-    func set(_ instant: ContinuousClock.Instant) { value.withLock { $0 = instant } }
+    private let value = Mutex<MonotonicInstant?>(nil)
+    var current: MonotonicInstant? { value.withLock { $0 } }
+    func set(_ instant: MonotonicInstant) { value.withLock { $0 = instant } }
 }

@@ -38,7 +38,7 @@ final class RPCServerHandler: ChannelDuplexHandler {
     @exclusivity(unchecked) private var callsInFlight = 0
     /// When the latest bytes were read: the arrival of the calls they hold, from which
     /// their deadlines count (one clock read per read, not one per call).
-    @exclusivity(unchecked) private var bytesArrived = ContinuousClock.now
+    @exclusivity(unchecked) private var bytesArrived = MonotonicInstant.now
     private var readHeld = false
     /// Responses handed to the socket and not yet taken by it.
     private var unflushedWrites = 0

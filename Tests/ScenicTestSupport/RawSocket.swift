@@ -86,7 +86,7 @@ public final class RawSocket: @unchecked Sendable {
         let deadline = ContinuousClock.now + timeout
         while true {
             if let decoded = try decoder.next(), case .frame(let header, let payload) = decoded {
-                return (header.streamID, try Ttrpc_Response(serializedBytes: payload))
+                return (header.streamID, try Ttrpc_Response(serializedBytes: [UInt8](payload)))
             }
             guard let chunk = read(until: deadline), !chunk.isEmpty else { return nil }
             decoder.append(chunk)

@@ -231,7 +231,7 @@ private let logger = Logger(label: "scenic.fuzz") { _ in SinkLogHandler() }
 private final class ResponseBox: @unchecked Sendable {
     var response: Ttrpc_Response?
     var routedContext: CallContext?
-    var routedDeadline: ContinuousClock.Instant?
+    var routedDeadline: MonotonicInstant?
 }
 
 /// A task executor whose jobs run on the thread that calls `run(until:)`: here the fuzzer's
@@ -309,8 +309,8 @@ private func honouredTimeout(_ timeoutNano: Int64) -> Duration? {
 /// inputs would reach the RSS limit. (Before the router capped timeouts, a real arrival
 /// made each such call keep its sleeping task until the deadline, and past 2^62 ns after
 /// boot never free it: see Fuzz/Crashes/README.md.)
-private func arrivalKeepingDeadlinesNear(_ bytes: [UInt8]) -> ContinuousClock.Instant {
-    let now = ContinuousClock.now
+private func arrivalKeepingDeadlinesNear(_ bytes: [UInt8]) -> MonotonicInstant {
+    let now = MonotonicInstant.now
     guard !realArrival, let request = try? Ttrpc_Request(serializedBytes: bytes),
         let timeout = honouredTimeout(request.timeoutNano), timeout > deadlineHorizon
     else { return now }
