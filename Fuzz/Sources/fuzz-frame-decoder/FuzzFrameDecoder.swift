@@ -139,7 +139,7 @@ public func fuzzFrameDecoder(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt 
                 check(payload.count == Int(header.length), "payload length \(payload.count) != header length \(header.length)")
                 check(payload.count <= cap, "a frame over the cap was returned whole")
                 check(header.flags & ~FrameHeader.knownFlags == 0)
-                events.append(.frame(header, payload))
+                events.append(.frame(header, Array(payload)))
                 accounted += FrameHeader.size + payload.count
             case .oversized(let header):
                 check(Int(header.length) > cap, "a frame within the cap was reported oversized")
