@@ -3,7 +3,8 @@
 # distributor (10,000 orders of 100 tickets, each with its ledger entry), scenicd's start
 # to ready, a page of 50 from the voucher list over a date range, a statement (through
 # scenic-bench, which reports p50/p99 and the daemon's peak RSS), and a statement end to
-# end through `scenic-admin` (process start included), median of 10.
+# end through `scenic-admin` (process start included), median of 10, and a page of the
+# voucher list filtered by each state, end to end, median of 10.
 # Usage: scripts/bench-million.sh [VOUCHERS]   (default 1000000); release build first:
 #   swift build -c release -Xcc -O2
 set -euo pipefail
@@ -74,5 +75,15 @@ done
 sorted=$(printf '%s\n' "${times[@]}" | sort -n | tr '\n' ' ')
 echo "statement through scenic-admin over $vouchers vouchers, 10 runs (ms, sorted): $sorted"
 echo "median: $(printf '%s\n' "${times[@]}" | sort -n | sed -n 5p) ms"
+# The voucher list filtered by state, end to end: a page of each (none has expired here).
+for status in valid redeemed refunded expired; do
+  times=()
+  for _ in $(seq 1 10); do
+    t0=$(date +%s%N)
+    "$bin/scenic-admin" vouchers list --distributor 1 --status "$status" --json >/dev/null
+    times+=($(( ($(date +%s%N) - t0) / 1000000 )))
+  done
+  echo "voucher list --status $status, 10 runs, median: $(printf '%s\n' "${times[@]}" | sort -n | sed -n 5p) ms"
+done
 echo "daemon RSS: $(ps -o rss= -p "$daemon") KiB"
 kill -TERM "$daemon"; wait "$daemon"

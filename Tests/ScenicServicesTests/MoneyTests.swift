@@ -251,7 +251,7 @@ struct MoneyTests {
     @Test("redemption: today only, once; refunded and expired vouchers have their own reasons; undo within 10 minutes")
     func redemption() async throws {
         let harness = try Harness()
-        let (_, token) = try await harness.seller(balance: 100_000)
+        let (seller, token) = try await harness.seller(balance: 100_000)
         let tomorrow = try #require(harness.services.accountPolicy.calendar.end(of: harness.today))
         let later = try await harness.sell(token: token, visitDate: harness.services.accountPolicy.calendar.day(of: Date(millis: tomorrow)))
         try await expectFailure(.failedPrecondition, reason: "NOT_YET_VALID") { _ = try await harness.redeem(later.voucherCodes[0]) }
@@ -277,12 +277,20 @@ struct MoneyTests {
             let _: Scenic_V1_Voucher = try await harness.call(harness.admin, VoucherAdminService.service, "UndoRedemption", undo)
         }
 
-        harness.clock.advance(.seconds(2 * 86_400))
-        try await expectFailure(.failedPrecondition, reason: "VOUCHER_EXPIRED") { _ = try await harness.redeem(now.voucherCodes[2]) }
         var expired = Scenic_V1_VoucherFilter()
         expired.status = .expired
-        let list: Scenic_V1_ListVouchersResponse = try await harness.call(harness.admin, VoucherAdminService.service, "List", expired)
-        #expect(Set(list.vouchers.map(\.code)) == [now.voucherCodes[2], later.voucherCodes[0]])
+        func expiredCodes(of distributorID: Int64 = 0) async throws -> Set<String> {
+            expired.distributorID = distributorID
+            let list: Scenic_V1_ListVouchersResponse = try await harness.call(harness.admin, VoucherAdminService.service, "List", expired)
+            return Set(list.vouchers.map(\.code))
+        }
+        #expect(try await expiredCodes().isEmpty)
+        harness.clock.advance(.seconds(2 * 86_400))
+        try await expectFailure(.failedPrecondition, reason: "VOUCHER_EXPIRED") { _ = try await harness.redeem(now.voucherCodes[2]) }
+        #expect(try await expiredCodes() == [now.voucherCodes[2], later.voucherCodes[0]])
+        #expect(try await expiredCodes(of: seller) == [now.voucherCodes[2], later.voucherCodes[0]])
+        let (other, _) = try await harness.seller(phone: "13900139000", balance: 0)
+        #expect(try await expiredCodes(of: other).isEmpty)
     }
 
     @Test("refunds: all or nothing; non-refundable and past-visit-date vouchers are refused")
