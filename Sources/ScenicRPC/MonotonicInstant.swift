@@ -5,9 +5,9 @@ import Foundation
 /// `ContinuousClock.Instant` would do, but its layout is known only at run time (the type
 /// is resilient), and so then is the layout of every call context holding one: each copy
 /// of a context and each check of a deadline went through the runtime's generic value
-/// witnesses, ~5 % of a pipelined call's CPU. This is the same kind of reading kept in a
-/// `Duration`, whose layout is fixed. (Unlike `ContinuousClock`, it stands still while the
-/// machine is suspended, as NIO's timers do.)
+/// witnesses, nearly a third of a pipelined health call's CPU (BENCHMARKS.md). This is
+/// the same kind of reading kept in a `Duration`, whose layout is fixed. (Unlike
+/// `ContinuousClock`, it stands still while the machine is suspended, as NIO's timers do.)
 public struct MonotonicInstant: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// Since the clock's start (the system's boot).
     public let sinceStart: Duration
