@@ -5,6 +5,7 @@ import SwiftProtobuf
 /// ``Router/register(service:method:answerNow:handler:)``): such answers repeat (a health
 /// check has three), and encoding one on every call cost more than the rest of answering it.
 public struct EncodedResponse<Message: SwiftProtobuf.Message>: Sendable {
+    /// The answer, for callers that want it as a message (a handler's async path).
     public let message: Message
     /// The message in protobuf's binary form.
     public let bytes: Data

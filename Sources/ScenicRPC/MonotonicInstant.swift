@@ -16,6 +16,7 @@ public struct MonotonicInstant: Hashable, Comparable, Sendable, CustomStringConv
         self.sinceStart = sinceStart
     }
 
+    /// The clock's reading now: one `clock_gettime(CLOCK_MONOTONIC)`, no allocation.
     public static var now: MonotonicInstant {
         var time = timespec()
         clock_gettime(CLOCK_MONOTONIC, &time)
