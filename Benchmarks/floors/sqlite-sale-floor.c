@@ -76,7 +76,7 @@ typedef struct {
     sqlite3 *db;
     sqlite3_stmt *statement[STATEMENTS];
     int prepare_each_time;
-    int64_t distributor;
+    int64_t distributor;  /* who makes the current sale */
     const char *product;
     int quantity;
     char scope[48];       /* "distributor:ID": the request id scope, and the ledger actor */
@@ -435,13 +435,16 @@ static void find_columns(Floor *f) {
 static void usage(void) {
     fprintf(stderr,
             "usage: sqlite-sale-floor --database PATH [--per-transaction B] [--sales N | --seconds S]\n"
-            "                         [--distributor ID] [--product CODE] [--quantity Q] [--prepare-each-time]\n"
+            "                         [--distributor ID] [--distributors N] [--product CODE] [--quantity Q]\n"
+            "                         [--prepare-each-time]\n"
             "  --database PATH      a database with scenicd's schema, a distributor (active, password\n"
             "                       changed, with balance) and a product bound to it; make-floor-db.sh\n"
             "                       makes one. Never a database a running scenicd has open.\n"
             "  --per-transaction B  sales per transaction, each in a savepoint when B > 1 (default 1)\n"
             "  --sales N            sales to make, or --seconds S to run (default 5 s)\n"
             "  --distributor ID     (default 1)   --product CODE (default GATE)\n"
+            "  --distributors N     sales taken in turn by distributors ID .. ID+N-1, as a load of\n"
+            "                       N sellers spreads them (default 1)\n"
             "  --quantity Q         tickets per sale, 1-100 (default 1)\n"
             "  --prepare-each-time  prepare and finalize each statement per use, as GRDB's\n"
             "                       execute(sql:)/fetchOne(sql:) do (the voucher insert stays cached)\n");
@@ -452,6 +455,7 @@ int main(int argc, char **argv) {
     Floor floor = {.distributor = 1, .product = "GATE", .quantity = 1}, *f = &floor;
     const char *path = NULL;
     unsigned batch = 1;
+    int64_t distributors = 1;
     uint64_t count = 0;
     double seconds = 0;
     for (int i = 1; i < argc; i++) {
@@ -463,15 +467,16 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--sales")) count = strtoull(value, NULL, 10);
         else if (!strcmp(argv[i], "--seconds")) seconds = strtod(value, NULL);
         else if (!strcmp(argv[i], "--distributor")) f->distributor = strtoll(value, NULL, 10);
+        else if (!strcmp(argv[i], "--distributors")) distributors = strtoll(value, NULL, 10);
         else if (!strcmp(argv[i], "--product")) f->product = value;
         else if (!strcmp(argv[i], "--quantity")) f->quantity = atoi(value);
         else usage();
         i++;
     }
-    if (!path || batch < 1 || f->quantity < 1 || f->quantity > MAX_QUANTITY || seconds < 0) usage();
+    if (!path || batch < 1 || distributors < 1 || f->quantity < 1 || f->quantity > MAX_QUANTITY || seconds < 0) usage();
     if (count == 0 && seconds == 0) seconds = 5;
 
-    snprintf(f->scope, sizeof f->scope, "distributor:%lld", (long long)f->distributor);
+    int64_t first = f->distributor;
     time_t today = time(NULL);
     strftime(f->visit_date, sizeof f->visit_date, "%Y-%m-%d", gmtime(&today));
     if (getrandom(&f->random, sizeof f->random, 0) != sizeof f->random) fail("getrandom failed");
@@ -486,6 +491,8 @@ int main(int argc, char **argv) {
         run(f, BEGIN);
         for (unsigned b = 0; b < batch && (!count || sales < count); b++, sales++) {
             if (batch > 1) run(f, SAVEPOINT);
+            f->distributor = first + (int64_t)(sales % (uint64_t)distributors);
+            snprintf(f->scope, sizeof f->scope, "distributor:%lld", (long long)f->distributor);
             sell(f);
             if (batch > 1) run(f, RELEASE);
         }
@@ -496,8 +503,8 @@ int main(int argc, char **argv) {
     for (int i = 0; i < STATEMENTS; i++) sqlite3_finalize(f->statement[i]);
     if (sqlite3_close(f->db) != SQLITE_OK) fail("close: %s", sqlite3_errmsg(f->db));
     printf("{\"floor\":\"sqlite-sale\",\"per_transaction\":%u,\"quantity\":%d,\"sales\":%llu,\"seconds\":%.3f,"
-           "\"per_second\":%.0f%s}\n",
+           "\"per_second\":%.0f,\"distributors\":%lld%s}\n",
            batch, f->quantity, (unsigned long long)sales, elapsed, elapsed > 0 ? (double)sales / elapsed : 0,
-           f->prepare_each_time ? ",\"prepare_each_time\":true" : "");
+           (long long)distributors, f->prepare_each_time ? ",\"prepare_each_time\":true" : "");
     return 0;
 }

@@ -9,8 +9,11 @@ struct Floors {
     typealias Result = [String: any Sendable]
 
     /// The floors that bound `profile`: the echo round trip for health calls, SQLite's
-    /// sale transaction one per commit and batched for sales.
-    func measure(profile: LoadProfile, connections: Int, inFlight: Int, database: String, seconds: Double) async throws -> [Result] {
+    /// sale transaction one per commit and batched for sales, spread over the load's
+    /// `distributors` as its sales were (each seller's index entries sit apart).
+    func measure(
+        profile: LoadProfile, connections: Int, inFlight: Int, distributors: Int, database: String, seconds: Double
+    ) async throws -> [Result] {
         let duration = String(format: "%.1f", seconds)
         switch profile {
         case .health:
@@ -20,6 +23,7 @@ struct Floors {
             return try [1, batch].map { perTransaction in
                 try run("sqlite-sale-floor", [
                     "--database", database, "--product", Fixture.productCode, "--distributor", "1",
+                    "--distributors", "\(distributors)",
                     "--per-transaction", "\(perTransaction)", "--seconds", duration,
                 ])
             }

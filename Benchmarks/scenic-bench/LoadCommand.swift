@@ -74,7 +74,8 @@ struct LoadCommand: AsyncParsableCommand {
         await daemon.finish(keepingDatabase: floors)
         if floors, let database = daemon.local?.databasePath {
             report.floors = try await Floors(directory: floorsDirectory).measure(
-                profile: profile, connections: connections, inFlight: inFlight, database: database, seconds: min(duration, 10))
+                profile: profile, connections: connections, inFlight: inFlight, distributors: distributors, database: database,
+                seconds: min(duration, 10))
             daemon.removeScratch()
         }
         print(json ? try report.json() : report.text())

@@ -62,8 +62,10 @@ struct LoadReport {
         if let startToReadyMillis { lines.append(String(format: "  daemon     start to ready %.0f ms", startToReadyMillis)) }
         for floor in floors {
             let name = floor["floor"] as? String ?? "floor"
-            let detail = (floor["per_transaction"] as? Double).map { " \(Int($0)) per transaction" }
-                ?? (floor["in_flight"] as? Double).map { " \(Int($0)) in flight" } ?? ""
+            let detail = (floor["per_transaction"] as? Double).map { perTransaction in
+                " \(Int(perTransaction)) per transaction"
+                    + ((floor["distributors"] as? Double).map { ", \(Int($0)) distributors in turn" } ?? "")
+            } ?? (floor["in_flight"] as? Double).map { " \(Int($0)) in flight" } ?? ""
             lines.append(String(format: "  floor      %@%@: %.0f/s", name, detail, floor["per_second"] as? Double ?? 0))
         }
         for (floor, ratio) in ratios { lines.append(String(format: "  ratio      %.2f × %@", ratio, floor)) }
