@@ -10,6 +10,7 @@
 #   ECHO_CONNECTIONS [1]          echo floor connections
 #   SALE_BATCHES ["1 16 64 256"]  sales per transaction
 #   SALE_QUANTITY [1]             tickets per sale
+#   SALE_DISTRIBUTORS [1]         sellers the sales are taken from in turn (a load's spread)
 #   FLOORS_TMP [$TMPDIR or /tmp]  where the databases go: put it on the file system of
 #                                 scenicd's data directory, since fsync cost is the floor
 #   BUILD_DIR [Benchmarks/floors/build]
@@ -28,8 +29,8 @@ done
 work=$(mktemp -d "${FLOORS_TMP:-${TMPDIR:-/tmp}}/scenic-floors.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 for b in ${SALE_BATCHES:-1 16 64 256}; do
-  "$floors/make-floor-db.sh" "$work/floor-$b.sqlite3"
+  "$floors/make-floor-db.sh" "$work/floor-$b.sqlite3" "${SALE_DISTRIBUTORS:-1}"
   "$build/sqlite-sale-floor" --database "$work/floor-$b.sqlite3" --per-transaction "$b" \
-    --quantity "${SALE_QUANTITY:-1}" --seconds "$seconds"
+    --distributors "${SALE_DISTRIBUTORS:-1}" --quantity "${SALE_QUANTITY:-1}" --seconds "$seconds"
   rm -f "$work/floor-$b.sqlite3"*
 done
