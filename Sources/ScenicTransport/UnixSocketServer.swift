@@ -76,12 +76,11 @@ public final class UnixSocketServer: Service {
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { child in
                 PeerCredentials.read(from: child).flatMapThrowing { peer in
-                    let handler = RPCServerHandler(router: router, limits: limits, peer: peer, logger: logger)
-                    try child.pipeline.syncOperations.addHandler(handler)
-                    switch connections.add(child) {
-                    case .serve: break
-                    case .drain: child.pipeline.fireUserInboundEventTriggered(DrainConnectionEvent())
-                    case .refuse(let refusedBefore):
+                    // Admitted before its handler is made, so a flood past the bound costs no
+                    // handlers. A drain from another thread reaches the connection through
+                    // its event loop, so after this initializer has added the handler.
+                    let admission = connections.add(child)
+                    if case .refuse(let refusedBefore) = admission {
                         // The first refusal and then every thousandth: a flood logs a few lines.
                         if refusedBefore % 1000 == 0 {
                             logger.warning(
@@ -94,6 +93,9 @@ public final class UnixSocketServer: Service {
                         // NIO closes a connection whose initializer fails, before it is registered.
                         throw ConnectionRefused()
                     }
+                    let handler = RPCServerHandler(router: router, limits: limits, peer: peer, logger: logger)
+                    try child.pipeline.syncOperations.addHandler(handler)
+                    if admission == .drain { child.pipeline.fireUserInboundEventTriggered(DrainConnectionEvent()) }
                 }
             }
             .bind(unixDomainSocketPath: configuration.path, cleanupExistingSocketFile: false)
