@@ -139,7 +139,7 @@ public struct Router: Sendable {
         for requestBytes: some ContiguousBytes,
         peer: PeerCredentials?,
         logger: Logger,
-        arrival: @autoclosure () -> MonotonicInstant = .now
+        arrival: MonotonicInstant = .now
     ) -> RoutedCall {
         requestBytes.withUnsafeBytes { bytes in
             guard let envelope = try? RequestEnvelope(parsing: bytes) else {
@@ -164,7 +164,7 @@ public struct Router: Sendable {
                 method: route.method,
                 metadata: metadata,
                 peer: peer,
-                deadline: timeout.map { arrival() + $0 },
+                deadline: timeout.map { arrival + $0 },
                 logger: logger
             )
             return RoutedCall(route: route, payload: Data(field(envelope.payload)), context: context)
