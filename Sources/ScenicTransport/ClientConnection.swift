@@ -56,7 +56,7 @@ public final class ClientConnection: Sendable {
         var request = request
         if let timeout { request.timeoutNano = timeout.nanoseconds }
         let promise = channel.eventLoop.makePromise(of: [UInt8].self)
-        let localDeadline = timeout.map { NIODeadline.now() + .nanoseconds($0.nanoseconds) + .milliseconds(200) }
+        let localDeadline = timeout.map { NIODeadline.now() + TimeAmount($0) + .milliseconds(200) }
         send(RPCClientHandler.Call(payload: try request.serializedBytes(), deadline: localDeadline, promise: promise))
         // Cancelling the calling task ends the wait; a late answer is then dropped.
         let payload = try await withTaskCancellationHandler {
@@ -207,5 +207,13 @@ final class RPCClientHandler: ChannelDuplexHandler {
         let calls = pending
         pending.removeAll()
         for call in calls.values { call.promise.fail(error) }
+    }
+}
+
+extension Duration {
+    /// Whole nanoseconds, as a request's `timeout_nano` carries them.
+    fileprivate var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 }

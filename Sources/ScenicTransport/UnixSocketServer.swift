@@ -141,7 +141,7 @@ public final class UnixSocketServer: Service {
             channel.pipeline.fireUserInboundEventTriggered(DrainConnectionEvent())
         }
         let loop = serverChannel.eventLoop
-        let deadline = loop.scheduleTask(in: .nanoseconds(Int64(configuration.drainTimeout.nanoseconds))) {
+        let deadline = loop.scheduleTask(in: TimeAmount(configuration.drainTimeout)) {
             for channel in open { channel.close(promise: nil) }
         }
         try? await EventLoopFuture.andAllComplete(open.map(\.closeFuture), on: loop).get()
@@ -151,10 +151,3 @@ public final class UnixSocketServer: Service {
 
 /// Why the server closed a connection as soon as it accepted it.
 private struct ConnectionRefused: Error {}
-
-extension Duration {
-    var nanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
-    }
-}
