@@ -45,8 +45,10 @@ public struct InfoCommand<Role: ClientRole>: AsyncParsableCommand {
 }
 
 /// Runs a client's root command, printing a ``CommandFailure`` as one report instead of
-/// ArgumentParser's generic error.
+/// ArgumentParser's generic error. Arguments ArgumentParser would mishandle are refused
+/// first (see ``RefusedArgument``).
 public func runClient<Root: AsyncParsableCommand>(_ root: Root.Type) async {
+    RefusedArgument.screenProcessArguments()
     do {
         var command = try Root.parseAsRoot()
         if var asyncCommand = command as? any AsyncParsableCommand {

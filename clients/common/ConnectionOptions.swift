@@ -10,13 +10,24 @@ public struct ConnectionOptions: ParsableArguments {
     @Flag(help: "Print the response as JSON (protobuf's canonical JSON mapping).")
     public var json = false
 
-    @Option(help: "Seconds to wait for the daemon's answer.")
+    @Option(help: "Seconds to wait for the daemon's answer (at most 86400, a day).")
     public var timeout: Double = 30
+
+    /// The longest `--timeout`: the daemon honours no deadline further than a day away.
+    static let maximumTimeoutSeconds: Double = 86_400
 
     public init() {}
 
     public func validate() throws {
-        guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
+        guard timeout.isFinite, timeout > 0, timeout <= Self.maximumTimeoutSeconds else {
+            throw ValidationError("--timeout must be a number of seconds above 0 and at most \(Int(Self.maximumTimeoutSeconds)) (a day)")
+        }
+    }
+
+    /// `--timeout` as a duration. `validate()` bounds it on the command line; the clamp
+    /// (`Double.maximum` turns NaN into 0) keeps a value set in code from trapping here.
+    var timeoutDuration: Duration {
+        .seconds(Double.minimum(Double.maximum(timeout, 0), Self.maximumTimeoutSeconds))
     }
 
     /// The socket path: the flag, then the role's environment variable, then the default.
@@ -38,7 +49,7 @@ public struct ConnectionOptions: ParsableArguments {
         let path = socketPath(for: role)
         do {
             let client = try await ScenicClient.connect(
-                socketPath: path, metadata: metadata, defaultTimeout: .milliseconds(Int64(timeout * 1000)))
+                socketPath: path, metadata: metadata, defaultTimeout: timeoutDuration)
             do {
                 let result = try await body(client)
                 await client.close()

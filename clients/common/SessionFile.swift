@@ -25,11 +25,17 @@ public struct SessionFile: Codable {
         return config + "/scenic/session.json"
     }
 
+    /// The session saved at `path`; an ``InputError`` naming the file and what to do when
+    /// there is none or it cannot be read as one.
     public static func load(from path: String) throws -> SessionFile {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw InputError("not logged in (no session file at \(path)): run scenic-pos login")
         }
-        return try JSONDecoder().decode(SessionFile.self, from: data)
+        do {
+            return try JSONDecoder().decode(SessionFile.self, from: data)
+        } catch {
+            throw InputError("the session file \(path) is damaged or not a session: log in again (scenic-pos login) or remove it")
+        }
     }
 
     /// Writes the file with mode 0600, creating its folder (0700) if needed.

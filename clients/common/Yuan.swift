@@ -38,7 +38,11 @@ extension Character {
 /// `--price 98.00` and the like.
 public enum YuanArgument {
     public static func parse(_ text: String) throws -> Int64 {
-        guard let fen = Yuan.fen(text) else { throw ValidationError("\(text) is not an amount in yuan, e.g. 98.00") }
+        guard let fen = Yuan.fen(text) else {
+            // Reached with `--price=-5` or after `--`; a plain `-5` is refused before parsing.
+            let hint = text.hasPrefix("-") ? "amounts are never negative" : "e.g. 98.00"
+            throw ValidationError("\(text) is not an amount in yuan: \(hint)")
+        }
         return fen
     }
 }
