@@ -61,6 +61,8 @@ struct CrashWorkerCommand: AsyncParsableCommand {
                 request.requestID = operation.id
                 request.distributorID = plan.sellerIDs[operation.seller]
                 request.amountFen = operation.amountFen
+                // The check finds the entry by its note: the answer shows a public number, not the row id.
+                request.note = operation.id
                 answer.entryID = try await admin.recharge(request).entry.id
             case .refund:
                 guard let seller = sellers[operation.seller] else { return nil }

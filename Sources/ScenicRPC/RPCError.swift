@@ -24,6 +24,11 @@ public struct RPCError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The `ErrorInfo.domain` of every reason Scenic defines.
     public static let domain = "scenic"
 
+    /// Most field violations an error carries: the first ones found. A request with
+    /// thousands of bad elements gets an answer of bounded size; `metadata`'s
+    /// `field_violations` then says how many there were.
+    public static let maxFieldViolations = 20
+
     public var code: StatusCode
     public var message: String
     /// `ErrorInfo.reason`, e.g. `INSUFFICIENT_BALANCE`; nil when the code says it all.
@@ -43,12 +48,22 @@ public struct RPCError: Error, Sendable, Equatable, CustomStringConvertible {
         self.message = message
         self.reason = reason
         self.metadata = metadata
-        self.fieldViolations = fieldViolations
+        self.fieldViolations = Array(fieldViolations.prefix(Self.maxFieldViolations))
+        if fieldViolations.count > Self.maxFieldViolations {
+            self.metadata["field_violations"] = "\(fieldViolations.count)"
+        }
     }
 
     /// An INVALID_ARGUMENT naming the fields at fault.
     public static func invalidArgument(_ message: String, violations: [FieldViolation]) -> RPCError {
         RPCError(.invalidArgument, message, reason: "INVALID_ARGUMENT", fieldViolations: violations)
+    }
+
+    /// INVALID_ARGUMENT whose message lists the first violations, each as `field description`.
+    public static func invalidArgument(violations: [FieldViolation]) -> RPCError {
+        var message = violations.prefix(3).map { "\($0.field) \($0.description)" }.joined(separator: "; ")
+        if violations.count > 3 { message += "; and \(violations.count - 3) more" }
+        return invalidArgument(message, violations: violations)
     }
 
     public var description: String {

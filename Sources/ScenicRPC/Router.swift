@@ -114,11 +114,14 @@ public struct Router: Sendable {
         // Every field at its default (Scenic's messages are proto3: no required fields to
         // miss): a health check's usual request, spared the decoder.
         if payload.isEmpty { return Request() }
+        let request: Request
         do {
-            return try Request(serializedBytes: payload)
+            request = try Request(serializedBytes: payload)
         } catch {
             throw RPCError(.invalidArgument, "the payload is not a valid \(Request.protoMessageName)", reason: "MALFORMED_PAYLOAD")
         }
+        try RequestBounds.standard.check(request)
+        return request
     }
 
     /// Answers one request frame's payload, racing the handler against the call's
@@ -156,6 +159,9 @@ public struct Router: Sendable {
             guard let route = findRoute(service: field(envelope.service), method: field(envelope.method)) else {
                 return RoutedCall(refusal: RPCError(.unimplemented, "unknown method \(name())", reason: "UNKNOWN_METHOD"))
             }
+            guard envelope.metadata.count <= Self.maxMetadataEntries,
+                envelope.metadata.allSatisfy({ $0.key.count + $0.value.count <= RequestBounds.standard.maxStringBytes })
+            else { return RoutedCall(refusal: Self.metadataTooLarge) }
             let metadata = envelope.metadata.map { (key: text($0.key), value: text($0.value)) }
             let timeout =
                 envelope.timeoutNano > 0 ? min(Duration.nanoseconds(envelope.timeoutNano), Self.longestTimeout) : nil
@@ -170,6 +176,14 @@ public struct Router: Sendable {
             return RoutedCall(route: route, payload: Data(field(envelope.payload)), context: context)
         }
     }
+
+    /// Most metadata entries a call may carry: Scenic reads one or two.
+    public static let maxMetadataEntries = 32
+
+    static let metadataTooLarge = RPCError(
+        .invalidArgument,
+        "a call carries at most \(maxMetadataEntries) metadata entries of at most \(RequestBounds.standard.maxStringBytes) bytes each",
+        reason: "METADATA_TOO_LARGE")
 
     static let malformedRequest = RPCError(
         .invalidArgument, "the frame does not hold a ttrpc Request", reason: "MALFORMED_REQUEST")

@@ -7,8 +7,6 @@ extension AccountStoreError: RPCErrorConvertible {
         case .distributorNotFound(let id):
             // No field violation: the id's field is named differently in each request.
             RPCError(.notFound, "no distributor with id \(id)", reason: "DISTRIBUTOR_NOT_FOUND", metadata: ["distributor_id": "\(id)"])
-        case .locked(let until):
-            SessionError.locked(until: until)
         case .phoneTaken(let phone):
             RPCError(
                 .alreadyExists, "phone \(phone) already belongs to another distributor", reason: "PHONE_TAKEN",
@@ -28,12 +26,6 @@ enum SessionError {
     static let sessionExpired = RPCError(.unauthenticated, "the session has expired; log in again", reason: "SESSION_EXPIRED")
     static let passwordChangeRequired = RPCError(
         .failedPrecondition, "change the initial password first (scenic-pos passwd)", reason: "PASSWORD_CHANGE_REQUIRED")
-
-    static func locked(until: Millis) -> RPCError {
-        RPCError(
-            .unauthenticated, "too many failed logins: the account is locked until \(ISOTime.format(until))",
-            reason: "ACCOUNT_LOCKED", metadata: ["locked_until": ISOTime.format(until)])
-    }
 
     static let disabled = RPCError(.permissionDenied, "this distributor account is disabled", reason: "DISTRIBUTOR_DISABLED")
 }

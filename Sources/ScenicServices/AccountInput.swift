@@ -45,7 +45,6 @@ enum AccountInput {
     /// Throws INVALID_ARGUMENT naming every violation, if any.
     static func check(_ violations: [RPCError.FieldViolation]) throws {
         guard !violations.isEmpty else { return }
-        throw RPCError.invalidArgument(
-            violations.map { "\($0.field) \($0.description)" }.joined(separator: "; "), violations: violations)
+        throw RPCError.invalidArgument(violations: violations)
     }
 }

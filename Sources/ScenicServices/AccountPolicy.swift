@@ -2,10 +2,11 @@ import Foundation
 
 /// The daemon's rules (sign-in, sessions) with their documented defaults, and its clock and calendar.
 public struct AccountPolicy: Sendable {
-    /// Failed logins in a row that lock an account.
-    public var lockAfterFailures = 5
-    /// How long a lockout lasts.
-    public var lockDuration: Duration = .seconds(15 * 60)
+    /// Failed logins in a row, by one Unix user on one phone, before that user must wait
+    /// to try the phone again (``LoginThrottle``).
+    public var loginFailuresBeforeWait = 5
+    /// The longest such wait; each failure past the free ones doubles it up to this.
+    public var longestLoginWait: Duration = .seconds(15 * 60)
     /// A session unused this long ends.
     public var sessionIdleTimeout: Duration = .seconds(12 * 3600)
     /// A session ends this long after login, however busy.

@@ -10,6 +10,7 @@ public struct AccountService: Sendable {
 
     let store: ScenicStore
     let policy: AccountPolicy
+    let numbers: PublicNumbers
 
     public func recharge(_ request: Scenic_V1_RechargeRequest, context: CallContext) async throws -> Scenic_V1_BalanceChange {
         guard (1...Self.maxRechargeFen).contains(request.amountFen) else {
@@ -21,8 +22,8 @@ public struct AccountService: Sendable {
         let key = try RequestIdentity.key(request, scope: stamp.actor, context: context)
         let outcome = try await store.recharge(
             distributorID: request.distributorID, amountFen: request.amountFen, note: request.note, key: key, stamp: stamp,
-            encode: { try Self.change($0).serializedData() })
-        return try RequestIdentity.response(outcome, Self.change)
+            encode: { [numbers] in try Self.change($0, numbers: numbers).serializedData() })
+        return try RequestIdentity.response(outcome) { Self.change($0, numbers: numbers) }
     }
 
     public func adjust(_ request: Scenic_V1_AdjustRequest, context: CallContext) async throws -> Scenic_V1_BalanceChange {
@@ -38,17 +39,17 @@ public struct AccountService: Sendable {
         let key = try RequestIdentity.key(request, scope: stamp.actor, context: context)
         let outcome = try await store.adjust(
             distributorID: request.distributorID, amountFen: request.amountFen, reason: request.reason, key: key, stamp: stamp,
-            encode: { try Self.change($0).serializedData() })
-        return try RequestIdentity.response(outcome, Self.change)
+            encode: { [numbers] in try Self.change($0, numbers: numbers).serializedData() })
+        return try RequestIdentity.response(outcome) { Self.change($0, numbers: numbers) }
     }
 
     public func listLedger(_ request: Scenic_V1_ListLedgerRequest, context: CallContext) async throws -> Scenic_V1_ListLedgerResponse {
-        try await MoneyListing.ledger(store: store, distributorID: request.distributorID, request: request, calendar: policy.calendar)
+        try await MoneyListing.ledger(store: store, distributorID: request.distributorID, request: request, calendar: policy.calendar, numbers: numbers)
     }
 
-    @Sendable static func change(_ entry: LedgerEntryRecord) -> Scenic_V1_BalanceChange {
+    static func change(_ entry: LedgerEntryRecord, numbers: PublicNumbers) -> Scenic_V1_BalanceChange {
         var change = Scenic_V1_BalanceChange()
-        change.entry = .init(entry)
+        change.entry = .init(entry, numbers: numbers)
         change.balanceFen = entry.balanceAfterFen
         return change
     }

@@ -8,9 +8,10 @@ public struct AuditService: Sendable {
     public static let smsService = "scenic.v1.Sms"
 
     let store: ScenicStore
+    let numbers: PublicNumbers
 
     public func listAudit(_ request: Scenic_V1_ListAuditRequest, context: CallContext) async throws -> Scenic_V1_ListAuditResponse {
-        let paging = try Paging(size: request.pageSize, token: request.pageToken)
+        let paging = try Paging(size: request.pageSize, token: request.pageToken, numbers: numbers)
         var filter = ScenicStore.AuditFilter()
         filter.actor = request.actor
         filter.method = request.method
@@ -41,7 +42,7 @@ public struct AuditService: Sendable {
     }
 
     public func listSMS(_ request: Scenic_V1_ListSmsRequest, context: CallContext) async throws -> Scenic_V1_ListSmsResponse {
-        let paging = try Paging(size: request.pageSize, token: request.pageToken)
+        let paging = try Paging(size: request.pageSize, token: request.pageToken, numbers: numbers)
         let status: SMSRecord.Status? =
             switch request.status {
             case .pending: .pending

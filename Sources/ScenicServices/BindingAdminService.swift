@@ -22,10 +22,11 @@ public struct BindingAdminService: Sendable {
     public func unbind(_ request: Scenic_V1_UnbindProductsRequest, context: CallContext) async throws -> Scenic_V1_BindingsResponse {
         var violations: [RPCError.FieldViolation] = []
         try Self.checkBatchSize(request.productCodes.count, field: "product_codes")
-        let codes = request.productCodes.enumerated().compactMap { index, code in
+        let parsed = request.productCodes.enumerated().map { index, code in
             CatalogInput.code(code, field: "product_codes[\(index)]", into: &violations)
         }
-        CatalogInput.duplicates(codes, field: { "product_codes[\($0)]" }, into: &violations)
+        CatalogInput.duplicates(parsed, field: { "product_codes[\($0)]" }, into: &violations)
+        let codes = parsed.compactMap { $0 }
         try AccountInput.check(violations)
         do {
             let bindings = try await store.unbind(

@@ -52,9 +52,10 @@ enum CatalogInput {
     }
 
     /// Flags every item after the first that repeats a code.
-    static func duplicates(_ codes: [String], field: (Int) -> String, into violations: inout [RPCError.FieldViolation]) {
+    static func duplicates(_ codes: [String?], field: (Int) -> String, into violations: inout [RPCError.FieldViolation]) {
         var seen = Set<String>()
-        for (index, code) in codes.enumerated() where !seen.insert(code).inserted {
+        for (index, code) in codes.enumerated() {
+            guard let code, !seen.insert(code).inserted else { continue }
             violations.append(.init(field: field(index), description: "\(code) appears more than once in the batch", reason: "DUPLICATE_ITEM"))
         }
     }

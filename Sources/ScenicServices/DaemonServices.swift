@@ -10,6 +10,10 @@ public struct DaemonServices: Sendable {
     public let hasher: PasswordHasher
     /// Called after a change queued an SMS.
     public let smsQueued: @Sendable () -> Void
+    /// Failed logins, per peer and phone.
+    public let loginThrottle: LoginThrottle
+    /// What order, ledger entry and page-token rows are shown as.
+    public let numbers: PublicNumbers
     private let decoyHash: String
 
     public init(
@@ -24,6 +28,11 @@ public struct DaemonServices: Sendable {
         self.hasher = hasher
         self.smsQueued = smsQueued
         self.decoyHash = hasher.decoyHash()
+        numbers = PublicNumbers(key: store.publicNumberKey)
+        var rules = LoginThrottle.Rules()
+        rules.freeFailures = accountPolicy.loginFailuresBeforeWait
+        rules.longestWait = accountPolicy.longestLoginWait
+        loginThrottle = LoginThrottle(rules: rules)
     }
 
     /// The methods `role`'s socket serves, and only those.
@@ -32,23 +41,26 @@ public struct DaemonServices: Sendable {
         HealthService(store: store, status: status).register(in: &router)
         switch role {
         case .admin:
-            DistributorAdminService(store: store, hasher: hasher, policy: accountPolicy, smsQueued: smsQueued)
+            DistributorAdminService(
+                store: store, hasher: hasher, policy: accountPolicy, numbers: numbers, throttle: loginThrottle,
+                smsQueued: smsQueued)
                 .register(in: &router)
-            ProductAdminService(store: store, policy: accountPolicy).register(in: &router)
+            ProductAdminService(store: store, policy: accountPolicy, numbers: numbers).register(in: &router)
             BindingAdminService(store: store, policy: accountPolicy).register(in: &router)
-            AccountService(store: store, policy: accountPolicy).register(in: &router)
-            VoucherAdminService(store: store, policy: accountPolicy).register(in: &router)
+            AccountService(store: store, policy: accountPolicy, numbers: numbers).register(in: &router)
+            VoucherAdminService(store: store, policy: accountPolicy, numbers: numbers).register(in: &router)
             ReportsService(store: store, policy: accountPolicy).register(in: &router)
             MaintenanceService(store: store, policy: accountPolicy).register(in: &router)
-            AuditService(store: store).register(in: &router)
+            AuditService(store: store, numbers: numbers).register(in: &router)
             let policy = adminAccess
             router.admission = { policy.refusal(for: $0) }
         case .pointOfSale:
             DistributorSessionService(
-                store: store, hasher: hasher, policy: accountPolicy, authenticator: authenticator, decoyHash: decoyHash
+                store: store, hasher: hasher, policy: accountPolicy, authenticator: authenticator, throttle: loginThrottle,
+                decoyHash: decoyHash
             ).register(in: &router)
             CatalogService(store: store, authenticator: authenticator).register(in: &router)
-            SalesService(store: store, policy: accountPolicy, authenticator: authenticator).register(in: &router)
+            SalesService(store: store, policy: accountPolicy, numbers: numbers, authenticator: authenticator).register(in: &router)
         }
         let methods = (router.methods + [SystemService.serverInfoMethod]).sorted()
         SystemService(

@@ -2,7 +2,8 @@ import ScenicProto
 import ScenicStore
 
 extension Scenic_V1_Distributor {
-    init(_ record: DistributorRecord, now: Millis) {
+    /// `locked_until` stays empty: accounts no longer lock (see ``LoginThrottle``).
+    init(_ record: DistributorRecord) {
         self.init()
         id = record.id
         name = record.name
@@ -10,7 +11,6 @@ extension Scenic_V1_Distributor {
         status = record.status == .active ? .active : .disabled
         balanceFen = record.balanceFen
         passwordChangeRequired = record.passwordIsInitial
-        if let until = record.lockedUntil, until > now { lockedUntil = ISOTime.format(until) }
         createdAt = ISOTime.format(record.createdAt)
         updatedAt = ISOTime.format(record.updatedAt)
         lowBalanceThresholdFen = record.lowBalanceThresholdFen

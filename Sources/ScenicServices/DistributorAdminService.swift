@@ -9,6 +9,9 @@ public struct DistributorAdminService: Sendable {
     let store: ScenicStore
     let hasher: PasswordHasher
     let policy: AccountPolicy
+    let numbers: PublicNumbers
+    /// Forgets failed logins on a phone whose password the back office resets.
+    let throttle: LoginThrottle
     /// Wakes the SMS sender when a message is queued.
     let smsQueued: @Sendable () -> Void
 
@@ -30,7 +33,7 @@ public struct DistributorAdminService: Sendable {
         smsQueued()
         context.logger.info("distributor created", metadata: ["distributor": "\(record.id)"])
         var response = Scenic_V1_CreateDistributorResponse()
-        response.distributor = .init(record, now: now)
+        response.distributor = .init(record)
         response.initialPassword = password
         return response
     }
@@ -38,14 +41,13 @@ public struct DistributorAdminService: Sendable {
     public func list(_ request: Scenic_V1_ListDistributorsRequest, context: CallContext) async throws
         -> Scenic_V1_ListDistributorsResponse
     {
-        let paging = try Paging(size: request.pageSize, token: request.pageToken)
+        let paging = try Paging(size: request.pageSize, token: request.pageToken, numbers: numbers)
         let records = try await store.distributors(
             status: DistributorRecord.Status(request.status),
             matching: request.query.trimmingCharacters(in: .whitespaces),
             afterID: paging.cursor ?? 0, limit: paging.size)
         var response = Scenic_V1_ListDistributorsResponse()
-        let now = now
-        response.distributors = records.map { .init($0, now: now) }
+        response.distributors = records.map { .init($0) }
         response.nextPageToken = paging.nextToken(lastID: records.last?.id, count: records.count)
         return response
     }
@@ -54,7 +56,7 @@ public struct DistributorAdminService: Sendable {
         guard let record = try await store.distributor(id: request.id) else {
             throw AccountStoreError.distributorNotFound(request.id).rpcError
         }
-        return .init(record, now: now)
+        return .init(record)
     }
 
     public func update(_ request: Scenic_V1_UpdateDistributorRequest, context: CallContext) async throws -> Scenic_V1_Distributor {
@@ -69,15 +71,15 @@ public struct DistributorAdminService: Sendable {
         let record = try await store.updateDistributor(
             id: request.id, name: name, phone: phone, sms: sms, stamp: context.adminStamp(at: now))
         if sms != nil { smsQueued() }
-        return .init(record, now: now)
+        return .init(record)
     }
 
     public func disable(_ request: Scenic_V1_DistributorIdRequest, context: CallContext) async throws -> Scenic_V1_Distributor {
-        .init(try await store.setDistributorStatus(id: request.id, .disabled, stamp: context.adminStamp(at: now)), now: now)
+        .init(try await store.setDistributorStatus(id: request.id, .disabled, stamp: context.adminStamp(at: now)))
     }
 
     public func enable(_ request: Scenic_V1_DistributorIdRequest, context: CallContext) async throws -> Scenic_V1_Distributor {
-        .init(try await store.setDistributorStatus(id: request.id, .active, stamp: context.adminStamp(at: now)), now: now)
+        .init(try await store.setDistributorStatus(id: request.id, .active, stamp: context.adminStamp(at: now)))
     }
 
     public func resetPassword(_ request: Scenic_V1_DistributorIdRequest, context: CallContext) async throws
@@ -90,8 +92,9 @@ public struct DistributorAdminService: Sendable {
             sms: { SMSTemplates.passwordReset(name: $0.name, phone: $0.phone, password: password) },
             stamp: context.adminStamp(at: now))
         smsQueued()
+        throttle.forget(phone: record.phone)
         var response = Scenic_V1_ResetPasswordResponse()
-        response.distributor = .init(record, now: now)
+        response.distributor = .init(record)
         response.initialPassword = password
         return response
     }

@@ -10,31 +10,37 @@ public struct DistributorSessionService: Sendable {
     let hasher: PasswordHasher
     let policy: AccountPolicy
     let authenticator: SessionAuthenticator
+    let throttle: LoginThrottle
     /// Verified against when the phone is unknown, so that a wrong phone takes as long as
     /// a wrong password.
     let decoyHash: String
 
+    /// Who a login's failures and hashing share count against: the Unix user on the other
+    /// end, or one shared bucket for peers the kernel would not name.
+    static func peer(of context: CallContext) -> UInt32 { context.peer?.uid ?? .max }
+
     public func login(_ request: Scenic_V1_LoginRequest, context: CallContext) async throws -> Scenic_V1_LoginResponse {
+        try Self.checkLength(request.password, field: "password")
+        let peer = Self.peer(of: context)
         var malformed: [RPCError.FieldViolation] = []
         let phone = AccountInput.phone(request.phone, into: &malformed)
-        guard let phone, let distributor = try await store.distributor(phone: phone) else {
-            _ = try await hasher.verify(request.password, against: decoyHash)
+        // Throttled by what was typed, registered or not, before anything is looked up.
+        let typed = phone ?? request.phone
+        if let retryAt = throttle.retryAt(peer: peer, phone: typed, now: policy.now().millis) {
+            throw LoginThrottle.refusal(retryAt: retryAt, now: policy.now().millis)
+        }
+        var distributor: DistributorRecord?
+        if let phone { distributor = try await store.distributor(phone: phone) }
+        // An unknown phone is verified against the decoy: the same work, the same time.
+        let matches = try await hasher.verify(request.password, against: distributor?.passwordHash ?? decoyHash, for: peer)
+        guard let distributor, matches else {
+            throttle.failed(peer: peer, phone: typed, now: policy.now().millis)
             throw SessionError.invalidCredentials
         }
-        let now = policy.now().millis
-        if let until = distributor.lockedUntil, until > now { throw SessionError.locked(until: until) }
-        guard try await hasher.verify(request.password, against: distributor.passwordHash) else {
-            let after = try await store.recordFailedLogin(
-                distributorID: distributor.id, lockAfter: policy.lockAfterFailures, lockFor: policy.lockDuration.millis,
-                stamp: AuditStamp(actor: "system", method: "\(context.service)/\(context.method)", at: now))
-            if let until = after.lockedUntil, until > now {
-                context.logger.notice("distributor locked out", metadata: ["distributor": "\(distributor.id)"])
-                throw SessionError.locked(until: until)
-            }
-            throw SessionError.invalidCredentials
-        }
+        throttle.succeeded(peer: peer, phone: typed)
         guard distributor.status == DistributorRecord.Status.active else { throw SessionError.disabled }
 
+        let now = policy.now().millis
         let token = Secrets.sessionToken()
         let expiresAt = now + policy.sessionLifetime.millis
         try await store.startSession(
@@ -46,6 +52,15 @@ public struct DistributorSessionService: Sendable {
         response.passwordChangeRequired = distributor.passwordIsInitial
         response.distributorName = distributor.name
         return response
+    }
+
+    /// Refuses a password longer than anyone types before it costs a hash.
+    static func checkLength(_ password: String, field: String) throws {
+        guard password.utf8.count <= PasswordHasher.maxPasswordBytes else {
+            throw RPCError.invalidArgument(violations: [
+                .init(field: field, description: "must be at most \(PasswordHasher.maxPasswordBytes) bytes", reason: "TOO_LONG")
+            ])
+        }
     }
 
     public func logout(_ request: Scenic_V1_LogoutRequest, context: CallContext) async throws -> Scenic_V1_LogoutResponse {
@@ -67,20 +82,28 @@ public struct DistributorSessionService: Sendable {
         if request.newPassword == request.oldPassword {
             violations.append(.init(field: "new_password", description: "must differ from the old password", reason: "UNCHANGED"))
         }
+        if request.newPassword.utf8.count > PasswordHasher.maxPasswordBytes {
+            violations.append(.init(
+                field: "new_password", description: "must be at most \(PasswordHasher.maxPasswordBytes) bytes", reason: "TOO_LONG"))
+        }
+        try Self.checkLength(request.oldPassword, field: "old_password")
         try AccountInput.check(violations)
-        let now = policy.now().millis
-        if let until = principal.distributor.lockedUntil, until > now { throw SessionError.locked(until: until) }
-        let stamp = context.distributorStamp(principal.distributor.id, at: now)
-        guard try await hasher.verify(request.oldPassword, against: principal.distributor.passwordHash) else {
-            // A stolen session must not become a way to guess the password.
-            try await store.recordFailedLogin(
-                distributorID: principal.distributor.id, lockAfter: policy.lockAfterFailures,
-                lockFor: policy.lockDuration.millis, stamp: stamp)
+        // A stolen session must not become a way to guess the password: its failures count
+        // like a login's on the distributor's phone.
+        let peer = Self.peer(of: context)
+        let phone = principal.distributor.phone
+        if let retryAt = throttle.retryAt(peer: peer, phone: phone, now: policy.now().millis) {
+            throw LoginThrottle.refusal(retryAt: retryAt, now: policy.now().millis)
+        }
+        let stamp = context.distributorStamp(principal.distributor.id, at: policy.now().millis)
+        guard try await hasher.verify(request.oldPassword, against: principal.distributor.passwordHash, for: peer) else {
+            throttle.failed(peer: peer, phone: phone, now: policy.now().millis)
             throw RPCError.invalidArgument(
                 "the old password is wrong",
                 violations: [.init(field: "old_password", description: "is wrong", reason: "WRONG_PASSWORD")])
         }
-        let hash = try await hasher.hash(request.newPassword)
+        throttle.succeeded(peer: peer, phone: phone)
+        let hash = try await hasher.hash(request.newPassword, for: peer)
         try await store.changePassword(
             distributorID: principal.distributor.id, passwordHash: hash, keepSession: principal.session.id, stamp: stamp)
         return .init()

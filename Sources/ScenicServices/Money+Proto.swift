@@ -3,9 +3,9 @@ import ScenicRPC
 import ScenicStore
 
 extension Scenic_V1_LedgerEntry {
-    init(_ record: LedgerEntryRecord) {
+    init(_ record: LedgerEntryRecord, numbers: PublicNumbers) {
         self.init()
-        id = record.id
+        id = numbers.number(for: record.id)
         distributorID = record.distributorID
         at = ISOTime.format(record.at)
         kind =
@@ -17,7 +17,7 @@ extension Scenic_V1_LedgerEntry {
             }
         amountFen = record.amountFen
         balanceAfterFen = record.balanceAfterFen
-        orderID = record.orderID ?? 0
+        orderID = record.orderID.map(numbers.number(for:)) ?? 0
         voucherCode = record.voucherCode
         note = record.note
         actor = record.actor
@@ -26,10 +26,10 @@ extension Scenic_V1_LedgerEntry {
 
 extension Scenic_V1_Voucher {
     /// `today` decides whether a valid voucher shows as expired.
-    init(_ record: VoucherRecord, today: String) {
+    init(_ record: VoucherRecord, today: String, numbers: PublicNumbers) {
         self.init()
         code = record.code
-        orderID = record.orderID
+        orderID = numbers.number(for: record.orderID)
         distributorID = record.distributorID
         distributorName = record.distributorName
         productCode = record.productCode
@@ -55,25 +55,28 @@ extension Scenic_V1_Voucher {
 /// The ledger and voucher listings both sockets share; only whose rows differs.
 enum MoneyListing {
     static func ledger(
-        store: ScenicStore, distributorID: Int64, request: Scenic_V1_ListLedgerRequest, calendar: SceneCalendar
+        store: ScenicStore, distributorID: Int64, request: Scenic_V1_ListLedgerRequest, calendar: SceneCalendar,
+        numbers: PublicNumbers
     ) async throws -> Scenic_V1_ListLedgerResponse {
-        let paging = try Paging(size: request.pageSize, token: request.pageToken)
+        let paging = try Paging(size: request.pageSize, token: request.pageToken, numbers: numbers)
         var violations: [RPCError.FieldViolation] = []
         let from = day(request.fromDate, field: "from_date", calendar.start(of:), into: &violations)
         let until = day(request.toDate, field: "to_date", calendar.end(of:), into: &violations)
+        ordered(from, until, into: &violations)
         try AccountInput.check(violations)
         let entries = try await store.ledger(
             .init(distributorID: distributorID, from: from, until: until, afterID: paging.cursor ?? 0, limit: paging.size))
         var response = Scenic_V1_ListLedgerResponse()
-        response.entries = entries.map(Scenic_V1_LedgerEntry.init)
+        response.entries = entries.map { Scenic_V1_LedgerEntry($0, numbers: numbers) }
         response.nextPageToken = paging.nextToken(lastID: entries.last?.id, count: entries.count)
         return response
     }
 
     static func vouchers(
-        store: ScenicStore, distributorID: Int64?, filter: Scenic_V1_VoucherFilter, calendar: SceneCalendar, today: String
+        store: ScenicStore, distributorID: Int64?, filter: Scenic_V1_VoucherFilter, calendar: SceneCalendar, today: String,
+        numbers: PublicNumbers
     ) async throws -> Scenic_V1_ListVouchersResponse {
-        let paging = try Paging(size: filter.pageSize, token: filter.pageToken)
+        let paging = try Paging(size: filter.pageSize, token: filter.pageToken, numbers: numbers)
         var violations: [RPCError.FieldViolation] = []
         var query = ScenicStore.VoucherQuery(limit: paging.size)
         query.beforeID = paging.cursor ?? .max
@@ -97,20 +100,29 @@ enum MoneyListing {
             query.code = code
         }
         if filter.byVisitDate {
-            _ = day(filter.fromDate, field: "from_date", calendar.start(of:), into: &violations)
-            _ = day(filter.toDate, field: "to_date", calendar.start(of:), into: &violations)
+            let from = day(filter.fromDate, field: "from_date", calendar.start(of:), into: &violations)
+            let to = day(filter.toDate, field: "to_date", calendar.end(of:), into: &violations)
+            ordered(from, to, into: &violations)
             query.fromVisitDate = filter.fromDate.isEmpty ? nil : filter.fromDate
             query.toVisitDate = filter.toDate.isEmpty ? nil : filter.toDate
         } else {
             query.fromSoldAt = day(filter.fromDate, field: "from_date", calendar.start(of:), into: &violations)
             query.untilSoldAt = day(filter.toDate, field: "to_date", calendar.end(of:), into: &violations)
+            ordered(query.fromSoldAt, query.untilSoldAt, into: &violations)
         }
         try AccountInput.check(violations)
         let vouchers = try await store.vouchers(query)
         var response = Scenic_V1_ListVouchersResponse()
-        response.vouchers = vouchers.map { Scenic_V1_Voucher($0, today: today) }
+        response.vouchers = vouchers.map { Scenic_V1_Voucher($0, today: today, numbers: numbers) }
         response.nextPageToken = paging.nextToken(lastID: vouchers.last?.id, count: vouchers.count)
         return response
+    }
+
+    /// Flags `to_date` when the period it ends starts no earlier than it ends.
+    static func ordered(_ start: Millis?, _ end: Millis?, into violations: inout [RPCError.FieldViolation]) {
+        if let start, let end, start >= end {
+            violations.append(.init(field: "to_date", description: "must not be before from_date", reason: "OUT_OF_RANGE"))
+        }
     }
 
     /// A YYYY-MM-DD bound turned into an instant by `bound`; nil when empty.
@@ -135,9 +147,7 @@ extension MoneyListing {
         for (field, value) in [("from_date", from), ("to_date", to)] where value.isEmpty {
             violations.append(.init(field: field, description: "is required", reason: "EMPTY"))
         }
-        if let start, let end, start >= end {
-            violations.append(.init(field: "to_date", description: "must not be before from_date", reason: "OUT_OF_RANGE"))
-        }
+        ordered(start, end, into: &violations)
         try AccountInput.check(violations)
         guard let start, let end else { throw RPCError.invalidArgument("a period is required", violations: []) }
         return (start, end)

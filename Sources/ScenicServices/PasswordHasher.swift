@@ -1,14 +1,14 @@
 import Crypto
 import CryptoExtras
-import Dispatch
 import Foundation
 
 /// scrypt password hashing, stored as `scrypt$LOG_N$R$P$SALT$HASH` (base64), so the cost
 /// can rise later without invalidating stored hashes.
 ///
 /// Each hash takes 128 MiB and a good fraction of a second at the default cost, so they
-/// run one at a time on a thread of their own: never on the event loops, never on Swift's
-/// cooperative pool, and sales carry on beside a login.
+/// run on a ``PasswordHashingPool``: never on the event loops, never on Swift's
+/// cooperative pool, and sales carry on beside a login. The peer a hash is for (the Unix
+/// user behind a login) decides its share of the pool; nil is the back office's work.
 public struct PasswordHasher: Sendable {
     /// OWASP's minimum for scrypt: N = 2^17, r = 8, p = 1.
     public static let defaultLogN = 17
@@ -16,17 +16,21 @@ public struct PasswordHasher: Sendable {
     public let logN: Int
     public let blockSize = 8
     public let parallelism = 1
-    private static let queue = DispatchQueue(label: "scenic.password-hashing")
+    /// The longest password hashed, in bytes: scrypt's cost grows with the password's
+    /// length, and no one types more.
+    public static let maxPasswordBytes = 1024
+    private let pool: PasswordHashingPool
 
-    public init(logN: Int = PasswordHasher.defaultLogN) {
+    public init(logN: Int = PasswordHasher.defaultLogN, pool: PasswordHashingPool = PasswordHashingPool()) {
         precondition((10...20).contains(logN), "scrypt log2(N) out of range")
         self.logN = logN
+        self.pool = pool
     }
 
-    public func hash(_ password: String) async throws -> String {
+    public func hash(_ password: String, for peer: UInt32? = nil) async throws -> String {
         var generator = SystemRandomNumberGenerator()
         let salt = (0..<16).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        let derived = try await Self.derive(password, salt: salt, logN: logN, r: blockSize, p: parallelism)
+        let derived = try await derive(password, salt: salt, logN: logN, r: blockSize, p: parallelism, for: peer)
         return ["scrypt", "\(logN)", "\(blockSize)", "\(parallelism)", Data(salt).base64EncodedString(),
             Data(derived).base64EncodedString()].joined(separator: "$")
     }
@@ -41,28 +45,23 @@ public struct PasswordHasher: Sendable {
     }
 
     /// Whether `password` matches `stored`; false for a malformed hash.
-    public func verify(_ password: String, against stored: String) async throws -> Bool {
+    public func verify(_ password: String, against stored: String, for peer: UInt32? = nil) async throws -> Bool {
         let parts = stored.split(separator: "$").map(String.init)
         guard parts.count == 6, parts[0] == "scrypt", let logN = Int(parts[1]), (10...20).contains(logN),
             let r = Int(parts[2]), let p = Int(parts[3]), let salt = Data(base64Encoded: parts[4]),
             let expected = Data(base64Encoded: parts[5])
         else { return false }
-        let derived = try await Self.derive(password, salt: Array(salt), logN: logN, r: r, p: p)
+        let derived = try await derive(password, salt: Array(salt), logN: logN, r: r, p: p, for: peer)
         // Constant-time comparison: the time says nothing about how much matched.
         guard derived.count == expected.count else { return false }
         return zip(derived, expected).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
     }
 
-    private static func derive(_ password: String, salt: [UInt8], logN: Int, r: Int, p: Int) async throws -> [UInt8] {
-        try await withCheckedThrowingContinuation { continuation in
-            queue.async {
-                continuation.resume(with: Result {
-                    let key = try KDF.Scrypt.deriveKey(
-                        from: Array(password.utf8), salt: salt, outputByteCount: 32, rounds: 1 << logN,
-                        blockSize: r, parallelism: p)
-                    return key.withUnsafeBytes { Array($0) }
-                })
-            }
+    private func derive(_ password: String, salt: [UInt8], logN: Int, r: Int, p: Int, for peer: UInt32?) async throws -> [UInt8] {
+        try await pool.run(for: peer) {
+            let key = try KDF.Scrypt.deriveKey(
+                from: Array(password.utf8), salt: salt, outputByteCount: 32, rounds: 1 << logN, blockSize: r, parallelism: p)
+            return key.withUnsafeBytes { Array($0) }
         }
     }
 }

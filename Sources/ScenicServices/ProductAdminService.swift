@@ -10,6 +10,7 @@ public struct ProductAdminService: Sendable {
 
     let store: ScenicStore
     let policy: AccountPolicy
+    let numbers: PublicNumbers
 
     public func create(_ request: Scenic_V1_CreateProductRequest, context: CallContext) async throws -> Scenic_V1_Product {
         var violations: [RPCError.FieldViolation] = []
@@ -55,7 +56,7 @@ public struct ProductAdminService: Sendable {
     }
 
     public func list(_ request: Scenic_V1_ListProductsRequest, context: CallContext) async throws -> Scenic_V1_ListProductsResponse {
-        let paging = try Paging(size: request.pageSize, token: request.pageToken)
+        let paging = try Paging(size: request.pageSize, token: request.pageToken, numbers: numbers)
         let status: ProductRecord.Status? =
             switch request.status {
             case .onSale: .onSale

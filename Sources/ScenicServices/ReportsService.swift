@@ -48,10 +48,9 @@ public struct ReportsService: Sendable {
                 "the threshold is 0 to \(AccountService.maxRechargeFen) fen",
                 violations: [.init(field: "threshold_fen", description: "must be 0 to \(AccountService.maxRechargeFen) fen", reason: "OUT_OF_RANGE")])
         }
-        let now = policy.now().millis
         let record = try await store.setLowBalanceThreshold(
-            distributorID: request.distributorID, thresholdFen: request.thresholdFen, stamp: context.adminStamp(at: now))
-        return .init(record, now: now)
+            distributorID: request.distributorID, thresholdFen: request.thresholdFen, stamp: context.adminStamp(at: policy.now().millis))
+        return .init(record)
     }
 
     func register(in router: inout Router) {

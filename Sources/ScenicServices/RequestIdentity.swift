@@ -12,7 +12,8 @@ enum RequestIdentity {
     static func key(_ request: some IdentifiedRequest, scope: String, context: CallContext) throws -> RequestKey? {
         let id = request.requestID
         guard !id.isEmpty else { return nil }
-        guard id.count <= 64, id.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
+        // Printable ASCII is 0x20 (space) to 0x7E: what PROTOCOL.md promises, no control character.
+        guard id.utf8.count <= 64, id.utf8.allSatisfy({ (0x20...0x7E).contains($0) }) else {
             throw RPCError.invalidArgument(
                 "request_id must be 1–64 printable ASCII characters",
                 violations: [.init(field: "request_id", description: "must be 1–64 printable ASCII characters", reason: "INVALID_REQUEST_ID")])

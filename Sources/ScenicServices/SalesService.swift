@@ -6,9 +6,13 @@ import ScenicStore
 public struct SalesService: Sendable {
     public static let service = "scenic.v1.Sales"
     public static let maxQuantity = 100
+    /// How far ahead a visit date may be: a year and a day, so that the same date next
+    /// year is always on sale. A ticket's validity must fit the calendar too.
+    public static let maxDaysAhead = 366
 
     let store: ScenicStore
     let policy: AccountPolicy
+    let numbers: PublicNumbers
     let authenticator: SessionAuthenticator
 
     public func sell(_ request: Scenic_V1_SellRequest, context: CallContext) async throws -> Scenic_V1_SellResponse {
@@ -21,6 +25,9 @@ public struct SalesService: Sendable {
         }
         if policy.calendar.start(of: request.visitDate) == nil {
             violations.append(.init(field: "visit_date", description: "must be a date written YYYY-MM-DD", reason: "INVALID_DATE"))
+        } else if request.visitDate > policy.calendar.day(of: policy.now().addingTimeInterval(Double(Self.maxDaysAhead) * 86_400)) {
+            violations.append(.init(
+                field: "visit_date", description: "must be at most \(Self.maxDaysAhead) days ahead", reason: "OUT_OF_RANGE"))
         }
         let buyerName = request.buyerName.isEmpty ? "" : AccountInput.name(request.buyerName, field: "buyer_name", into: &violations)
         let buyerPhone = request.buyerPhone.isEmpty ? "" : AccountInput.phone(request.buyerPhone, field: "buyer_phone", into: &violations)
@@ -32,8 +39,10 @@ public struct SalesService: Sendable {
             distributorID: principal.distributor.id, productCode: code, quantity: Int(request.quantity), visitDate: request.visitDate,
             buyerName: buyerName, buyerPhone: buyerPhone, voucherCodes: (0..<request.quantity).map { _ in VoucherCode.generate() },
             today: today)
-        let outcome = try await store.sell(sale, key: key, at: policy.now().millis, encode: { try Self.response($0).serializedData() })
-        return try RequestIdentity.response(outcome, Self.response)
+        let numbers = numbers
+        let outcome = try await store.sell(
+            sale, key: key, at: policy.now().millis, encode: { try Self.response($0, numbers: numbers).serializedData() })
+        return try RequestIdentity.response(outcome) { Self.response($0, numbers: numbers) }
     }
 
     public func balance(_ request: Scenic_V1_BalanceRequest, context: CallContext) async throws -> Scenic_V1_BalanceResponse {
@@ -45,13 +54,13 @@ public struct SalesService: Sendable {
 
     public func listLedger(_ request: Scenic_V1_ListLedgerRequest, context: CallContext) async throws -> Scenic_V1_ListLedgerResponse {
         let principal = try await authenticator.authenticate(context)
-        return try await MoneyListing.ledger(store: store, distributorID: principal.distributor.id, request: request, calendar: policy.calendar)
+        return try await MoneyListing.ledger(store: store, distributorID: principal.distributor.id, request: request, calendar: policy.calendar, numbers: numbers)
     }
 
     public func listVouchers(_ request: Scenic_V1_VoucherFilter, context: CallContext) async throws -> Scenic_V1_ListVouchersResponse {
         let principal = try await authenticator.authenticate(context)
         return try await MoneyListing.vouchers(
-            store: store, distributorID: principal.distributor.id, filter: request, calendar: policy.calendar, today: policy.today)
+            store: store, distributorID: principal.distributor.id, filter: request, calendar: policy.calendar, today: policy.today, numbers: numbers)
     }
 
     public func statement(_ request: Scenic_V1_StatementRequest, context: CallContext) async throws -> Scenic_V1_StatementResponse {
@@ -61,25 +70,28 @@ public struct SalesService: Sendable {
 
     public func refund(_ request: Scenic_V1_RefundRequest, context: CallContext) async throws -> Scenic_V1_RefundResponse {
         let principal = try await authenticator.authenticate(context)
-        var violations: [RPCError.FieldViolation] = []
-        if !(1...Self.maxQuantity).contains(request.voucherCodes.count) {
-            violations.append(.init(field: "voucher_codes", description: "must hold 1 to \(Self.maxQuantity) codes", reason: "OUT_OF_RANGE"))
+        guard (1...Self.maxQuantity).contains(request.voucherCodes.count) else {
+            throw RPCError.invalidArgument(violations: [
+                .init(field: "voucher_codes", description: "must hold 1 to \(Self.maxQuantity) codes", reason: "OUT_OF_RANGE")
+            ])
         }
-        var codes: [String] = []
-        for (index, text) in request.voucherCodes.enumerated() {
-            if let code = VoucherCode.normalize(text) {
-                codes.append(code)
-            } else {
+        var violations: [RPCError.FieldViolation] = []
+        let parsed = request.voucherCodes.enumerated().map { index, text in
+            let code = VoucherCode.normalize(text)
+            if code == nil {
                 violations.append(.init(field: "voucher_codes[\(index)]", description: "not 16 digits with a valid check digit", reason: "INVALID_VOUCHER_CODE"))
             }
+            return code
         }
-        CatalogInput.duplicates(codes, field: { "voucher_codes[\($0)]" }, into: &violations)
+        CatalogInput.duplicates(parsed, field: { "voucher_codes[\($0)]" }, into: &violations)
+        let codes = parsed.compactMap { $0 }
         try AccountInput.check(violations)
         let today = policy.today
         let key = try RequestIdentity.key(request, scope: "distributor:\(principal.distributor.id)", context: context)
+        let numbers = numbers
         let make: @Sendable ([VoucherRecord], Int64) -> Scenic_V1_RefundResponse = { vouchers, balance in
             var response = Scenic_V1_RefundResponse()
-            response.vouchers = vouchers.map { Scenic_V1_Voucher($0, today: today) }
+            response.vouchers = vouchers.map { Scenic_V1_Voucher($0, today: today, numbers: numbers) }
             response.refundedFen = vouchers.reduce(0) { $0 + $1.settlementPriceFen }
             response.balanceAfterFen = balance
             return response
@@ -90,9 +102,9 @@ public struct SalesService: Sendable {
         return try RequestIdentity.response(outcome) { make($0.0, $0.1) }
     }
 
-    @Sendable static func response(_ sale: SaleRecord) -> Scenic_V1_SellResponse {
+    static func response(_ sale: SaleRecord, numbers: PublicNumbers) -> Scenic_V1_SellResponse {
         var response = Scenic_V1_SellResponse()
-        response.orderID = sale.orderID
+        response.orderID = numbers.number(for: sale.orderID)
         response.voucherCodes = sale.voucherCodes
         response.amountFen = sale.amountFen
         response.balanceAfterFen = sale.balanceAfterFen

@@ -10,11 +10,12 @@ public struct VoucherAdminService: Sendable {
 
     let store: ScenicStore
     let policy: AccountPolicy
+    let numbers: PublicNumbers
 
     public func list(_ request: Scenic_V1_VoucherFilter, context: CallContext) async throws -> Scenic_V1_ListVouchersResponse {
         try await MoneyListing.vouchers(
             store: store, distributorID: request.distributorID == 0 ? nil : request.distributorID, filter: request,
-            calendar: policy.calendar, today: policy.today)
+            calendar: policy.calendar, today: policy.today, numbers: numbers)
     }
 
     public func redeem(_ request: Scenic_V1_RedeemRequest, context: CallContext) async throws -> Scenic_V1_Voucher {
@@ -23,8 +24,8 @@ public struct VoucherAdminService: Sendable {
         let key = try RequestIdentity.key(request, scope: stamp.actor, context: context)
         let today = policy.today
         let outcome = try await store.redeem(
-            code: code, today: today, key: key, stamp: stamp, encode: { try Scenic_V1_Voucher($0, today: today).serializedData() })
-        return try RequestIdentity.response(outcome) { Scenic_V1_Voucher($0, today: today) }
+            code: code, today: today, key: key, stamp: stamp, encode: { [numbers] in try Scenic_V1_Voucher($0, today: today, numbers: numbers).serializedData() })
+        return try RequestIdentity.response(outcome) { Scenic_V1_Voucher($0, today: today, numbers: numbers) }
     }
 
     public func undoRedemption(_ request: Scenic_V1_UndoRedemptionRequest, context: CallContext) async throws -> Scenic_V1_Voucher {
@@ -35,7 +36,7 @@ public struct VoucherAdminService: Sendable {
         let voucher = try await store.undoRedemption(
             code: code, reason: request.reason, window: Int64(Self.undoWindowMinutes) * 60_000,
             stamp: context.adminStamp(at: policy.now().millis))
-        return .init(voucher, today: policy.today)
+        return .init(voucher, today: policy.today, numbers: numbers)
     }
 
     /// A code that fails its check digit: caught before any lookup.

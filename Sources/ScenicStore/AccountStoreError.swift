@@ -3,6 +3,4 @@ public enum AccountStoreError: Error, Equatable {
     case distributorNotFound(Int64)
     /// Another distributor already has this phone.
     case phoneTaken(String)
-    /// Too many failed logins: refused until then.
-    case locked(until: Millis)
 }

@@ -68,38 +68,48 @@ extension ScenicStore {
         }
     }
 
-    /// Marks a message delivered; a body holding a password is overwritten, and the WAL
-    /// is checkpointed so the plaintext leaves the disk too (secure_delete covers the
-    /// database file's own pages).
+    /// Marks a message delivered; a body holding a password is overwritten (see
+    /// ``redactingSecret(_:)``).
     public func markSMSDelivered(id: Int64, at: Millis) async throws {
-        let redacted = try await write { db in
+        try await redactingSecret(id) { db in
             try db.execute(
-                sql: """
-                    UPDATE sms_outbox SET status = 'delivered', tries = tries + 1, delivered_at = ?, last_error = '',
-                        body = CASE holds_secret WHEN 1 THEN '[redacted]' ELSE body END
-                    WHERE id = ?
-                    """,
+                sql: "UPDATE sms_outbox SET status = 'delivered', tries = tries + 1, delivered_at = ?, last_error = '' WHERE id = ?",
                 arguments: [at, id])
-            return try Bool.fetchOne(db, sql: "SELECT holds_secret FROM sms_outbox WHERE id = ?", arguments: [id]) ?? false
+        }
+    }
+
+    /// Records a failed attempt: retried at `retryAt`, or given up (failed) when nil. A
+    /// message given up is redacted like a delivered one: a password nobody received must
+    /// not stay on disk for ever.
+    public func markSMSAttemptFailed(id: Int64, error: String, retryAt: Millis?) async throws {
+        guard let retryAt else {
+            try await redactingSecret(id) { db in
+                try db.execute(
+                    sql: "UPDATE sms_outbox SET tries = tries + 1, last_error = ?, status = 'failed' WHERE id = ?",
+                    arguments: [error, id])
+            }
+            return
+        }
+        try await write { db in
+            try db.execute(
+                sql: "UPDATE sms_outbox SET tries = tries + 1, last_error = ?, next_attempt_at = ? WHERE id = ?",
+                arguments: [error, retryAt, id])
+        }
+    }
+
+    /// Runs `update` on message `id` and overwrites its body if it holds a secret, in one
+    /// transaction; then checkpoints the WAL so the plaintext leaves the disk too
+    /// (secure_delete covers the database file's own pages).
+    private func redactingSecret(_ id: Int64, update: @escaping @Sendable (Database) throws -> Void) async throws {
+        let redacted = try await write { db in
+            try update(db)
+            try db.execute(
+                sql: "UPDATE sms_outbox SET body = '[redacted]' WHERE id = ? AND holds_secret = 1", arguments: [id])
+            return db.changesCount > 0
         }
         if redacted {
             try await writeWithoutTransaction { db in
                 _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)")
-            }
-        }
-    }
-
-    /// Records a failed attempt: retried at `retryAt`, or given up (failed) when nil.
-    public func markSMSAttemptFailed(id: Int64, error: String, retryAt: Millis?) async throws {
-        try await write { db in
-            if let retryAt {
-                try db.execute(
-                    sql: "UPDATE sms_outbox SET tries = tries + 1, last_error = ?, next_attempt_at = ? WHERE id = ?",
-                    arguments: [error, retryAt, id])
-            } else {
-                try db.execute(
-                    sql: "UPDATE sms_outbox SET tries = tries + 1, last_error = ?, status = 'failed' WHERE id = ?",
-                    arguments: [error, id])
             }
         }
     }

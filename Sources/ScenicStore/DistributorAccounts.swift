@@ -92,7 +92,7 @@ extension ScenicStore {
         }
     }
 
-    /// Sets a new initial password, clears any lockout, ends every session, and queues the
+    /// Sets a new initial password, ends every session, and queues the
     /// SMS that `sms` builds for the distributor.
     public func resetPassword(
         id: Int64, passwordHash: String, sms: @Sendable (DistributorRecord) -> OutgoingSMS, stamp: AuditStamp
@@ -101,8 +101,7 @@ extension ScenicStore {
             _ = try Self.requireDistributor(db, id: id)
             try db.execute(
                 sql: """
-                    UPDATE distributor SET password_hash = ?, password_is_initial = 1, failed_logins = 0,
-                        locked_until = NULL, updated_at = ? WHERE id = ?
+                    UPDATE distributor SET password_hash = ?, password_is_initial = 1, updated_at = ? WHERE id = ?
                     """,
                 arguments: [passwordHash, stamp.at, id])
             let ended = try Self.endSessions(db, distributorID: id, reason: "password reset", at: stamp.at, except: nil)

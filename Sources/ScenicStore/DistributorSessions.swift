@@ -1,42 +1,11 @@
 import Foundation
 import GRDB
 
-/// Sign-in state: failed attempts and lockouts, sessions, password changes.
+/// Sign-in state: sessions and password changes.
 extension ScenicStore {
-    /// Counts a failed login. At `lockAfter` failures in a row the account locks until
-    /// `now + lockFor` (audited) and the count starts again.
-    @discardableResult
-    public func recordFailedLogin(
-        distributorID: Int64, lockAfter: Int, lockFor: Millis, stamp: AuditStamp
-    ) async throws -> DistributorRecord {
-        try await write { db in
-            let before = try Self.requireDistributor(db, id: distributorID)
-            // Guesses that raced past the lock while it was being set change nothing more.
-            if let until = before.lockedUntil, until > stamp.at { return before }
-            if before.failedLogins + 1 >= lockAfter {
-                let until = stamp.at + lockFor
-                try db.execute(
-                    sql: "UPDATE distributor SET failed_logins = 0, locked_until = ? WHERE id = ?",
-                    arguments: [until, distributorID])
-                try stamp.record(
-                    db, target: "distributor:\(distributorID)",
-                    summary: "locked after \(lockAfter) failed logins until \(ISOTime.format(until))")
-            } else {
-                try db.execute(
-                    sql: "UPDATE distributor SET failed_logins = failed_logins + 1 WHERE id = ?", arguments: [distributorID])
-            }
-            return try Self.requireDistributor(db, id: distributorID)
-        }
-    }
-
-    /// Opens a session after a good password, clearing the failure count; refused while the
-    /// account is locked, even if a parallel guess was right.
+    /// Opens a session after a good password.
     public func startSession(distributorID: Int64, tokenHash: Data, expiresAt: Millis, stamp: AuditStamp) async throws {
         try await write { db in
-            let distributor = try Self.requireDistributor(db, id: distributorID)
-            if let until = distributor.lockedUntil, until > stamp.at { throw AccountStoreError.locked(until: until) }
-            try db.execute(
-                sql: "UPDATE distributor SET failed_logins = 0, locked_until = NULL WHERE id = ?", arguments: [distributorID])
             try db.execute(
                 sql: """
                     INSERT INTO session (distributor_id, token_hash, created_at, last_used_at, expires_at)

@@ -218,6 +218,22 @@ enum Migrations {
                 CREATE INDEX voucher_by_distributor_status ON voucher (distributor_id, status, id);
                 """)
         }
+        migrator.registerMigration("0008_no_account_lockout") { db in
+            try db.execute(sql: """
+                -- Failed logins are throttled per peer in the daemon's memory (LoginThrottle):
+                -- a lock stored on the account let anyone lock any distributor out.
+                ALTER TABLE distributor DROP COLUMN failed_logins;
+                ALTER TABLE distributor DROP COLUMN locked_until;
+                """)
+        }
+        migrator.registerMigration("0009_public_number_key") { db in
+            try db.execute(sql: """
+                -- The key of the numbers orders, ledger entries and page tokens are shown
+                -- under (a permutation of their row ids that hides how many there are).
+                ALTER TABLE store_info ADD COLUMN public_number_key BLOB CHECK (length(public_number_key) = 16);
+                UPDATE store_info SET public_number_key = randomblob(16);
+                """)
+        }
         return migrator
     }
 }

@@ -21,8 +21,6 @@ public struct DistributorRecord: Sendable, Equatable, FetchableRecord {
     public var status: Status
     public var passwordHash: String
     public var passwordIsInitial: Bool
-    public var failedLogins: Int
-    public var lockedUntil: Millis?
     public var balanceFen: Int64
     public var createdAt: Millis
     public var updatedAt: Millis
@@ -38,8 +36,6 @@ public struct DistributorRecord: Sendable, Equatable, FetchableRecord {
         status = Status(rawValue: row["status"]) ?? .disabled
         passwordHash = row["password_hash"]
         passwordIsInitial = row["password_is_initial"]
-        failedLogins = row["failed_logins"]
-        lockedUntil = row["locked_until"]
         balanceFen = row["balance_fen"]
         createdAt = row["created_at"]
         updatedAt = row["updated_at"]

@@ -18,12 +18,16 @@ public final class ScenicStore: Sendable {
     let sessionCache = SessionCache()
     /// The number of migrations applied, shown in server info.
     public let schemaVersion: Int
+    /// The store's own random key for the numbers rows are shown under (16 bytes): kept
+    /// with the data, so a restored backup shows the same numbers.
+    public let publicNumberKey: [UInt8]
 
-    private init(pool: DatabasePool, lock: StoreLock, schemaVersion: Int, logger: Logger) {
+    private init(pool: DatabasePool, lock: StoreLock, schemaVersion: Int, publicNumberKey: [UInt8], logger: Logger) {
         self.pool = pool
         self.lock = lock
         self.logger = logger
         self.schemaVersion = schemaVersion
+        self.publicNumberKey = publicNumberKey
     }
 
     /// Opens (creating if needed) the database at `path` and migrates it.
@@ -56,9 +60,14 @@ public final class ScenicStore: Sendable {
         guard synchronous == 2 else { throw StoreError.unsafeSetting("synchronous is \(synchronous ?? -1), not FULL (2)") }
         let migrator = Migrations.migrator
         try migrator.migrate(pool)
-        let applied = try pool.read { try migrator.appliedIdentifiers($0).count }
+        let (applied, key) = try pool.read { db in
+            (
+                try migrator.appliedIdentifiers(db).count,
+                try Data.fetchOne(db, sql: "SELECT public_number_key FROM store_info") ?? Data()
+            )
+        }
         logger.info("store open", metadata: ["path": "\(path)", "schema_version": "\(applied)"])
-        let store = ScenicStore(pool: pool, lock: lock, schemaVersion: applied, logger: logger)
+        let store = ScenicStore(pool: pool, lock: lock, schemaVersion: applied, publicNumberKey: Array(key), logger: logger)
         pool.add(transactionObserver: SessionCacheInvalidation(cache: store.sessionCache), extent: .databaseLifetime)
         return store
     }

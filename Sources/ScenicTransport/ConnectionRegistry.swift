@@ -1,8 +1,15 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import NIOCore
 import Synchronization
 
 /// The open connections of one server, so that shutdown can reach each of them, and
-/// their bound: past `capacity` a new connection is refused.
+/// their bounds: past `capacity` in all, or `perUserCapacity` from one Unix user, a new
+/// connection is refused. Root and the daemon's own user have no share to keep to: they
+/// can stop the daemon anyway, and the benchmarks run as them.
 final class ConnectionRegistry: Sendable {
     /// What becomes of a connection just accepted.
     enum Admission: Equatable {
@@ -16,32 +23,46 @@ final class ConnectionRegistry: Sendable {
 
     private struct State {
         var open: [ObjectIdentifier: any Channel] = [:]
+        var perUser: [UInt32: Int] = [:]
         var draining = false
         var refused = 0
     }
 
     let capacity: Int
+    let perUserCapacity: Int
+    private let unlimitedUsers: Set<UInt32>
     private let state = Mutex(State())
 
-    init(capacity: Int) {
-        precondition(capacity > 0)
+    init(capacity: Int, perUserCapacity: Int, unlimitedUsers: Set<UInt32> = [0, geteuid()]) {
+        precondition(capacity > 0 && perUserCapacity > 0)
         self.capacity = capacity
+        self.perUserCapacity = perUserCapacity
+        self.unlimitedUsers = unlimitedUsers
     }
 
-    /// Tracks `channel` until it closes, unless the server is full.
-    func add(_ channel: any Channel) -> Admission {
+    /// Tracks `channel` of Unix user `uid` until it closes, unless the server is full or
+    /// that user holds its share. A peer the kernel would not name counts as one user.
+    func add(_ channel: any Channel, uid: UInt32?) -> Admission {
         let id = ObjectIdentifier(channel)
+        let user = uid ?? .max
+        let counted = !unlimitedUsers.contains(user)
         let admission = state.withLock { state -> Admission in
-            guard state.open.count < capacity else {
+            guard state.open.count < capacity, !counted || state.perUser[user, default: 0] < perUserCapacity else {
                 defer { state.refused += 1 }
                 return .refuse(refusedBefore: state.refused)
             }
             state.open[id] = channel
+            if counted { state.perUser[user, default: 0] += 1 }
             return state.draining ? .drain : .serve
         }
         if admission == .serve || admission == .drain {
             channel.closeFuture.whenComplete { _ in
-                _ = self.state.withLock { $0.open.removeValue(forKey: id) }
+                self.state.withLock { state in
+                    state.open.removeValue(forKey: id)
+                    guard counted else { return }
+                    state.perUser[user]! -= 1
+                    if state.perUser[user] == 0 { state.perUser[user] = nil }
+                }
             }
         }
         return admission

@@ -13,7 +13,8 @@ struct DrainConnectionEvent: Sendable {}
 /// to take their response, this handler swallows `read()`, so the kernel's buffers fill
 /// and the client is slowed down; nothing is buffered here beyond one read. A client
 /// whose answers make no progress into the socket for `stalledClientTimeout` has stopped
-/// reading, and is closed.
+/// reading, and is closed. So is one that sends no whole request within
+/// `firstFrameTimeout` of connecting, or none for `idleTimeout` while nothing is in flight.
 final class RPCServerHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
@@ -45,6 +46,9 @@ final class RPCServerHandler: ChannelDuplexHandler {
     /// When a response last went into the socket, or when waiting for that began.
     private var lastWriteProgress = NIODeadline.now()
     private var stallCheck: Scheduled<Void>?
+    /// When the latest whole request arrived or answer left; nil until the first request.
+    private var lastActivity: MonotonicInstant?
+    private var idleCheck: Scheduled<Void>?
     /// The handlers running for this connection, cancelled if it goes away first.
     private var running: [UInt32: Task<Void, Never>] = [:]
     /// Answers framed in this turn of the event loop, written together at its end: pipelined
@@ -64,6 +68,10 @@ final class RPCServerHandler: ChannelDuplexHandler {
         if let peer { logger[metadataKey: "peer"] = "\(peer)" }
         self.logger = logger
         self.decoder = FrameDecoder(maxPayloadSize: limits.maxFrameSize)
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        checkIdle(context: context, in: limits.firstFrameTimeout)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -97,6 +105,7 @@ final class RPCServerHandler: ChannelDuplexHandler {
     func channelInactive(context: ChannelHandlerContext) {
         state = .closed
         stallCheck?.cancel()
+        idleCheck?.cancel()
         // Nobody is left to answer: stop the work instead of letting it pile up.
         for task in running.values { task.cancel() }
         running.removeAll()
@@ -119,6 +128,7 @@ final class RPCServerHandler: ChannelDuplexHandler {
                 return
             }
             guard let decoded else { return }
+            lastActivity = bytesArrived
             switch decoded {
             case .frame(let header, let payload):
                 guard accept(header, context: context) else { return }
@@ -201,7 +211,14 @@ final class RPCServerHandler: ChannelDuplexHandler {
             context.eventLoop.assumeIsolated().execute { self.writeOutgoing(context: context) }
         }
         do {
-            try outgoing!.writeResponseFrame(streamID: streamID, response)
+            try outgoing!.writeResponseFrame(streamID: streamID, response, limit: limits.maxFrameSize)
+        } catch let error as ResponseTooLarge {
+            logger.warning(
+                "answer exceeds the frame limit", metadata: ["bytes": "\(error.length)", "max_frame_bytes": "\(limits.maxFrameSize)"])
+            let refusal = RPCError(
+                .resourceExhausted, "the answer of \(error.length) bytes exceeds the frame limit of \(limits.maxFrameSize) bytes",
+                reason: "RESPONSE_TOO_LARGE")
+            try? outgoing!.writeResponseFrame(streamID: streamID, Router.response(for: refusal))
         } catch {
             logger.error("cannot encode response", metadata: ["error": "\(error)"])
             try? outgoing!.writeResponseFrame(streamID: streamID, Router.response(for: RPCError(.internal, "internal error")))
@@ -224,6 +241,7 @@ final class RPCServerHandler: ChannelDuplexHandler {
         context.writeAndFlush(wrapOutboundOut(buffer)).assumeIsolated().whenComplete { _ in
             self.unflushedWrites -= answers
             self.lastWriteProgress = .now()
+            self.lastActivity = .now
             self.callsInFlight -= answers
             // A write to a writable socket completes at once, inside this call: going on in
             // a later turn of the loop keeps thousands of buffered frames from recursing.
@@ -241,6 +259,33 @@ final class RPCServerHandler: ChannelDuplexHandler {
             readHeld = false
             context.read()
         }
+    }
+
+    /// Closes the connection if it sent no request yet, or has been idle for
+    /// `idleTimeout`, when `delay` has passed; else looks again when it could be.
+    private func checkIdle(context: ChannelHandlerContext, in delay: Duration) {
+        idleCheck = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(delay)) {
+            self.idleCheck = nil
+            guard self.state != .closed else { return }
+            guard let lastActivity = self.lastActivity else {
+                self.closeConnection(context: context, "closing connection: no request within the first-request timeout")
+                return
+            }
+            let idleFor = MonotonicInstant.now - lastActivity
+            if self.callsInFlight > 0 {
+                self.checkIdle(context: context, in: self.limits.idleTimeout)
+            } else if idleFor < self.limits.idleTimeout {
+                self.checkIdle(context: context, in: self.limits.idleTimeout - idleFor)
+            } else {
+                self.closeConnection(context: context, "closing connection: idle")
+            }
+        }
+    }
+
+    private func closeConnection(context: ChannelHandlerContext, _ message: Logger.Message) {
+        logger.info(message)
+        state = .closed
+        context.close(promise: nil)
     }
 
     private func watchForStall(context: ChannelHandlerContext) {

@@ -23,20 +23,26 @@ public final class UnixSocketServer: Service {
         /// clients of this socket can make the daemon hold, and keeps a flood of
         /// connections from taking the file descriptors the store and the other socket need.
         public var maxConnections: Int
+        /// Connections one Unix user (but root and the daemon's own) may hold on this
+        /// socket, so that one local user cannot take them all.
+        public var maxConnectionsPerUser: Int
         /// How long shutdown waits for calls in flight before closing their connections.
         public var drainTimeout: Duration
 
         public static let defaultMaxConnections = 256
+        public static let defaultMaxConnectionsPerUser = 64
 
         public init(
             path: String, mode: mode_t, limits: ConnectionLimits = .init(),
-            maxConnections: Int = defaultMaxConnections, drainTimeout: Duration = .seconds(10)
+            maxConnections: Int = defaultMaxConnections, maxConnectionsPerUser: Int = defaultMaxConnectionsPerUser,
+            drainTimeout: Duration = .seconds(10)
         ) {
-            precondition(maxConnections > 0)
+            precondition(maxConnections > 0 && maxConnectionsPerUser > 0)
             self.path = path
             self.mode = mode
             self.limits = limits
             self.maxConnections = maxConnections
+            self.maxConnectionsPerUser = maxConnectionsPerUser
             self.drainTimeout = drainTimeout
         }
     }
@@ -66,7 +72,8 @@ public final class UnixSocketServer: Service {
     ) async throws -> UnixSocketServer {
         try SocketPath.claim(configuration.path)
         // Bound before the first accept, so a connection can never miss draining.
-        let connections = ConnectionRegistry(capacity: configuration.maxConnections)
+        let connections = ConnectionRegistry(
+            capacity: configuration.maxConnections, perUserCapacity: configuration.maxConnectionsPerUser)
         let limits = configuration.limits
         var socketLogger = logger
         socketLogger[metadataKey: "socket"] = "\(configuration.path)"
@@ -79,14 +86,16 @@ public final class UnixSocketServer: Service {
                     // Admitted before its handler is made, so a flood past the bound costs no
                     // handlers. A drain from another thread reaches the connection through
                     // its event loop, so after this initializer has added the handler.
-                    let admission = connections.add(child)
+                    let admission = connections.add(child, uid: peer?.uid)
                     if case .refuse(let refusedBefore) = admission {
                         // The first refusal and then every thousandth: a flood logs a few lines.
                         if refusedBefore % 1000 == 0 {
                             logger.warning(
-                                "refusing a connection: the socket serves its most connections",
+                                "refusing a connection: the socket or this user's share of it is full",
                                 metadata: [
-                                    "max_connections": "\(connections.capacity)", "peer": "\(peer.map { "\($0)" } ?? "unknown")",
+                                    "max_connections": "\(connections.capacity)",
+                                    "max_connections_per_user": "\(connections.perUserCapacity)",
+                                    "peer": "\(peer.map { "\($0)" } ?? "unknown")",
                                     "refused_so_far": "\(refusedBefore + 1)",
                                 ])
                         }

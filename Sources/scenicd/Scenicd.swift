@@ -47,6 +47,15 @@ struct Scenicd: AsyncParsableCommand {
     @Option(help: "Connections each socket serves at once; past it new ones are closed.")
     var maxConnections: Int = UnixSocketServer.Configuration.defaultMaxConnections
 
+    @Option(help: "Connections one Unix user (other than root and the daemon's own) may hold on each socket.")
+    var maxConnectionsPerUser: Int = UnixSocketServer.Configuration.defaultMaxConnectionsPerUser
+
+    @Option(help: "Seconds a new connection may take to send its first whole request before it is closed.")
+    var firstRequestSeconds: Int = 10
+
+    @Option(help: "Seconds a connection with no call in flight may stay silent before it is closed.")
+    var idleSeconds: Int = 300
+
     @Option(help: "Seconds to let calls in flight finish at shutdown.")
     var shutdownGrace: Int = 10
 
@@ -58,10 +67,10 @@ struct Scenicd: AsyncParsableCommand {
         discussion: "Without it, each message is appended as a JSON line to DATA_DIR/sms.log."))
     var smsCommand: String?
 
-    @Option(help: "Failed logins in a row that lock a distributor account.")
+    @Option(help: "Failed logins in a row, by one Unix user on one phone, before that user must wait to try it again.")
     var lockAfter: Int = 5
 
-    @Option(help: "Minutes a locked account stays locked.")
+    @Option(help: "Longest such wait in minutes; each further failure doubles the wait up to it.")
     var lockMinutes: Int = 15
 
     @Option(help: "Hours of inactivity that end a point-of-sale session.")
@@ -76,13 +85,24 @@ struct Scenicd: AsyncParsableCommand {
     @Option(help: ArgumentHelp("log2 of scrypt's N for new password hashes (OWASP: at least 17).", visibility: .hidden))
     var scryptLogN: Int = PasswordHasher.defaultLogN
 
+    /// Room for any refusal (a status with its details); 64 MiB, past which a frame is
+    /// no longer a call but a file transfer.
+    static let smallestFrameLimit = 1024
+    static let largestFrameLimit = 64 << 20
+
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        guard maxFrameBytes > 0, maxCallsPerConnection > 0, maxConnections > 0, stalledClientSeconds > 0, shutdownGrace >= 0 else {
+        guard (Self.smallestFrameLimit...Self.largestFrameLimit).contains(maxFrameBytes) else {
+            throw ValidationError("--max-frame-bytes must be \(Self.smallestFrameLimit) to \(Self.largestFrameLimit)")
+        }
+        let positive = [
+            maxCallsPerConnection, maxConnections, maxConnectionsPerUser, stalledClientSeconds, firstRequestSeconds, idleSeconds,
+        ]
+        guard positive.allSatisfy({ $0 > 0 }), shutdownGrace >= 0 else {
             throw ValidationError(
-                "--max-frame-bytes, --max-calls-per-connection, --max-connections and --stalled-client-seconds must be positive, --shutdown-grace not negative")
+                "--max-calls-per-connection, --max-connections, --max-connections-per-user, --stalled-client-seconds, --first-request-seconds and --idle-seconds must be positive, --shutdown-grace not negative")
         }
         guard lockAfter > 0, lockMinutes > 0, sessionIdleHours > 0, sessionDays > 0 else {
             throw ValidationError("--lock-after, --lock-minutes, --session-idle-hours and --session-days must be positive")
@@ -113,10 +133,13 @@ struct Scenicd: AsyncParsableCommand {
 
     private func serve(logger: Logger) async throws {
         let dataDir = self.dataDir ?? ScenicPaths.defaultDataDirectory()
-        do {
-            try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
-        } catch {
-            throw StoreError.cannotCreate(path: dataDir, reason: error.localizedDescription)
+        let posSocketPath = posSocket ?? ScenicPaths.posSocket(inDataDirectory: dataDir)
+        // Other users reach pos.sock through the directory when it lives there.
+        let posSocketInDataDir =
+            URL(fileURLWithPath: posSocketPath).deletingLastPathComponent().standardizedFileURL.path
+            == URL(fileURLWithPath: dataDir).standardizedFileURL.path
+        for change in try DataDirectory.secure(dataDir, traversable: posSocketInDataDir) {
+            logger.warning("mode closed to other users", metadata: ["file": "\(change.path)", "mode": "\(change)"])
         }
         let store = try ScenicStore.open(at: ScenicPaths.database(inDataDirectory: dataDir), logger: logger)
         defer { try? store.close() }
@@ -127,8 +150,8 @@ struct Scenicd: AsyncParsableCommand {
             delivery: smsCommand.map { .command($0) } ?? .file(dataDir + "/sms.log"),
             logger: logger)
         var accounts = AccountPolicy()
-        accounts.lockAfterFailures = lockAfter
-        accounts.lockDuration = .seconds(lockMinutes * 60)
+        accounts.loginFailuresBeforeWait = lockAfter
+        accounts.longestLoginWait = .seconds(lockMinutes * 60)
         accounts.sessionIdleTimeout = .seconds(sessionIdleHours * 3600)
         accounts.sessionLifetime = .seconds(sessionDays * 86400)
         accounts.calendar = SceneCalendar(timeZone: TimeZone(identifier: timeZone)!)
@@ -138,20 +161,21 @@ struct Scenicd: AsyncParsableCommand {
             accountPolicy: accounts, hasher: PasswordHasher(logN: scryptLogN), smsQueued: { sms.wake() })
         let limits = ConnectionLimits(
             maxFrameSize: maxFrameBytes, maxCallsInFlight: maxCallsPerConnection,
-            stalledClientTimeout: .seconds(stalledClientSeconds))
+            stalledClientTimeout: .seconds(stalledClientSeconds), firstFrameTimeout: .seconds(firstRequestSeconds),
+            idleTimeout: .seconds(idleSeconds))
         let grace = Duration.seconds(shutdownGrace)
 
         let admin = try await UnixSocketServer.bind(
             .init(
                 path: adminSocket ?? ScenicPaths.adminSocket(inDataDirectory: dataDir), mode: 0o600, limits: limits,
-                maxConnections: maxConnections, drainTimeout: grace),
+                maxConnections: maxConnections, maxConnectionsPerUser: maxConnectionsPerUser, drainTimeout: grace),
             router: services.router(for: .admin), logger: logger)
         let pointOfSale: UnixSocketServer
         do {
             pointOfSale = try await UnixSocketServer.bind(
                 .init(
-                    path: posSocket ?? ScenicPaths.posSocket(inDataDirectory: dataDir), mode: 0o666, limits: limits,
-                    maxConnections: maxConnections, drainTimeout: grace),
+                    path: posSocketPath, mode: 0o666, limits: limits,
+                    maxConnections: maxConnections, maxConnectionsPerUser: maxConnectionsPerUser, drainTimeout: grace),
                 router: services.router(for: .pointOfSale), logger: logger)
         } catch {
             await admin.close()

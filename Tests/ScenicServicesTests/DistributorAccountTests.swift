@@ -123,38 +123,103 @@ struct DistributorAccountTests {
         #expect(wrongPhone == malformedPhone)
     }
 
-    @Test("five failures in a row lock the account for 15 minutes, audited; a success in between resets the count")
-    func lockout() async throws {
+    static let guesser = PeerCredentials(pid: 2, uid: 65534, gid: 65534)
+    static let clerk = PeerCredentials(pid: 3, uid: 1000, gid: 1000)
+
+    @Test("five failures in a row make that user wait, doubling; another user logs in meanwhile; a success resets the count")
+    func throttledPerPeer() async throws {
         let harness = try Harness()
         let (id, _, password) = try await harness.activeDistributor()
-        for _ in 0..<4 { try await expectFailure(.unauthenticated, reason: "INVALID_CREDENTIALS") { _ = try await harness.login(password: "x") } }
-        _ = try await harness.login(password: password)
-        for _ in 0..<4 { try await expectFailure(.unauthenticated, reason: "INVALID_CREDENTIALS") { _ = try await harness.login(password: "x") } }
-        try await expectFailure(.unauthenticated, reason: "ACCOUNT_LOCKED") { _ = try await harness.login(password: "x") }
-        // Locked: even the right password is refused.
-        try await expectFailure(.unauthenticated, reason: "ACCOUNT_LOCKED") { _ = try await harness.login(password: password) }
-        let shown = try await harness.idCall("Get", id)
-        #expect(!shown.lockedUntil.isEmpty)
-        let audit = try await harness.store.auditEntries(.init(), beforeID: .max, limit: 10)
-        #expect(audit.contains { $0.summary.hasPrefix("locked after 5 failed logins") && $0.target == "distributor:\(id)" })
+        let guesser = Self.guesser
+        for _ in 0..<4 {
+            try await expectFailure(.unauthenticated, reason: "INVALID_CREDENTIALS") { _ = try await harness.login(password: "x", peer: guesser) }
+        }
+        _ = try await harness.login(password: password, peer: guesser)
+        for _ in 0..<5 {
+            try await expectFailure(.unauthenticated, reason: "INVALID_CREDENTIALS") { _ = try await harness.login(password: "x", peer: guesser) }
+        }
+        // Waiting: even the right password is not tried, and the answer says for how long.
+        let wait = try await expectFailure(.resourceExhausted, reason: "LOGIN_THROTTLED") {
+            _ = try await harness.login(password: password, peer: guesser)
+        }
+        #expect(wait.metadata["retry_after_seconds"] == "1")
+        // The distributor's own point of sale, another Unix user, is not locked out.
+        _ = try await harness.login(password: password, peer: Self.clerk)
+        #expect(try await harness.idCall("Get", id).lockedUntil.isEmpty)
 
-        harness.clock.advance(.seconds(15 * 60))
-        _ = try await harness.login(password: password)
+        harness.clock.advance(.seconds(1))
+        try await expectFailure(.unauthenticated, reason: "INVALID_CREDENTIALS") { _ = try await harness.login(password: "y", peer: guesser) }
+        let doubled = try await expectFailure(.resourceExhausted, reason: "LOGIN_THROTTLED") {
+            _ = try await harness.login(password: password, peer: guesser)
+        }
+        #expect(doubled.metadata["retry_after_seconds"] == "2")
+        harness.clock.advance(.seconds(2))
+        _ = try await harness.login(password: password, peer: guesser)
+        for _ in 0..<4 {
+            try await expectFailure(.unauthenticated, reason: "INVALID_CREDENTIALS") { _ = try await harness.login(password: "x", peer: guesser) }
+        }
     }
 
-    @Test("a locked account cannot change its password through an open session either")
-    func lockedChangePassword() async throws {
+    @Test("a registered phone and an unknown one get the same answers, throttled alike")
+    func throttleRevealsNothing() async throws {
         let harness = try Harness()
-        let (_, token, password) = try await harness.activeDistributor()
-        for _ in 0..<5 { _ = try? await harness.login(password: "wrong") }
-        try await expectFailure(.unauthenticated, reason: "ACCOUNT_LOCKED") {
+        _ = try await harness.activeDistributor()
+        func answer(_ phone: String) async -> RPCError? {
+            do {
+                _ = try await harness.login(phone: phone, password: "x", peer: Self.guesser)
+                return nil
+            } catch {
+                return error as? RPCError
+            }
+        }
+        var answers: [[RPCError?]] = [[], []]
+        for _ in 0..<7 {
+            answers[0].append(await answer("13800138000"))
+            answers[1].append(await answer("13900139000"))
+        }
+        #expect(answers[0].last??.reason == "LOGIN_THROTTLED")
+        #expect(answers[0] == answers[1])
+    }
+
+    @Test("one user guessing across many phones waits after 20 failures, for every phone")
+    func throttledAcrossPhones() async throws {
+        let harness = try Harness()
+        let (_, _, password) = try await harness.activeDistributor()
+        for index in 0..<20 {
+            try await expectFailure(.unauthenticated, reason: "INVALID_CREDENTIALS") {
+                _ = try await harness.login(phone: "1390013\(String(format: "%04d", index))", password: "x", peer: Self.guesser)
+            }
+        }
+        try await expectFailure(.resourceExhausted, reason: "LOGIN_THROTTLED") {
+            _ = try await harness.login(password: password, peer: Self.guesser)
+        }
+        _ = try await harness.login(password: password, peer: Self.clerk)
+        harness.clock.advance(.seconds(15 * 60))
+        _ = try await harness.login(password: password, peer: Self.guesser)
+    }
+
+    @Test("a wrong old password through a session counts like a failed login; a password reset forgets the failures")
+    func changePasswordThrottled() async throws {
+        let harness = try Harness()
+        let (id, token, password) = try await harness.activeDistributor()
+        for _ in 0..<5 {
+            try await expectFailure(.invalidArgument) { try await harness.changePassword(token: token, old: "wrong", new: "another password") }
+        }
+        try await expectFailure(.resourceExhausted, reason: "LOGIN_THROTTLED") {
             try await harness.changePassword(token: token, old: password, new: "another password")
         }
-        try await expectFailure(.unauthenticated, reason: "ACCOUNT_LOCKED") { _ = try await harness.login(password: password) }
-        // Guesses during the lock neither extend nor reset it.
-        let locked = try await harness.store.distributor(phone: "13800138000")
-        _ = try? await harness.login(password: "wrong again")
-        #expect(try await harness.store.distributor(phone: "13800138000")?.lockedUntil == locked?.lockedUntil)
+        try await expectFailure(.resourceExhausted, reason: "LOGIN_THROTTLED") { _ = try await harness.login(password: password) }
+        let reset: Scenic_V1_ResetPasswordResponse = try await harness.call(
+            harness.admin, DistributorAdminService.service, "ResetPassword", { var r = Scenic_V1_DistributorIdRequest(); r.id = id; return r }())
+        _ = try await harness.login(password: reset.initialPassword)
+    }
+
+    @Test("a password longer than 1,024 bytes is refused before it is hashed")
+    func longPassword() async throws {
+        let harness = try Harness()
+        _ = try await harness.activeDistributor()
+        let error = try await expectFailure(.invalidArgument) { _ = try await harness.login(password: String(repeating: "p", count: 1025)) }
+        #expect(error.fieldViolations.map(\.reason) == ["TOO_LONG"])
     }
 
     @Test("disable ends open sessions at once and refuses logins; enable lets it log in again")

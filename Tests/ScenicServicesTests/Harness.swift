@@ -23,6 +23,7 @@ struct Harness {
     static let root = PeerCredentials(pid: 1, uid: 0, gid: 0)
 
     let store: ScenicStore
+    let databasePath: String
     let services: DaemonServices
     let clock = TestClock()
     let admin: Router
@@ -31,7 +32,8 @@ struct Harness {
     init() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scenic-svc-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        store = try ScenicStore.open(at: dir + "/" + ScenicStore.fileName)
+        databasePath = dir + "/" + ScenicStore.fileName
+        store = try ScenicStore.open(at: databasePath)
         var policy = AccountPolicy()
         let clock = clock
         policy.now = { clock.now }
@@ -45,7 +47,7 @@ struct Harness {
     /// Calls `service/method`; a non-OK status is thrown as its RPCError.
     func call<Response: SwiftProtobuf.Message>(
         _ router: Router, _ service: String, _ method: String, _ request: some SwiftProtobuf.Message,
-        token: String? = nil, as: Response.Type = Response.self
+        token: String? = nil, peer: PeerCredentials = Harness.root, as: Response.Type = Response.self
     ) async throws -> Response {
         var envelope = Ttrpc_Request()
         envelope.service = service
@@ -57,7 +59,7 @@ struct Harness {
             entry.value = token
             envelope.metadata = [entry]
         }
-        let response = await router.respond(to: try envelope.serializedBytes(), peer: Self.root, logger: Logger(label: "test"))
+        let response = await router.respond(to: try envelope.serializedBytes(), peer: peer, logger: Logger(label: "test"))
         guard response.status.code == 0 else { throw RPCError(status: response.status) }
         return try Response(serializedBytes: response.payload)
     }
@@ -69,11 +71,13 @@ struct Harness {
         return try await call(admin, DistributorAdminService.service, "Create", request)
     }
 
-    func login(phone: String = "13800138000", password: String) async throws -> Scenic_V1_LoginResponse {
+    func login(phone: String = "13800138000", password: String, peer: PeerCredentials = Harness.root) async throws
+        -> Scenic_V1_LoginResponse
+    {
         var request = Scenic_V1_LoginRequest()
         request.phone = phone
         request.password = password
-        return try await call(pos, DistributorSessionService.service, "Login", request)
+        return try await call(pos, DistributorSessionService.service, "Login", request, peer: peer)
     }
 
     func changePassword(token: String, old: String, new: String) async throws {

@@ -54,6 +54,25 @@ struct SMSDispatcherTests {
         #expect(waits == [5_000, 10_000, 20_000, 40_000, 80_000, 160_000, 320_000])
     }
 
+    @Test("a message given up is redacted like a delivered one: its password leaves the database and the WAL")
+    func givenUpIsRedacted() async throws {
+        let harness = try Harness()
+        let created = try await harness.create()
+        let sender = dispatcher(harness, .command("exit 1"))
+        for _ in 0..<SMSDispatcher.maxTries {
+            try await sender.deliverDue()
+            harness.clock.advance(.seconds(3600))
+        }
+        let message = try #require(try await harness.store.smsMessages(status: nil, beforeID: .max, limit: 1).first)
+        #expect(message.status == .failed)
+        #expect(message.body == "[redacted]")
+        let password = Data(created.initialPassword.utf8)
+        for suffix in ["", "-wal"] {
+            let bytes = (try? Data(contentsOf: URL(fileURLWithPath: harness.databasePath + suffix))) ?? Data()
+            #expect(bytes.range(of: password) == nil, "the initial password is still in scenic.sqlite3\(suffix)")
+        }
+    }
+
     @Test("the embedded default appends one JSON line per message to the file, mode 0600")
     func fileDelivery() async throws {
         let harness = try Harness()

@@ -7,7 +7,8 @@ import Synchronization
 
 /// A server on a fresh socket with one test method, `test.v1.Echo/Echo`: it answers a
 /// HealthCheckRequest whose `service` is "sleep-MS-TAG" (or just "TAG") with a
-/// ServerInfoResponse whose `version` is TAG, after MS milliseconds.
+/// ServerInfoResponse whose `version` is TAG, after MS milliseconds; and `Grow`, whose
+/// answer's `version` is as many "x" as the request's `service` says.
 struct TestServer {
     static let service = "test.v1.Echo"
 
@@ -55,6 +56,10 @@ struct TestServer {
             var response = Scenic_V1_ServerInfoResponse()
             response.version = tag
             return response
+        }
+        router.register(service: service, method: "Grow") {
+            (request: Grpc_Health_V1_HealthCheckRequest, _: CallContext) -> Scenic_V1_ServerInfoResponse in
+            .with { $0.version = String(repeating: "x", count: Int(request.service) ?? 0) }
         }
         // "Now" answers on the event loop unless asked to "wait", which runs as a task.
         router.register(

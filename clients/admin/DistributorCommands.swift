@@ -135,13 +135,12 @@ enum DistributorStatusArgument: String, ExpressibleByArgument, CaseIterable {
 enum DistributorView {
     static func status(_ distributor: Scenic_V1_Distributor) -> String {
         var status = distributor.status == .active ? "active" : "disabled"
-        if !distributor.lockedUntil.isEmpty { status += " (locked)" }
         if distributor.lowBalance { status += " (low balance)" }
         return status
     }
 
     static func fields(_ distributor: Scenic_V1_Distributor) -> String {
-        var rows = [
+        Output.fields([
             ("id", "\(distributor.id)"),
             ("name", distributor.name),
             ("phone", distributor.phone),
@@ -151,8 +150,6 @@ enum DistributorView {
             ("password", distributor.passwordChangeRequired ? "initial (must be changed at first login)" : "set by the distributor"),
             ("created", distributor.createdAt),
             ("updated", distributor.updatedAt),
-        ]
-        if !distributor.lockedUntil.isEmpty { rows.append(("locked until", distributor.lockedUntil)) }
-        return Output.fields(rows)
+        ])
     }
 }
