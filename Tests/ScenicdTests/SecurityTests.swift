@@ -208,6 +208,20 @@ struct BoundedRequestEndToEndTests {
         #expect(try await daemon.waitForExit() == 0)
     }
 
+    @Test("the clients refuse a timeout they cannot honour, arguments that are not UTF-8 and negative amounts, with a usage error")
+    func clientArguments() async throws {
+        let bin = DaemonProcess.binDirectory.path
+        for arguments in [["health", "--timeout", "1e10"], ["health", "--timeout", "inf"], ["distributor", "recharge", "1", "-5"]] {
+            let result = try await CommandResult.run("scenic-admin", arguments)
+            #expect(result.status == 64, "\(arguments): \(result.status) \(result.stderr)")
+        }
+        // Bytes that are not UTF-8 can only be passed through a shell.
+        let raw = try await CommandResult.run(
+            absolute: "/bin/sh",
+            ["-c", "\"$0\" distributor create --name \"$(printf 'bad\\377\\376name')\" --phone 13800138000", bin + "/scenic-admin"])
+        #expect(raw.status == 64 && raw.stderr.contains("not valid UTF-8"), "\(raw)")
+    }
+
     @Test("settings out of range are refused at start")
     func settings() async throws {
         for arguments in [["--max-frame-bytes", "99999999999"], ["--max-frame-bytes", "100"], ["--idle-seconds", "0"]] {
