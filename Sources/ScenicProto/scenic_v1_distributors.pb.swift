@@ -81,7 +81,8 @@ public nonisolated struct Scenic_V1_Distributor: Sendable {
   /// True until the distributor replaces its initial password.
   public var passwordChangeRequired: Bool = false
 
-  /// RFC 3339, UTC; empty when not locked.
+  /// Always empty: accounts do not lock; failed logins make the Unix user that made them
+  /// wait (LOGIN_THROTTLED).
   public var lockedUntil: String = String()
 
   public var createdAt: String = String()

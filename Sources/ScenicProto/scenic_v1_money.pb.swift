@@ -254,49 +254,105 @@ public nonisolated struct Scenic_V1_ListLedgerResponse: Sendable {
   public init() {}
 }
 
-public nonisolated struct Scenic_V1_Voucher: Sendable {
+public nonisolated struct Scenic_V1_Voucher: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   /// 16 digits, the last a check digit (Damm).
-  public var code: String = String()
+  public var code: String {
+    get {_storage._code}
+    set {_uniqueStorage()._code = newValue}
+  }
 
-  public var orderID: Int64 = 0
+  public var orderID: Int64 {
+    get {_storage._orderID}
+    set {_uniqueStorage()._orderID = newValue}
+  }
 
-  public var distributorID: Int64 = 0
+  public var distributorID: Int64 {
+    get {_storage._distributorID}
+    set {_uniqueStorage()._distributorID = newValue}
+  }
 
-  public var distributorName: String = String()
+  public var distributorName: String {
+    get {_storage._distributorName}
+    set {_uniqueStorage()._distributorName = newValue}
+  }
 
-  public var productCode: String = String()
+  public var productCode: String {
+    get {_storage._productCode}
+    set {_uniqueStorage()._productCode = newValue}
+  }
 
-  public var productName: String = String()
+  public var productName: String {
+    get {_storage._productName}
+    set {_uniqueStorage()._productName = newValue}
+  }
 
-  public var soldAt: String = String()
+  public var soldAt: String {
+    get {_storage._soldAt}
+    set {_uniqueStorage()._soldAt = newValue}
+  }
 
-  public var visitDate: String = String()
+  public var visitDate: String {
+    get {_storage._visitDate}
+    set {_uniqueStorage()._visitDate = newValue}
+  }
 
   /// The last date it admits (visit date + valid days − 1).
-  public var validUntil: String = String()
+  public var validUntil: String {
+    get {_storage._validUntil}
+    set {_uniqueStorage()._validUntil = newValue}
+  }
 
   /// What the sale charged and promised, whatever changed since.
-  public var settlementPriceFen: Int64 = 0
+  public var settlementPriceFen: Int64 {
+    get {_storage._settlementPriceFen}
+    set {_uniqueStorage()._settlementPriceFen = newValue}
+  }
 
-  public var retailPriceFen: Int64 = 0
+  public var retailPriceFen: Int64 {
+    get {_storage._retailPriceFen}
+    set {_uniqueStorage()._retailPriceFen = newValue}
+  }
 
-  public var refundRule: Scenic_V1_RefundRule = .unspecified
+  public var refundRule: Scenic_V1_RefundRule {
+    get {_storage._refundRule}
+    set {_uniqueStorage()._refundRule = newValue}
+  }
 
-  public var status: Scenic_V1_VoucherStatus = .unspecified
+  public var status: Scenic_V1_VoucherStatus {
+    get {_storage._status}
+    set {_uniqueStorage()._status = newValue}
+  }
 
-  public var redeemedAt: String = String()
+  public var redeemedAt: String {
+    get {_storage._redeemedAt}
+    set {_uniqueStorage()._redeemedAt = newValue}
+  }
 
-  public var redeemedBy: String = String()
+  public var redeemedBy: String {
+    get {_storage._redeemedBy}
+    set {_uniqueStorage()._redeemedBy = newValue}
+  }
 
-  public var refundedAt: String = String()
+  public var refundedAt: String {
+    get {_storage._refundedAt}
+    set {_uniqueStorage()._refundedAt = newValue}
+  }
+
+  /// The time slot it was sold for, or empty.
+  public var slot: String {
+    get {_storage._slot}
+    set {_uniqueStorage()._slot = newValue}
+  }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 public nonisolated struct Scenic_V1_SellRequest: Sendable {
@@ -317,6 +373,9 @@ public nonisolated struct Scenic_V1_SellRequest: Sendable {
   public var buyerName: String = String()
 
   public var buyerPhone: String = String()
+
+  /// "HH:MM-HH:MM": required when the visit date sells by time slot, empty otherwise.
+  public var slot: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -770,104 +829,177 @@ nonisolated extension Scenic_V1_ListLedgerResponse: SwiftProtobuf.Message, Swift
 
 nonisolated extension Scenic_V1_Voucher: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Voucher"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}code\0\u{3}order_id\0\u{3}distributor_id\0\u{3}distributor_name\0\u{3}product_code\0\u{3}product_name\0\u{3}sold_at\0\u{3}visit_date\0\u{3}valid_until\0\u{3}settlement_price_fen\0\u{3}retail_price_fen\0\u{3}refund_rule\0\u{1}status\0\u{3}redeemed_at\0\u{3}redeemed_by\0\u{3}refunded_at\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}code\0\u{3}order_id\0\u{3}distributor_id\0\u{3}distributor_name\0\u{3}product_code\0\u{3}product_name\0\u{3}sold_at\0\u{3}visit_date\0\u{3}valid_until\0\u{3}settlement_price_fen\0\u{3}retail_price_fen\0\u{3}refund_rule\0\u{1}status\0\u{3}redeemed_at\0\u{3}redeemed_by\0\u{3}refunded_at\0\u{1}slot\0")
+
+  fileprivate class _StorageClass {
+    var _code: String = String()
+    var _orderID: Int64 = 0
+    var _distributorID: Int64 = 0
+    var _distributorName: String = String()
+    var _productCode: String = String()
+    var _productName: String = String()
+    var _soldAt: String = String()
+    var _visitDate: String = String()
+    var _validUntil: String = String()
+    var _settlementPriceFen: Int64 = 0
+    var _retailPriceFen: Int64 = 0
+    var _refundRule: Scenic_V1_RefundRule = .unspecified
+    var _status: Scenic_V1_VoucherStatus = .unspecified
+    var _redeemedAt: String = String()
+    var _redeemedBy: String = String()
+    var _refundedAt: String = String()
+    var _slot: String = String()
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _code = source._code
+      _orderID = source._orderID
+      _distributorID = source._distributorID
+      _distributorName = source._distributorName
+      _productCode = source._productCode
+      _productName = source._productName
+      _soldAt = source._soldAt
+      _visitDate = source._visitDate
+      _validUntil = source._validUntil
+      _settlementPriceFen = source._settlementPriceFen
+      _retailPriceFen = source._retailPriceFen
+      _refundRule = source._refundRule
+      _status = source._status
+      _redeemedAt = source._redeemedAt
+      _redeemedBy = source._redeemedBy
+      _refundedAt = source._refundedAt
+      _slot = source._slot
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularStringField(value: &self.code) }()
-      case 2: try { try decoder.decodeSingularInt64Field(value: &self.orderID) }()
-      case 3: try { try decoder.decodeSingularInt64Field(value: &self.distributorID) }()
-      case 4: try { try decoder.decodeSingularStringField(value: &self.distributorName) }()
-      case 5: try { try decoder.decodeSingularStringField(value: &self.productCode) }()
-      case 6: try { try decoder.decodeSingularStringField(value: &self.productName) }()
-      case 7: try { try decoder.decodeSingularStringField(value: &self.soldAt) }()
-      case 8: try { try decoder.decodeSingularStringField(value: &self.visitDate) }()
-      case 9: try { try decoder.decodeSingularStringField(value: &self.validUntil) }()
-      case 10: try { try decoder.decodeSingularInt64Field(value: &self.settlementPriceFen) }()
-      case 11: try { try decoder.decodeSingularInt64Field(value: &self.retailPriceFen) }()
-      case 12: try { try decoder.decodeSingularEnumField(value: &self.refundRule) }()
-      case 13: try { try decoder.decodeSingularEnumField(value: &self.status) }()
-      case 14: try { try decoder.decodeSingularStringField(value: &self.redeemedAt) }()
-      case 15: try { try decoder.decodeSingularStringField(value: &self.redeemedBy) }()
-      case 16: try { try decoder.decodeSingularStringField(value: &self.refundedAt) }()
-      default: break
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._code) }()
+        case 2: try { try decoder.decodeSingularInt64Field(value: &_storage._orderID) }()
+        case 3: try { try decoder.decodeSingularInt64Field(value: &_storage._distributorID) }()
+        case 4: try { try decoder.decodeSingularStringField(value: &_storage._distributorName) }()
+        case 5: try { try decoder.decodeSingularStringField(value: &_storage._productCode) }()
+        case 6: try { try decoder.decodeSingularStringField(value: &_storage._productName) }()
+        case 7: try { try decoder.decodeSingularStringField(value: &_storage._soldAt) }()
+        case 8: try { try decoder.decodeSingularStringField(value: &_storage._visitDate) }()
+        case 9: try { try decoder.decodeSingularStringField(value: &_storage._validUntil) }()
+        case 10: try { try decoder.decodeSingularInt64Field(value: &_storage._settlementPriceFen) }()
+        case 11: try { try decoder.decodeSingularInt64Field(value: &_storage._retailPriceFen) }()
+        case 12: try { try decoder.decodeSingularEnumField(value: &_storage._refundRule) }()
+        case 13: try { try decoder.decodeSingularEnumField(value: &_storage._status) }()
+        case 14: try { try decoder.decodeSingularStringField(value: &_storage._redeemedAt) }()
+        case 15: try { try decoder.decodeSingularStringField(value: &_storage._redeemedBy) }()
+        case 16: try { try decoder.decodeSingularStringField(value: &_storage._refundedAt) }()
+        case 17: try { try decoder.decodeSingularStringField(value: &_storage._slot) }()
+        default: break
+        }
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    if !self.code.isEmpty {
-      try visitor.visitSingularStringField(value: self.code, fieldNumber: 1)
-    }
-    if self.orderID != 0 {
-      try visitor.visitSingularInt64Field(value: self.orderID, fieldNumber: 2)
-    }
-    if self.distributorID != 0 {
-      try visitor.visitSingularInt64Field(value: self.distributorID, fieldNumber: 3)
-    }
-    if !self.distributorName.isEmpty {
-      try visitor.visitSingularStringField(value: self.distributorName, fieldNumber: 4)
-    }
-    if !self.productCode.isEmpty {
-      try visitor.visitSingularStringField(value: self.productCode, fieldNumber: 5)
-    }
-    if !self.productName.isEmpty {
-      try visitor.visitSingularStringField(value: self.productName, fieldNumber: 6)
-    }
-    if !self.soldAt.isEmpty {
-      try visitor.visitSingularStringField(value: self.soldAt, fieldNumber: 7)
-    }
-    if !self.visitDate.isEmpty {
-      try visitor.visitSingularStringField(value: self.visitDate, fieldNumber: 8)
-    }
-    if !self.validUntil.isEmpty {
-      try visitor.visitSingularStringField(value: self.validUntil, fieldNumber: 9)
-    }
-    if self.settlementPriceFen != 0 {
-      try visitor.visitSingularInt64Field(value: self.settlementPriceFen, fieldNumber: 10)
-    }
-    if self.retailPriceFen != 0 {
-      try visitor.visitSingularInt64Field(value: self.retailPriceFen, fieldNumber: 11)
-    }
-    if self.refundRule != .unspecified {
-      try visitor.visitSingularEnumField(value: self.refundRule, fieldNumber: 12)
-    }
-    if self.status != .unspecified {
-      try visitor.visitSingularEnumField(value: self.status, fieldNumber: 13)
-    }
-    if !self.redeemedAt.isEmpty {
-      try visitor.visitSingularStringField(value: self.redeemedAt, fieldNumber: 14)
-    }
-    if !self.redeemedBy.isEmpty {
-      try visitor.visitSingularStringField(value: self.redeemedBy, fieldNumber: 15)
-    }
-    if !self.refundedAt.isEmpty {
-      try visitor.visitSingularStringField(value: self.refundedAt, fieldNumber: 16)
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      if !_storage._code.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._code, fieldNumber: 1)
+      }
+      if _storage._orderID != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._orderID, fieldNumber: 2)
+      }
+      if _storage._distributorID != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._distributorID, fieldNumber: 3)
+      }
+      if !_storage._distributorName.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._distributorName, fieldNumber: 4)
+      }
+      if !_storage._productCode.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._productCode, fieldNumber: 5)
+      }
+      if !_storage._productName.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._productName, fieldNumber: 6)
+      }
+      if !_storage._soldAt.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._soldAt, fieldNumber: 7)
+      }
+      if !_storage._visitDate.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._visitDate, fieldNumber: 8)
+      }
+      if !_storage._validUntil.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._validUntil, fieldNumber: 9)
+      }
+      if _storage._settlementPriceFen != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._settlementPriceFen, fieldNumber: 10)
+      }
+      if _storage._retailPriceFen != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._retailPriceFen, fieldNumber: 11)
+      }
+      if _storage._refundRule != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._refundRule, fieldNumber: 12)
+      }
+      if _storage._status != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._status, fieldNumber: 13)
+      }
+      if !_storage._redeemedAt.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._redeemedAt, fieldNumber: 14)
+      }
+      if !_storage._redeemedBy.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._redeemedBy, fieldNumber: 15)
+      }
+      if !_storage._refundedAt.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._refundedAt, fieldNumber: 16)
+      }
+      if !_storage._slot.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._slot, fieldNumber: 17)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Scenic_V1_Voucher, rhs: Scenic_V1_Voucher) -> Bool {
-    if lhs.code != rhs.code {return false}
-    if lhs.orderID != rhs.orderID {return false}
-    if lhs.distributorID != rhs.distributorID {return false}
-    if lhs.distributorName != rhs.distributorName {return false}
-    if lhs.productCode != rhs.productCode {return false}
-    if lhs.productName != rhs.productName {return false}
-    if lhs.soldAt != rhs.soldAt {return false}
-    if lhs.visitDate != rhs.visitDate {return false}
-    if lhs.validUntil != rhs.validUntil {return false}
-    if lhs.settlementPriceFen != rhs.settlementPriceFen {return false}
-    if lhs.retailPriceFen != rhs.retailPriceFen {return false}
-    if lhs.refundRule != rhs.refundRule {return false}
-    if lhs.status != rhs.status {return false}
-    if lhs.redeemedAt != rhs.redeemedAt {return false}
-    if lhs.redeemedBy != rhs.redeemedBy {return false}
-    if lhs.refundedAt != rhs.refundedAt {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._code != rhs_storage._code {return false}
+        if _storage._orderID != rhs_storage._orderID {return false}
+        if _storage._distributorID != rhs_storage._distributorID {return false}
+        if _storage._distributorName != rhs_storage._distributorName {return false}
+        if _storage._productCode != rhs_storage._productCode {return false}
+        if _storage._productName != rhs_storage._productName {return false}
+        if _storage._soldAt != rhs_storage._soldAt {return false}
+        if _storage._visitDate != rhs_storage._visitDate {return false}
+        if _storage._validUntil != rhs_storage._validUntil {return false}
+        if _storage._settlementPriceFen != rhs_storage._settlementPriceFen {return false}
+        if _storage._retailPriceFen != rhs_storage._retailPriceFen {return false}
+        if _storage._refundRule != rhs_storage._refundRule {return false}
+        if _storage._status != rhs_storage._status {return false}
+        if _storage._redeemedAt != rhs_storage._redeemedAt {return false}
+        if _storage._redeemedBy != rhs_storage._redeemedBy {return false}
+        if _storage._refundedAt != rhs_storage._refundedAt {return false}
+        if _storage._slot != rhs_storage._slot {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -875,7 +1007,7 @@ nonisolated extension Scenic_V1_Voucher: SwiftProtobuf.Message, SwiftProtobuf._M
 
 nonisolated extension Scenic_V1_SellRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SellRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{3}product_code\0\u{1}quantity\0\u{3}visit_date\0\u{3}buyer_name\0\u{3}buyer_phone\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{3}product_code\0\u{1}quantity\0\u{3}visit_date\0\u{3}buyer_name\0\u{3}buyer_phone\0\u{1}slot\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -889,6 +1021,7 @@ nonisolated extension Scenic_V1_SellRequest: SwiftProtobuf.Message, SwiftProtobu
       case 4: try { try decoder.decodeSingularStringField(value: &self.visitDate) }()
       case 5: try { try decoder.decodeSingularStringField(value: &self.buyerName) }()
       case 6: try { try decoder.decodeSingularStringField(value: &self.buyerPhone) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.slot) }()
       default: break
       }
     }
@@ -913,6 +1046,9 @@ nonisolated extension Scenic_V1_SellRequest: SwiftProtobuf.Message, SwiftProtobu
     if !self.buyerPhone.isEmpty {
       try visitor.visitSingularStringField(value: self.buyerPhone, fieldNumber: 6)
     }
+    if !self.slot.isEmpty {
+      try visitor.visitSingularStringField(value: self.slot, fieldNumber: 7)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -923,6 +1059,7 @@ nonisolated extension Scenic_V1_SellRequest: SwiftProtobuf.Message, SwiftProtobu
     if lhs.visitDate != rhs.visitDate {return false}
     if lhs.buyerName != rhs.buyerName {return false}
     if lhs.buyerPhone != rhs.buyerPhone {return false}
+    if lhs.slot != rhs.slot {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

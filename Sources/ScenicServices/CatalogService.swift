@@ -1,3 +1,4 @@
+import Foundation
 import ScenicProto
 import ScenicRPC
 import ScenicStore
@@ -7,6 +8,7 @@ public struct CatalogService: Sendable {
     public static let service = "scenic.v1.Catalog"
 
     let store: ScenicStore
+    let policy: AccountPolicy
     let authenticator: SessionAuthenticator
 
     public func listSellable(_ request: Scenic_V1_ListSellableRequest, context: CallContext) async throws
@@ -27,7 +29,20 @@ public struct CatalogService: Sendable {
         return response
     }
 
+    /// The calendar of a product the caller may sell, with its own prices and allotment.
+    public func availability(_ request: Scenic_V1_AvailabilityRequest, context: CallContext) async throws
+        -> Scenic_V1_AvailabilityResponse
+    {
+        let principal = try await authenticator.authenticate(context)
+        let code = request.productCode.trimmingCharacters(in: .whitespaces)
+        // Another product is as unknown as one that does not exist.
+        guard try await store.sellableProducts(distributorID: principal.distributor.id).contains(where: { $0.product.code == code })
+        else { throw MoneyError.productNotAuthorized(code) }
+        return try await CalendarView.availability(store: store, request: request, distributorID: principal.distributor.id, policy: policy)
+    }
+
     func register(in router: inout Router) {
         router.register(service: Self.service, method: "ListSellable", handler: listSellable)
+        router.register(service: Self.service, method: "Availability", handler: availability)
     }
 }

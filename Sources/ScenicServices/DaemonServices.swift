@@ -47,6 +47,7 @@ public struct DaemonServices: Sendable {
                 .register(in: &router)
             ProductAdminService(store: store, policy: accountPolicy, numbers: numbers).register(in: &router)
             BindingAdminService(store: store, policy: accountPolicy).register(in: &router)
+            CalendarAdminService(store: store, policy: accountPolicy).register(in: &router)
             AccountService(store: store, policy: accountPolicy, numbers: numbers).register(in: &router)
             VoucherAdminService(store: store, policy: accountPolicy, numbers: numbers).register(in: &router)
             ReportsService(store: store, policy: accountPolicy).register(in: &router)
@@ -59,7 +60,7 @@ public struct DaemonServices: Sendable {
                 store: store, hasher: hasher, policy: accountPolicy, authenticator: authenticator, throttle: loginThrottle,
                 decoyHash: decoyHash
             ).register(in: &router)
-            CatalogService(store: store, authenticator: authenticator).register(in: &router)
+            CatalogService(store: store, policy: accountPolicy, authenticator: authenticator).register(in: &router)
             SalesService(store: store, policy: accountPolicy, numbers: numbers, authenticator: authenticator).register(in: &router)
         }
         let methods = (router.methods + [SystemService.serverInfoMethod]).sorted()

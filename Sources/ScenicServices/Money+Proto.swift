@@ -49,6 +49,7 @@ extension Scenic_V1_Voucher {
         redeemedAt = record.redeemedAt.map(ISOTime.format) ?? ""
         redeemedBy = record.redeemedBy ?? ""
         refundedAt = record.refundedAt.map(ISOTime.format) ?? ""
+        slot = record.slot ?? ""
     }
 }
 

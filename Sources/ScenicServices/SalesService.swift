@@ -17,7 +17,7 @@ public struct SalesService: Sendable {
 
     public func sell(_ request: Scenic_V1_SellRequest, context: CallContext) async throws -> Scenic_V1_SellResponse {
         let principal = try await authenticator.authenticate(context)
-        let today = policy.today
+        let clock = policy.now()
         var violations: [RPCError.FieldViolation] = []
         let code = CatalogInput.code(request.productCode, field: "product_code", into: &violations)
         if !(1...Self.maxQuantity).contains(Int(request.quantity)) {
@@ -25,9 +25,12 @@ public struct SalesService: Sendable {
         }
         if policy.calendar.start(of: request.visitDate) == nil {
             violations.append(.init(field: "visit_date", description: "must be a date written YYYY-MM-DD", reason: "INVALID_DATE"))
-        } else if request.visitDate > policy.calendar.day(of: policy.now().addingTimeInterval(Double(Self.maxDaysAhead) * 86_400)) {
+        } else if request.visitDate > policy.calendar.day(of: clock.addingTimeInterval(Double(Self.maxDaysAhead) * 86_400)) {
             violations.append(.init(
                 field: "visit_date", description: "must be at most \(Self.maxDaysAhead) days ahead", reason: "OUT_OF_RANGE"))
+        }
+        if !request.slot.isEmpty, TimeSlot(request.slot) == nil {
+            violations.append(.init(field: "slot", description: "must be a time slot written HH:MM-HH:MM", reason: "INVALID_SLOT"))
         }
         let buyerName = request.buyerName.isEmpty ? "" : AccountInput.name(request.buyerName, field: "buyer_name", into: &violations)
         let buyerPhone = request.buyerPhone.isEmpty ? "" : AccountInput.phone(request.buyerPhone, field: "buyer_phone", into: &violations)
@@ -37,11 +40,11 @@ public struct SalesService: Sendable {
         let key = try RequestIdentity.key(request, scope: "distributor:\(principal.distributor.id)", context: context)
         let sale = SaleRequest(
             distributorID: principal.distributor.id, productCode: code, quantity: Int(request.quantity), visitDate: request.visitDate,
-            buyerName: buyerName, buyerPhone: buyerPhone, voucherCodes: (0..<request.quantity).map { _ in VoucherCode.generate() },
-            today: today)
+            slot: request.slot.isEmpty ? "" : TimeSlot(request.slot)!.description, buyerName: buyerName, buyerPhone: buyerPhone,
+            voucherCodes: (0..<request.quantity).map { _ in VoucherCode.generate() }, now: policy.calendar.now(of: clock))
         let numbers = numbers
         let outcome = try await store.sell(
-            sale, key: key, at: policy.now().millis, encode: { try Self.response($0, numbers: numbers).serializedData() })
+            sale, key: key, at: clock.millis, encode: { try Self.response($0, numbers: numbers).serializedData() })
         return try RequestIdentity.response(outcome) { Self.response($0, numbers: numbers) }
     }
 

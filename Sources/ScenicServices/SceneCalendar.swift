@@ -24,6 +24,12 @@ public struct SceneCalendar: Sendable {
         return "\(digits(parts.year, 4))-\(digits(parts.month, 2))-\(digits(parts.day, 2))"
     }
 
+    /// The scenic area's day and minute of the day at `date`, for the calendar's cutoffs.
+    public func now(of date: Date) -> SceneNow {
+        let parts = calendar.dateComponents([.hour, .minute], from: date)
+        return SceneNow(today: day(of: date), minuteOfDay: (parts.hour ?? 0) * 60 + (parts.minute ?? 0))
+    }
+
     /// The instant a YYYY-MM-DD day begins, or nil when the text is not a real date.
     public func start(of day: String) -> Millis? {
         let parts = day.split(separator: "-")

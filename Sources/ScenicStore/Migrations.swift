@@ -234,6 +234,68 @@ enum Migrations {
                 UPDATE store_info SET public_number_key = randomblob(16);
                 """)
         }
+        migrator.registerMigration("0010_calendar") { db in
+            try db.execute(sql: """
+                -- A product's visit dates that have anything set. A date with no row is open,
+                -- unlimited and at the product's and bindings' prices, and a sale for it
+                -- writes nothing here: products without a calendar sell as before.
+                -- `sold` counts tickets not refunded, kept in the sale's transaction; the
+                -- CHECKs make overselling impossible whatever the code does.
+                CREATE TABLE calendar_day (
+                    product_id INTEGER NOT NULL REFERENCES product (id),
+                    visit_date TEXT NOT NULL,
+                    closed INTEGER NOT NULL DEFAULT 0 CHECK (closed IN (0, 1)),
+                    close_reason TEXT NOT NULL DEFAULT '',
+                    capacity INTEGER CHECK (capacity >= 0),
+                    sold INTEGER NOT NULL DEFAULT 0 CHECK (sold >= 0 AND (capacity IS NULL OR sold <= capacity)),
+                    retail_price_fen INTEGER CHECK (retail_price_fen > 0),
+                    PRIMARY KEY (product_id, visit_date)
+                ) STRICT, WITHOUT ROWID;
+
+                -- Time slots of a date ("HH:MM-HH:MM"); a date with slots sells only by slot.
+                CREATE TABLE calendar_slot (
+                    product_id INTEGER NOT NULL,
+                    visit_date TEXT NOT NULL,
+                    slot TEXT NOT NULL,
+                    capacity INTEGER CHECK (capacity >= 0),
+                    sold INTEGER NOT NULL DEFAULT 0 CHECK (sold >= 0 AND (capacity IS NULL OR sold <= capacity)),
+                    PRIMARY KEY (product_id, visit_date, slot),
+                    FOREIGN KEY (product_id, visit_date) REFERENCES calendar_day (product_id, visit_date)
+                ) STRICT, WITHOUT ROWID;
+
+                -- At most `allotment` tickets a day for one distributor, inside the day's capacity.
+                CREATE TABLE calendar_allotment (
+                    product_id INTEGER NOT NULL,
+                    visit_date TEXT NOT NULL,
+                    distributor_id INTEGER NOT NULL REFERENCES distributor (id),
+                    allotment INTEGER NOT NULL CHECK (allotment >= 0),
+                    sold INTEGER NOT NULL DEFAULT 0 CHECK (sold >= 0 AND sold <= allotment),
+                    PRIMARY KEY (product_id, visit_date, distributor_id),
+                    FOREIGN KEY (product_id, visit_date) REFERENCES calendar_day (product_id, visit_date)
+                ) STRICT, WITHOUT ROWID;
+
+                -- A distributor's settlement price on a date, instead of its binding's.
+                CREATE TABLE calendar_settlement_price (
+                    distributor_id INTEGER NOT NULL,
+                    product_id INTEGER NOT NULL,
+                    visit_date TEXT NOT NULL,
+                    settlement_price_fen INTEGER NOT NULL CHECK (settlement_price_fen > 0),
+                    PRIMARY KEY (distributor_id, product_id, visit_date),
+                    FOREIGN KEY (distributor_id, product_id) REFERENCES binding (distributor_id, product_id) ON DELETE CASCADE
+                ) STRICT, WITHOUT ROWID;
+
+                -- Booking rules; NULL and 0 are no rule.
+                ALTER TABLE product ADD COLUMN sale_days_ahead INTEGER CHECK (sale_days_ahead BETWEEN 1 AND 366);
+                ALTER TABLE product ADD COLUMN cutoff_minutes INTEGER CHECK (cutoff_minutes BETWEEN 0 AND 525600);
+                ALTER TABLE product ADD COLUMN same_day_until INTEGER CHECK (same_day_until BETWEEN 0 AND 1440);
+                ALTER TABLE product ADD COLUMN slot_admission INTEGER NOT NULL DEFAULT 0 CHECK (slot_admission IN (0, 1));
+                ALTER TABLE product ADD COLUMN admission_grace_minutes INTEGER NOT NULL DEFAULT 0
+                    CHECK (admission_grace_minutes BETWEEN 0 AND 1440);
+
+                -- The slot a ticket was sold for (NULL: none), so a refund gives it back and the gate can admit by it.
+                ALTER TABLE voucher ADD COLUMN slot TEXT;
+                """)
+        }
         return migrator
     }
 }

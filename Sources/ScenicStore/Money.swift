@@ -119,8 +119,9 @@ extension ScenicStore {
         try await read { try Self.requireDistributor($0, id: distributorID).balanceFen }
     }
 
-    /// Sells `quantity` tickets: checks the distributor, the binding and the balance, then
-    /// deducts, writes the order, the vouchers (with the prices of now) and one ledger entry.
+    /// Sells `quantity` tickets: checks the distributor, the binding, the calendar and the
+    /// balance, then takes the capacity, deducts, writes the order, the vouchers (with the
+    /// prices of the visit date) and one ledger entry.
     public func sell(
         _ sale: SaleRequest, key: RequestKey?, at: Millis, encode: @escaping @Sendable (SaleRecord) throws -> Data
     ) async throws -> Once<SaleRecord> {
@@ -128,7 +129,9 @@ extension ScenicStore {
             try Self.once(db, key, at: at, encode: encode) {
                 // Checked here, after the replay lookup: a retry after midnight still gets
                 // its first answer.
-                guard sale.visitDate >= sale.today else { throw MoneyError.visitDateInPast(visitDate: sale.visitDate, today: sale.today) }
+                guard sale.visitDate >= sale.now.today else {
+                    throw MoneyError.visitDateInPast(visitDate: sale.visitDate, today: sale.now.today)
+                }
                 let distributor = try Self.requireDistributor(db, id: sale.distributorID)
                 guard distributor.status == .active, !distributor.passwordIsInitial else { throw MoneyError.distributorInactive }
                 guard
@@ -137,11 +140,12 @@ extension ScenicStore {
                         BindingRecord.select + " WHERE binding.distributor_id = ? AND product.code = ? AND product.status = 'on_sale'",
                         [sale.distributorID, sale.productCode])
                 else { throw MoneyError.productNotAuthorized(sale.productCode) }
-                let amount = binding.settlementPriceFen * Int64(sale.quantity)
+                let product = binding.product
+                let prices = try Self.takeCalendar(db, sale: sale, product: product, binding: binding)
+                let amount = prices.settlementPriceFen * Int64(sale.quantity)
                 guard distributor.balanceFen >= amount else {
                     throw MoneyError.insufficientBalance(balanceFen: distributor.balanceFen, requiredFen: amount)
                 }
-                let product = binding.product
                 try db.executeCached(
                     """
                     INSERT INTO sale_order (distributor_id, product_id, quantity, visit_date, settlement_price_fen,
@@ -149,21 +153,21 @@ extension ScenicStore {
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                     [
-                        sale.distributorID, product.id, sale.quantity, sale.visitDate, binding.settlementPriceFen,
-                        product.retailPriceFen, product.refundable, amount, sale.buyerName, sale.buyerPhone, at,
+                        sale.distributorID, product.id, sale.quantity, sale.visitDate, prices.settlementPriceFen,
+                        prices.retailPriceFen, product.refundable, amount, sale.buyerName, sale.buyerPhone, at,
                     ])
                 let orderID = db.lastInsertedRowID
                 let validUntil = try db.fetchOneCached(
                     String.self, "SELECT date(?, '+' || ? || ' days')", [sale.visitDate, product.validDays - 1]) ?? sale.visitDate
                 let insert = try db.cachedStatement(sql: """
                     INSERT INTO voucher (code, order_id, distributor_id, product_id, visit_date, valid_until,
-                        settlement_price_fen, retail_price_fen, refundable, sold_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        settlement_price_fen, retail_price_fen, refundable, sold_at, slot)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
                 for code in sale.voucherCodes {
                     try insert.execute(arguments: [
-                        code, orderID, sale.distributorID, product.id, sale.visitDate, validUntil, binding.settlementPriceFen,
-                        product.retailPriceFen, product.refundable, at,
+                        code, orderID, sale.distributorID, product.id, sale.visitDate, validUntil, prices.settlementPriceFen,
+                        prices.retailPriceFen, product.refundable, at, sale.slot.isEmpty ? nil : sale.slot,
                     ])
                 }
                 let entry = try Self.appendLedger(
@@ -258,6 +262,7 @@ extension ScenicStore {
                 var balance = distributor.balanceFen
                 for voucher in vouchers {
                     try db.execute(sql: "UPDATE voucher SET status = 'refunded', refunded_at = ? WHERE id = ?", arguments: [at, voucher.id])
+                    try Self.giveBack(db, voucher)
                     balance = try Self.appendLedger(
                         db, distributorID: distributorID, kind: .refund, amountFen: voucher.settlementPriceFen,
                         orderID: voucher.orderID, voucherCode: voucher.code, actor: "distributor:\(distributorID)", at: at

@@ -58,6 +58,7 @@ public struct VoucherRecord: Sendable, Equatable, FetchableRecord {
     public var code: String
     public var orderID: Int64
     public var distributorID: Int64
+    public var productID: Int64
     public var distributorName: String
     public var productCode: String
     public var productName: String
@@ -71,12 +72,15 @@ public struct VoucherRecord: Sendable, Equatable, FetchableRecord {
     public var redeemedAt: Millis?
     public var redeemedBy: String?
     public var refundedAt: Millis?
+    /// The time slot it was sold for.
+    public var slot: String?
 
     public init(row: Row) throws {
         id = row["id"]
         code = row["code"]
         orderID = row["order_id"]
         distributorID = row["distributor_id"]
+        productID = row["product_id"]
         distributorName = row["distributor_name"]
         productCode = row["product_code"]
         productName = row["product_name"]
@@ -90,6 +94,7 @@ public struct VoucherRecord: Sendable, Equatable, FetchableRecord {
         redeemedAt = row["redeemed_at"]
         redeemedBy = row["redeemed_by"]
         refundedAt = row["refunded_at"]
+        slot = row["slot"]
     }
 
     static let select = """
@@ -116,16 +121,20 @@ public struct SaleRequest: Sendable {
     public var visitDate: String
     public var buyerName: String
     public var buyerPhone: String
+    /// "HH:MM-HH:MM" when the visit date sells by time slot, else empty.
+    public var slot: String
     /// One fresh code per ticket, from the caller's CSPRNG.
     public var voucherCodes: [String]
-    /// Today in the scenic area: the earliest visit date a new sale may take.
-    public var today: String
+    /// Now in the scenic area: today is the earliest visit date a new sale may take, and
+    /// the calendar's cutoffs count from the minute.
+    public var now: SceneNow
 
     public init(
-        distributorID: Int64, productCode: String, quantity: Int, visitDate: String, buyerName: String, buyerPhone: String,
-        voucherCodes: [String], today: String
+        distributorID: Int64, productCode: String, quantity: Int, visitDate: String, slot: String = "", buyerName: String,
+        buyerPhone: String, voucherCodes: [String], now: SceneNow
     ) {
-        self.today = today
+        self.now = now
+        self.slot = slot
         self.distributorID = distributorID
         self.productCode = productCode
         self.quantity = quantity

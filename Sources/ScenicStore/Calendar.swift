@@ -1,0 +1,397 @@
+import GRDB
+
+/// The calendar's writes, each one transaction over all its dates (all or nothing, audited),
+/// and its reads. What a sale takes from it is in ``takeCalendar(_:sale:product:binding:)``.
+extension ScenicStore {
+    /// How a change treats the retail price of its dates.
+    public enum RetailPriceChange: Sendable, Equatable {
+        case keep
+        /// Back to the product's own.
+        case product
+        case price(Int64)
+    }
+
+    /// Sets the dates' capacity (nil: unlimited) and replaces their slots; returns how many dates.
+    public func setCapacity(
+        productCode: String, dates: CalendarDates, capacity: Int?, slots: [(slot: TimeSlot, capacity: Int)], stamp: AuditStamp
+    ) async throws -> Int {
+        try await write { db in
+            let product = try Self.requireProduct(db, code: productCode)
+            let days = try dates.days(db)
+            var below: [String] = []
+            var slotSales: [String] = []
+            for day in days {
+                try Self.ensureDay(db, productID: product.id, date: day)
+                let sold = try Int.fetchOne(
+                    db, sql: "SELECT sold FROM calendar_day WHERE product_id = ? AND visit_date = ?", arguments: [product.id, day]) ?? 0
+                if let capacity, sold > capacity { below.append(day) }
+                let existing = try Row.fetchAll(
+                    db, sql: "SELECT slot, sold FROM calendar_slot WHERE product_id = ? AND visit_date = ?",
+                    arguments: [product.id, day])
+                for row in existing {
+                    let name: String = row["slot"]
+                    let soldInSlot: Int = row["sold"]
+                    if let kept = slots.first(where: { $0.slot.description == name }) {
+                        if soldInSlot > kept.capacity { below.append(day) }
+                    } else if soldInSlot > 0 {
+                        slotSales.append(day)
+                    }
+                }
+                guard below.isEmpty, slotSales.isEmpty else { continue }
+                try db.execute(
+                    sql: "UPDATE calendar_day SET capacity = ? WHERE product_id = ? AND visit_date = ?",
+                    arguments: [capacity, product.id, day])
+                try db.execute(
+                    sql: "DELETE FROM calendar_slot WHERE product_id = ? AND visit_date = ? AND sold = 0",
+                    arguments: [product.id, day])
+                for (slot, slotCapacity) in slots {
+                    try db.execute(
+                        sql: """
+                            INSERT INTO calendar_slot (product_id, visit_date, slot, capacity) VALUES (?, ?, ?, ?)
+                            ON CONFLICT DO UPDATE SET capacity = excluded.capacity
+                            """,
+                        arguments: [product.id, day, slot.description, slotCapacity])
+                }
+            }
+            if !below.isEmpty { throw CalendarError.belowSold(dates: Array(Set(below)).sorted()) }
+            if !slotSales.isEmpty { throw CalendarError.slotsHaveSales(dates: Array(Set(slotSales)).sorted()) }
+            let limit = capacity.map { "capacity \($0)" } ?? "unlimited"
+            let slotText = slots.isEmpty ? "" : ", slots " + slots.map { "\($0.slot)=\($0.capacity)" }.joined(separator: " ")
+            try stamp.record(db, target: "product:\(product.code)", summary: "calendar \(Self.describe(dates, count: days.count)): \(limit)\(slotText)")
+            return days.count
+        }
+    }
+
+    /// Closes (with a reason) or reopens the dates.
+    public func setClosed(productCode: String, dates: CalendarDates, reason: String?, stamp: AuditStamp) async throws -> Int {
+        try await write { db in
+            let product = try Self.requireProduct(db, code: productCode)
+            let days = try dates.days(db)
+            for day in days {
+                try Self.ensureDay(db, productID: product.id, date: day)
+                try db.execute(
+                    sql: "UPDATE calendar_day SET closed = ?, close_reason = ? WHERE product_id = ? AND visit_date = ?",
+                    arguments: [reason != nil, reason ?? "", product.id, day])
+            }
+            let summary = reason.map { "closed: \($0)" } ?? "opened"
+            try stamp.record(db, target: "product:\(product.code)", summary: "calendar \(Self.describe(dates, count: days.count)) \(summary)")
+            return days.count
+        }
+    }
+
+    /// Sets the dates' retail price and distributors' settlement prices (nil: back to the
+    /// binding's); every settlement price stays at or below its date's retail price.
+    public func setDatePrices(
+        productCode: String, dates: CalendarDates, retail: RetailPriceChange, settlements: [(distributorID: Int64, priceFen: Int64?)],
+        stamp: AuditStamp
+    ) async throws -> Int {
+        try await write { db in
+            let product = try Self.requireProduct(db, code: productCode)
+            let days = try dates.days(db)
+            for (distributorID, _) in settlements {
+                guard try Self.bindingPrice(db, distributorID: distributorID, productID: product.id) != nil else {
+                    throw CalendarError.bindingNotFound(distributorID: distributorID, productCode: product.code)
+                }
+            }
+            for day in days {
+                switch retail {
+                case .keep: break
+                case .product, .price:
+                    try Self.ensureDay(db, productID: product.id, date: day)
+                    let price: Int64? = if case .price(let fen) = retail { fen } else { nil }
+                    try db.execute(
+                        sql: "UPDATE calendar_day SET retail_price_fen = ? WHERE product_id = ? AND visit_date = ?",
+                        arguments: [price, product.id, day])
+                }
+                for (distributorID, price) in settlements {
+                    if let price {
+                        try db.execute(
+                            sql: """
+                                INSERT INTO calendar_settlement_price (distributor_id, product_id, visit_date, settlement_price_fen)
+                                VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET settlement_price_fen = excluded.settlement_price_fen
+                                """,
+                            arguments: [distributorID, product.id, day, price])
+                    } else {
+                        try db.execute(
+                            sql: "DELETE FROM calendar_settlement_price WHERE distributor_id = ? AND product_id = ? AND visit_date = ?",
+                            arguments: [distributorID, product.id, day])
+                    }
+                }
+            }
+            // Checked after the writes, over every binding of the product: a lower retail
+            // price must not leave anyone's settlement price above it either.
+            let above = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT binding.distributor_id AS distributor_id, day.visit_date AS visit_date
+                    FROM calendar_day AS day JOIN binding ON binding.product_id = day.product_id
+                    LEFT JOIN calendar_settlement_price AS price ON price.distributor_id = binding.distributor_id
+                        AND price.product_id = day.product_id AND price.visit_date = day.visit_date
+                    WHERE day.product_id = ? AND day.visit_date BETWEEN ? AND ?
+                        AND coalesce(price.settlement_price_fen, binding.settlement_price_fen) > coalesce(day.retail_price_fen, ?)
+                    UNION
+                    SELECT price.distributor_id, price.visit_date FROM calendar_settlement_price AS price
+                    LEFT JOIN calendar_day AS day ON day.product_id = price.product_id AND day.visit_date = price.visit_date
+                    WHERE price.product_id = ? AND price.visit_date BETWEEN ? AND ?
+                        AND price.settlement_price_fen > coalesce(day.retail_price_fen, ?)
+                    ORDER BY 1, 2
+                    """,
+                arguments: [product.id, dates.from, dates.to, product.retailPriceFen, product.id, dates.from, dates.to, product.retailPriceFen])
+            if let first = above.first {
+                let distributorID: Int64 = first["distributor_id"]
+                throw CalendarError.settlementAboveRetail(
+                    distributorID: distributorID,
+                    dates: above.filter { $0["distributor_id"] == distributorID }.map { $0["visit_date"] })
+            }
+            var parts: [String] = []
+            switch retail {
+            case .keep: break
+            case .product: parts.append("retail back to the product's")
+            case .price(let fen): parts.append("retail \(fen) fen")
+            }
+            parts += settlements.map { "distributor \($0.distributorID) " + ($0.priceFen.map { "\($0) fen" } ?? "back to its binding's") }
+            try stamp.record(
+                db, target: "product:\(product.code)",
+                summary: "prices \(Self.describe(dates, count: days.count)): \(parts.joined(separator: ", "))")
+            return days.count
+        }
+    }
+
+    /// Sets (or with nil removes) a distributor's allotment on the dates.
+    public func setAllotment(
+        productCode: String, dates: CalendarDates, distributorID: Int64, allotment: Int?, stamp: AuditStamp
+    ) async throws -> Int {
+        try await write { db in
+            let product = try Self.requireProduct(db, code: productCode)
+            _ = try Self.requireDistributor(db, id: distributorID)
+            let days = try dates.days(db)
+            var below: [String] = []
+            for day in days {
+                try Self.ensureDay(db, productID: product.id, date: day)
+                guard let allotment else {
+                    try db.execute(
+                        sql: "DELETE FROM calendar_allotment WHERE product_id = ? AND visit_date = ? AND distributor_id = ?",
+                        arguments: [product.id, day, distributorID])
+                    continue
+                }
+                let sold = try Int.fetchOne(
+                    db,
+                    sql: """
+                        SELECT count(*) FROM voucher WHERE product_id = ? AND visit_date = ? AND distributor_id = ?
+                            AND status != 'refunded'
+                        """,
+                    arguments: [product.id, day, distributorID]) ?? 0
+                guard sold <= allotment else {
+                    below.append(day)
+                    continue
+                }
+                try db.execute(
+                    sql: """
+                        INSERT INTO calendar_allotment (product_id, visit_date, distributor_id, allotment, sold) VALUES (?, ?, ?, ?, ?)
+                        ON CONFLICT DO UPDATE SET allotment = excluded.allotment
+                        """,
+                    arguments: [product.id, day, distributorID, allotment, sold])
+            }
+            if !below.isEmpty { throw CalendarError.belowSold(dates: below) }
+            try stamp.record(
+                db, target: "product:\(product.code)",
+                summary: "allotment \(Self.describe(dates, count: days.count)) distributor \(distributorID): "
+                    + (allotment.map { "\($0) a day" } ?? "removed"))
+            return days.count
+        }
+    }
+
+    public func setBookingRules(productCode: String, _ rules: BookingRules, stamp: AuditStamp) async throws -> BookingRules {
+        try await write { db in
+            let product = try Self.requireProduct(db, code: productCode)
+            try db.execute(
+                sql: """
+                    UPDATE product SET sale_days_ahead = ?, cutoff_minutes = ?, same_day_until = ?, slot_admission = ?,
+                        admission_grace_minutes = ?, updated_at = ? WHERE id = ?
+                    """,
+                arguments: [
+                    rules.saleDaysAhead, rules.cutoffMinutes, rules.sameDayUntil, rules.slotAdmission, rules.admissionGraceMinutes,
+                    stamp.at, product.id,
+                ])
+            try stamp.record(db, target: "product:\(product.code)", summary: "booking rules: \(rules)")
+            return try Self.rules(db, productID: product.id)
+        }
+    }
+
+    public func bookingRules(productCode: String) async throws -> BookingRules {
+        try await read { db in try Self.rules(db, productID: try Self.requireProduct(db, code: productCode).id) }
+    }
+
+    /// The product's dates from `from` to `to` as a distributor (or nobody) sees them at `now`.
+    public func calendar(
+        productCode: String, from: String, to: String, distributorID: Int64?, now: SceneNow
+    ) async throws -> (product: ProductRecord, rules: BookingRules, days: [CalendarDayRecord]) {
+        try await read { db in
+            let product = try Self.requireProduct(db, code: productCode)
+            let rules = try Self.rules(db, productID: product.id)
+            let binding = try distributorID.flatMap { try Self.bindingPrice(db, distributorID: $0, productID: product.id) }
+            let days = try CalendarDates(from: from, to: to).days(db).map { day in
+                try Self.calendarDay(db, product: product, rules: rules, date: day, distributorID: distributorID, bindingPrice: binding, now: now)
+            }
+            return (product, rules, days)
+        }
+    }
+
+    // MARK: - Inside a sale and a refund
+
+    /// Checks the calendar for `sale` and takes its tickets from the day, the slot and the
+    /// distributor's allotment, in the sale's transaction; returns the prices of its date.
+    static func takeCalendar(
+        _ db: Database, sale: SaleRequest, product: ProductRecord, binding: BindingRecord
+    ) throws -> (retailPriceFen: Int64, settlementPriceFen: Int64) {
+        let rules = try rules(db, productID: product.id)
+        let day = try calendarDay(
+            db, product: product, rules: rules, date: sale.visitDate, distributorID: sale.distributorID,
+            bindingPrice: binding.settlementPriceFen, now: sale.now)
+        if day.outsideWindow {
+            throw CalendarError.outsideBookingWindow(lastDate: try lastSaleDate(db, rules: rules, today: sale.now.today))
+        }
+        if day.closed { throw CalendarError.dateClosed(date: day.date, reason: day.closeReason) }
+        let slotIndex: Int?
+        if day.slots.isEmpty {
+            guard sale.slot.isEmpty else { throw CalendarError.slotNotFound(sale.slot) }
+            slotIndex = nil
+            if let minutes = day.minutesToCutoff, minutes <= 0 { throw CalendarError.pastCutoff }
+        } else {
+            guard !sale.slot.isEmpty else { throw CalendarError.slotRequired }
+            guard let index = day.slots.firstIndex(where: { $0.slot.description == sale.slot }) else {
+                throw CalendarError.slotNotFound(sale.slot)
+            }
+            slotIndex = index
+            if let minutes = day.slotMinutesToCutoff[index], minutes <= 0 { throw CalendarError.pastCutoff }
+        }
+        let quantity = sale.quantity
+        if let capacity = day.capacity, day.sold + quantity > capacity {
+            throw CalendarError.soldOut(remaining: capacity - day.sold, scope: "day")
+        }
+        if let slotIndex, let capacity = day.slots[slotIndex].capacity, day.slots[slotIndex].sold + quantity > capacity {
+            throw CalendarError.soldOut(remaining: capacity - day.slots[slotIndex].sold, scope: "slot")
+        }
+        if let allotment = day.allotment, day.allotmentSold + quantity > allotment {
+            throw CalendarError.soldOut(remaining: allotment - day.allotmentSold, scope: "allotment")
+        }
+        try move(db, productID: product.id, date: sale.visitDate, slot: sale.slot, distributorID: sale.distributorID, by: quantity)
+        return (day.retailPriceFen, day.settlementPriceFen ?? binding.settlementPriceFen)
+    }
+
+    /// Gives a refunded voucher's place back to its day, slot and allotment.
+    static func giveBack(_ db: Database, _ voucher: VoucherRecord) throws {
+        try move(
+            db, productID: voucher.productID, date: voucher.visitDate, slot: voucher.slot ?? "", distributorID: voucher.distributorID,
+            by: -1)
+    }
+
+    /// Counts tickets in or out of whatever rows the date has; a date without a row has
+    /// nothing to count.
+    private static func move(_ db: Database, productID: Int64, date: String, slot: String, distributorID: Int64, by quantity: Int) throws {
+        try db.executeCached(
+            "UPDATE calendar_day SET sold = sold + ? WHERE product_id = ? AND visit_date = ?", [quantity, productID, date])
+        guard db.changesCount > 0 else { return }
+        if !slot.isEmpty {
+            try db.executeCached(
+                "UPDATE calendar_slot SET sold = sold + ? WHERE product_id = ? AND visit_date = ? AND slot = ?",
+                [quantity, productID, date, slot])
+        }
+        try db.executeCached(
+            "UPDATE calendar_allotment SET sold = sold + ? WHERE product_id = ? AND visit_date = ? AND distributor_id = ?",
+            [quantity, productID, date, distributorID])
+    }
+
+    // MARK: - Helpers
+
+    /// Gives a date its row, counting the tickets already sold for it.
+    private static func ensureDay(_ db: Database, productID: Int64, date: String) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO calendar_day (product_id, visit_date, sold)
+                SELECT ?, ?, count(*) FROM voucher WHERE product_id = ? AND visit_date = ? AND status != 'refunded'
+                ON CONFLICT DO NOTHING
+                """,
+            arguments: [productID, date, productID, date])
+    }
+
+    private static func bindingPrice(_ db: Database, distributorID: Int64, productID: Int64) throws -> Int64? {
+        try Int64.fetchOne(
+            db, sql: "SELECT settlement_price_fen FROM binding WHERE distributor_id = ? AND product_id = ?",
+            arguments: [distributorID, productID])
+    }
+
+    private static func rules(_ db: Database, productID: Int64) throws -> BookingRules {
+        let row = try db.fetchOneCached(
+            Row.self,
+            """
+            SELECT sale_days_ahead, cutoff_minutes, same_day_until, slot_admission, admission_grace_minutes
+            FROM product WHERE id = ?
+            """, [productID])
+        return row.map(BookingRules.init(row:)) ?? BookingRules()
+    }
+
+    /// The last date on sale today under `rules` (nil days ahead: the daemon's bound, checked by the caller).
+    private static func lastSaleDate(_ db: Database, rules: BookingRules, today: String) throws -> String {
+        try String.fetchOne(db, sql: "SELECT date(?, '+' || ? || ' days')", arguments: [today, rules.saleDaysAhead ?? 366]) ?? today
+    }
+
+    private static func calendarDay(
+        _ db: Database, product: ProductRecord, rules: BookingRules, date: String, distributorID: Int64?, bindingPrice: Int64?,
+        now: SceneNow
+    ) throws -> CalendarDayRecord {
+        let row = try db.fetchOneCached(
+            Row.self, "SELECT * FROM calendar_day WHERE product_id = ? AND visit_date = ?", [product.id, date])
+        let daysAhead = try Int.fetchOne(db, sql: "SELECT CAST(julianday(?) - julianday(?) AS INTEGER)", arguments: [date, now.today]) ?? 0
+        // Minutes from now until `minute` of the visit date.
+        let until = { (minute: Int) in daysAhead * 1440 + minute - now.minuteOfDay }
+        var slots: [SlotRecord] = []
+        var allotment: (Int, Int)?
+        var settlement = bindingPrice
+        if row != nil {
+            slots = try Row.fetchAll(
+                db, sql: "SELECT slot, capacity, sold FROM calendar_slot WHERE product_id = ? AND visit_date = ?",
+                arguments: [product.id, date]
+            ).compactMap { slotRow in
+                TimeSlot(slotRow["slot"]).map { SlotRecord(slot: $0, capacity: slotRow["capacity"], sold: slotRow["sold"]) }
+            }.sorted { $0.slot < $1.slot }
+            if let distributorID,
+                let allotmentRow = try db.fetchOneCached(
+                    Row.self,
+                    "SELECT allotment, sold FROM calendar_allotment WHERE product_id = ? AND visit_date = ? AND distributor_id = ?",
+                    [product.id, date, distributorID])
+            {
+                allotment = (allotmentRow["allotment"], allotmentRow["sold"])
+            }
+        }
+        if let distributorID, bindingPrice != nil,
+            let override = try db.fetchOneCached(
+                Int64.self,
+                "SELECT settlement_price_fen FROM calendar_settlement_price WHERE distributor_id = ? AND product_id = ? AND visit_date = ?",
+                [distributorID, product.id, date])
+        {
+            settlement = override
+        }
+        // A date's sales stop at the earliest of its cutoff and the same-day time.
+        func cutoff(startMinute: Int, end: Int?) -> Int? {
+            var stops: [Int] = []
+            if let minutes = rules.cutoffMinutes { stops.append(until(startMinute) - minutes) }
+            if let end { stops.append(until(end)) }
+            if let sameDay = rules.sameDayUntil { stops.append(until(sameDay)) }
+            return stops.min()
+        }
+        let dayCutoff = cutoff(startMinute: 0, end: nil)
+        return CalendarDayRecord(
+            date: date, closed: row?["closed"] ?? false, closeReason: row?["close_reason"] ?? "", capacity: row?["capacity"],
+            sold: row?["sold"] ?? 0, retailPriceFen: row?["retail_price_fen"] ?? product.retailPriceFen,
+            settlementPriceFen: settlement, allotment: allotment?.0, allotmentSold: allotment?.1 ?? 0, slots: slots,
+            minutesToCutoff: dayCutoff,
+            slotMinutesToCutoff: slots.map { cutoff(startMinute: $0.slot.start, end: $0.slot.end) },
+            outsideWindow: daysAhead > (rules.saleDaysAhead ?? Int.max))
+    }
+
+    private static func describe(_ dates: CalendarDates, count: Int) -> String {
+        let weekdays = dates.weekdays.isEmpty ? "" : " weekdays " + dates.weekdays.sorted().map(String.init).joined(separator: ",")
+        return "\(dates.from)…\(dates.to)\(weekdays) (\(count) dates)"
+    }
+}
