@@ -63,6 +63,29 @@ struct Fixture: Sendable {
         return Fixture(sellers: sellers, today: Self.today(in: zone))
     }
 
+    /// Puts the bench product's `date` on the calendar: `capacity` tickets, and as many
+    /// for each seller's allotment.
+    func limit(capacity: Int, on date: String, adminSocket: String) async throws {
+        let admin = try await ScenicClient.connect(socketPath: adminSocket, defaultTimeout: .seconds(60))
+        defer { Task { await admin.close() } }
+        var dates = Scenic_V1_DateRange()
+        dates.fromDate = date
+        dates.toDate = date
+        var request = Scenic_V1_SetCapacityRequest()
+        request.productCode = Self.productCode
+        request.dates = dates
+        request.capacity = Int32(capacity)
+        _ = try await admin.setCapacity(request)
+        for seller in sellers {
+            var allotment = Scenic_V1_SetAllotmentRequest()
+            allotment.productCode = Self.productCode
+            allotment.dates = dates
+            allotment.distributorID = seller.id
+            allotment.allotment = Int32(capacity)
+            _ = try await admin.setAllotment(allotment)
+        }
+    }
+
     static func today(in zone: String) -> String {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: zone) ?? .current

@@ -38,6 +38,11 @@ struct LoadCommand: AsyncParsableCommand {
 
     @OptionGroup var target: DaemonTarget
 
+    @Option(help: ArgumentHelp(
+        "Sell against the calendar: today's capacity for the bench product, and each seller's allotment, both N.",
+        discussion: "Every sale then takes its tickets from the day and the allotment in its transaction (sell and mixed). 0: no calendar, as products are by default."))
+    var capacity = 0
+
     @Flag(help: "Also measure the floors (C echo server, raw SQLite sales) in this run.")
     var floors = false
 
@@ -51,6 +56,7 @@ struct LoadCommand: AsyncParsableCommand {
         guard connections > 0, inFlight > 0, distributors > 0, duration > 0, (count ?? 1) > 0 else {
             throw ValidationError("--connections, --in-flight, --distributors, --duration and --count must be positive")
         }
+        guard (0...1_000_000).contains(capacity) else { throw ValidationError("--capacity must be 0 to 1000000") }
     }
 
     func run() async throws {
@@ -88,6 +94,9 @@ struct LoadCommand: AsyncParsableCommand {
             profile.needsSellers
             ? try await Fixture.make(count: distributors, adminSocket: daemon.adminSocket, posSocket: daemon.posSocket)
             : nil
+        if let fixture, capacity > 0 {
+            try await fixture.limit(capacity: capacity, on: today, adminSocket: daemon.adminSocket)
+        }
         // A fresh daemon has nothing to list: give the admin profiles a distributor with sales.
         var distributorID = distributorID
         if profile.usesAdminSocket, daemon.scratch != nil {

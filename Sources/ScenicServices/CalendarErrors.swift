@@ -43,6 +43,10 @@ extension CalendarError: RPCErrorConvertible {
             RPCError(
                 .invalidArgument, "no slot \(slot) on this date", reason: "INVALID_ARGUMENT",
                 fieldViolations: [.init(field: "slot", description: "no such slot on this date", reason: "SLOT_NOT_FOUND")])
+        case .notInSlot(let code, let slot):
+            RPCError(
+                .failedPrecondition, "voucher \(code) admits only in its slot \(slot)", reason: "NOT_IN_SLOT",
+                metadata: ["code": code, "slot": slot])
         }
     }
 

@@ -20,11 +20,13 @@ public struct VoucherAdminService: Sendable {
 
     public func redeem(_ request: Scenic_V1_RedeemRequest, context: CallContext) async throws -> Scenic_V1_Voucher {
         guard let code = VoucherCode.normalize(request.code) else { throw Self.invalidCode(field: "code") }
-        let stamp = context.adminStamp(at: policy.now().millis)
+        let clock = policy.now()
+        let stamp = context.adminStamp(at: clock.millis)
         let key = try RequestIdentity.key(request, scope: stamp.actor, context: context)
-        let today = policy.today
+        let now = policy.calendar.now(of: clock)
+        let today = now.today
         let outcome = try await store.redeem(
-            code: code, today: today, key: key, stamp: stamp, encode: { [numbers] in try Scenic_V1_Voucher($0, today: today, numbers: numbers).serializedData() })
+            code: code, now: now, key: key, stamp: stamp, encode: { [numbers] in try Scenic_V1_Voucher($0, today: today, numbers: numbers).serializedData() })
         return try RequestIdentity.response(outcome) { Scenic_V1_Voucher($0, today: today, numbers: numbers) }
     }
 

@@ -154,4 +154,6 @@ public enum CalendarError: Error, Sendable, Equatable {
     case pastCutoff
     case slotRequired
     case slotNotFound(String)
+    /// At the gate: a voucher of a slot outside its slot.
+    case notInSlot(code: String, slot: String)
 }

@@ -202,9 +202,10 @@ extension ScenicStore {
         return try Bool.fetchOne(db, sql: sql + " LIMIT 1", arguments: arguments) ?? false
     }
 
-    /// Marks a voucher valid on `today` redeemed.
+    /// Marks a voucher valid at `now` redeemed; a voucher of a slot whose product admits
+    /// by slot only within its slot, widened by the product's grace.
     public func redeem(
-        code: String, today: String, key: RequestKey?, stamp: AuditStamp, encode: @escaping @Sendable (VoucherRecord) throws -> Data
+        code: String, now: SceneNow, key: RequestKey?, stamp: AuditStamp, encode: @escaping @Sendable (VoucherRecord) throws -> Data
     ) async throws -> Once<VoucherRecord> {
         try await groupWrite { db in
             try Self.once(db, key, at: stamp.at, encode: encode) {
@@ -214,8 +215,10 @@ extension ScenicStore {
                 case .refunded: throw MoneyError.voucherRefunded(code)
                 case .valid: break
                 }
+                let today = now.today
                 guard today >= voucher.visitDate else { throw MoneyError.notYetValid(code: code, visitDate: voucher.visitDate) }
                 guard today <= voucher.validUntil else { throw MoneyError.voucherExpired(code: code, validUntil: voucher.validUntil) }
+                try Self.checkSlotAdmission(db, voucher, minuteOfDay: now.minuteOfDay)
                 try db.execute(
                     sql: "UPDATE voucher SET status = 'redeemed', redeemed_at = ?, redeemed_by = ? WHERE id = ?",
                     arguments: [stamp.at, stamp.actor, voucher.id])

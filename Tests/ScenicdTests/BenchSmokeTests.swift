@@ -10,6 +10,7 @@ struct BenchSmokeTests {
 
     @Test("scenic-bench load runs each profile against a real daemon, with the floors where they apply", arguments: [
         ["--profile", "sell", "--connections", "4", "--distributors", "2", "--floors"],
+        ["--profile", "sell", "--connections", "4", "--distributors", "2", "--capacity", "1000000"],
         ["--profile", "mixed", "--connections", "4", "--in-flight", "2", "--distributors", "2"],
         ["--profile", "health", "--connections", "1", "--in-flight", "16", "--floors"],
         ["--profile", "voucher-page", "--connections", "2"],
