@@ -358,7 +358,7 @@ public nonisolated struct Scenic_V1_DayAvailability: Sendable {
   /// The caller's (or the asked distributor's) settlement price that date; 0 if not bound.
   public var settlementPriceFen: Int64 = 0
 
-  /// The caller's allotment that date and what it has used; 0 and 0 for none.
+  /// The caller's allotment that date (-1 for none: no limit but the day's) and what it has used.
   public var allotment: Int32 = 0
 
   public var allotmentSold: Int32 = 0

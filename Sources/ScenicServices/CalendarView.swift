@@ -38,7 +38,7 @@ enum CalendarView {
         day.sold = Int32(record.sold)
         day.retailPriceFen = record.retailPriceFen
         day.settlementPriceFen = record.settlementPriceFen ?? 0
-        day.allotment = Int32(record.allotment ?? 0)
+        day.allotment = Int32(record.allotment ?? -1)
         day.allotmentSold = Int32(record.allotmentSold)
         day.cutoff = record.minutesToCutoff.map { ISOTime.format(minute + Millis($0) * 60_000) } ?? ""
         day.reason = record.closeReason

@@ -214,12 +214,12 @@ extension ScenicStore {
                     stamp.at, product.id,
                 ])
             try stamp.record(db, target: "product:\(product.code)", summary: "booking rules: \(rules)")
-            return try Self.rules(db, productID: product.id)
+            return try Self.requireProduct(db, code: productCode).bookingRules
         }
     }
 
     public func bookingRules(productCode: String) async throws -> BookingRules {
-        try await read { db in try Self.rules(db, productID: try Self.requireProduct(db, code: productCode).id) }
+        try await read { db in try Self.requireProduct(db, code: productCode).bookingRules }
     }
 
     /// The product's dates from `from` to `to` as a distributor (or nobody) sees them at `now`.
@@ -228,7 +228,7 @@ extension ScenicStore {
     ) async throws -> (product: ProductRecord, rules: BookingRules, days: [CalendarDayRecord]) {
         try await read { db in
             let product = try Self.requireProduct(db, code: productCode)
-            let rules = try Self.rules(db, productID: product.id)
+            let rules = product.bookingRules
             let binding = try distributorID.flatMap { try Self.bindingPrice(db, distributorID: $0, productID: product.id) }
             let days = try CalendarDates(from: from, to: to).days(db).map { day in
                 try Self.calendarDay(db, product: product, rules: rules, date: day, distributorID: distributorID, bindingPrice: binding, now: now)
@@ -244,7 +244,7 @@ extension ScenicStore {
     static func takeCalendar(
         _ db: Database, sale: SaleRequest, product: ProductRecord, binding: BindingRecord
     ) throws -> (retailPriceFen: Int64, settlementPriceFen: Int64) {
-        let rules = try rules(db, productID: product.id)
+        let rules = product.bookingRules
         let day = try calendarDay(
             db, product: product, rules: rules, date: sale.visitDate, distributorID: sale.distributorID,
             bindingPrice: binding.settlementPriceFen, now: sale.now)
@@ -282,7 +282,9 @@ extension ScenicStore {
     /// Refuses a voucher of a slot outside it (with the grace), when its product admits by slot.
     static func checkSlotAdmission(_ db: Database, _ voucher: VoucherRecord, minuteOfDay: Int) throws {
         guard let text = voucher.slot, let slot = TimeSlot(text) else { return }
-        let rules = try rules(db, productID: voucher.productID)
+        let row = try db.fetchOneCached(
+            Row.self, "SELECT slot_admission, admission_grace_minutes FROM product WHERE id = ?", [voucher.productID])
+        let rules = row.map(BookingRules.init(row:)) ?? BookingRules()
         guard rules.slotAdmission else { return }
         let grace = rules.admissionGraceMinutes
         guard (slot.start - grace...slot.end + grace).contains(minuteOfDay) else {
@@ -332,16 +334,6 @@ extension ScenicStore {
             arguments: [distributorID, productID])
     }
 
-    private static func rules(_ db: Database, productID: Int64) throws -> BookingRules {
-        let row = try db.fetchOneCached(
-            Row.self,
-            """
-            SELECT sale_days_ahead, cutoff_minutes, same_day_until, slot_admission, admission_grace_minutes
-            FROM product WHERE id = ?
-            """, [productID])
-        return row.map(BookingRules.init(row:)) ?? BookingRules()
-    }
-
     /// The last date on sale today under `rules` (nil days ahead: the daemon's bound, checked by the caller).
     private static func lastSaleDate(_ db: Database, rules: BookingRules, today: String) throws -> String {
         try String.fetchOne(db, sql: "SELECT date(?, '+' || ? || ' days')", arguments: [today, rules.saleDaysAhead ?? 366]) ?? today
@@ -353,7 +345,7 @@ extension ScenicStore {
     ) throws -> CalendarDayRecord {
         let row = try db.fetchOneCached(
             Row.self, "SELECT * FROM calendar_day WHERE product_id = ? AND visit_date = ?", [product.id, date])
-        let daysAhead = try Int.fetchOne(db, sql: "SELECT CAST(julianday(?) - julianday(?) AS INTEGER)", arguments: [date, now.today]) ?? 0
+        let daysAhead = try db.fetchOneCached(Int.self, "SELECT CAST(julianday(?) - julianday(?) AS INTEGER)", [date, now.today]) ?? 0
         // Minutes from now until `minute` of the visit date.
         let until = { (minute: Int) in daysAhead * 1440 + minute - now.minuteOfDay }
         var slots: [SlotRecord] = []

@@ -68,7 +68,7 @@ public struct TimeSlot: Sendable, Hashable, Comparable, CustomStringConvertible 
 }
 
 /// When a product's tickets may be sold and used; nil and zero mean no rule.
-public struct BookingRules: Sendable, Equatable {
+public struct BookingRules: Sendable, Equatable, CustomStringConvertible {
     /// Sales open this many days ahead; nil for the daemon's bound.
     public var saleDaysAhead: Int?
     /// Sales for a date (from its midnight) or a slot (from its start) stop this long before.
@@ -87,6 +87,16 @@ public struct BookingRules: Sendable, Equatable {
         self.sameDayUntil = sameDayUntil
         self.slotAdmission = slotAdmission
         self.admissionGraceMinutes = admissionGraceMinutes
+    }
+
+    /// As the audit log shows it.
+    public var description: String {
+        [
+            saleDaysAhead.map { "sales open \($0) days ahead" } ?? "sales open 366 days ahead",
+            cutoffMinutes.map { "cutoff \($0) min" },
+            sameDayUntil.map { "same-day sales until \(TimeSlot.clock($0))" },
+            slotAdmission ? "admission within the slot ± \(admissionGraceMinutes) min" : nil,
+        ].compactMap { $0 }.joined(separator: ", ")
     }
 
     init(row: Row) {

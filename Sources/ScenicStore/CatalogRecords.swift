@@ -16,6 +16,8 @@ public struct ProductRecord: Sendable, Equatable, FetchableRecord {
     public var status: Status
     public var createdAt: Millis
     public var updatedAt: Millis
+    /// When its tickets may be sold and used (the calendar).
+    public var bookingRules: BookingRules
 
     public init(row: Row) throws {
         id = row["id"]
@@ -27,6 +29,7 @@ public struct ProductRecord: Sendable, Equatable, FetchableRecord {
         status = Status(rawValue: row["status"]) ?? .archived
         createdAt = row["created_at"]
         updatedAt = row["updated_at"]
+        bookingRules = BookingRules(row: row)
     }
 }
 

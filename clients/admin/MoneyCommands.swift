@@ -89,7 +89,7 @@ struct VouchersCommand: AsyncParsableCommand {
 
         func run() async throws {
             let voucher = try await connection.withClient(AdminRole.self) { try await $0.redeem(code: code, requestID: requestID.resolve()) }
-            try Output.emit(voucher, json: connection.json) { "redeemed \(voucher.code): \(voucher.productName), visit \(voucher.visitDate)" }
+            try Output.emit(voucher, json: connection.json) { "redeemed \(voucher.code): \(voucher.productName), visit \(MoneyViews.visit(voucher))" }
         }
     }
 

@@ -100,9 +100,10 @@ extension VouchersCommand {
             let progress = ProgressBar(label: "exported", total: 0)
             try await connection.withClient(AdminRole.self) { client in
                 var output = FileHandle.standardOutput
+                // New columns go last, so that a script reading columns by position keeps working.
                 print(CSVWriter.line([
                     "code", "order_id", "distributor_id", "distributor", "product_code", "product", "sold_at", "visit_date",
-                    "valid_until", "settlement_yuan", "retail_yuan", "refundable", "status", "redeemed_at", "refunded_at",
+                    "valid_until", "settlement_yuan", "retail_yuan", "refundable", "status", "redeemed_at", "refunded_at", "slot",
                 ]), terminator: "", to: &output)
                 var written = 0
                 repeat {
@@ -112,7 +113,7 @@ extension VouchersCommand {
                             voucher.code, "\(voucher.orderID)", "\(voucher.distributorID)", voucher.distributorName, voucher.productCode,
                             voucher.productName, voucher.soldAt, voucher.visitDate, voucher.validUntil, Output.yuan(voucher.settlementPriceFen),
                             Output.yuan(voucher.retailPriceFen), voucher.refundRule == .nonRefundable ? "no" : "yes",
-                            MoneyViews.status(voucher.status), voucher.redeemedAt, voucher.refundedAt,
+                            MoneyViews.status(voucher.status), voucher.redeemedAt, voucher.refundedAt, voucher.slot,
                         ]), terminator: "", to: &output)
                     }
                     written += page.vouchers.count
@@ -126,7 +127,13 @@ extension VouchersCommand {
 }
 
 extension FileHandle: @retroactive TextOutputStream {
+    /// A reader that went away (`| head`) ends the export quietly, with the status a
+    /// process killed by SIGPIPE has: Foundation's non-throwing `write` would trap.
     public func write(_ string: String) {
-        write(Data(string.utf8))
+        do {
+            try write(contentsOf: Data(string.utf8))
+        } catch {
+            exit(128 + SIGPIPE)
+        }
     }
 }

@@ -3,7 +3,8 @@ import Foundation
 import ScenicClient
 
 /// A failed call as the user sees it: `error: CODE: message` on stderr, the reason and
-/// bad fields under it, a hint when the daemon is not running, and a non-zero exit.
+/// bad fields (each with its own reason, which a script can match) under it, a hint when
+/// the daemon is not running, and a non-zero exit.
 public struct CommandFailure: Error, CustomStringConvertible {
     public let error: RPCError
     public let socketPath: String
@@ -12,7 +13,7 @@ public struct CommandFailure: Error, CustomStringConvertible {
         var lines = ["error: \(error.code): \(error.message)"]
         if let reason = error.reason { lines.append("reason: \(reason)") }
         for violation in error.fieldViolations {
-            lines.append("field \(violation.field): \(violation.description)")
+            lines.append("field \(violation.field): \(violation.description)" + (violation.reason.isEmpty ? "" : " (\(violation.reason))"))
         }
         if error.reason == "DAEMON_UNREACHABLE" {
             lines.append("hint: is scenicd running? Start it with `make run`, or point --socket at its socket (tried \(socketPath)).")

@@ -54,11 +54,16 @@ public enum MoneyViews {
         }
     }
 
+    /// The visit date, and the time slot when the voucher was sold for one.
+    public static func visit(_ voucher: Scenic_V1_Voucher) -> String {
+        voucher.slot.isEmpty ? voucher.visitDate : voucher.visitDate + " " + voucher.slot
+    }
+
     public static func vouchers(_ vouchers: [Scenic_V1_Voucher], nextPageToken: String = "") -> String {
         Output.table(
             ["CODE", "PRODUCT", "DISTRIBUTOR", "SOLD AT", "VISIT", "SETTLEMENT", "RETAIL", "REFUND", "STATUS", "WHEN"],
             vouchers.map {
-                [$0.code, $0.productCode, "\($0.distributorName) (\($0.distributorID))", $0.soldAt, $0.visitDate,
+                [$0.code, $0.productCode, "\($0.distributorName) (\($0.distributorID))", $0.soldAt, visit($0),
                  Output.yuan($0.settlementPriceFen), Output.yuan($0.retailPriceFen), $0.refundRule == .nonRefundable ? "no" : "yes",
                  status($0.status), $0.redeemedAt.isEmpty ? $0.refundedAt : $0.redeemedAt]
             }) + Output.nextPageHint(nextPageToken)

@@ -29,8 +29,10 @@ extension Output {
             ([headers[column]] + rows.map { $0[column] }).map(\.count).max() ?? 0
         }
         func line(_ cells: [String]) -> String {
-            zip(cells, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }
-                .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+            var text = zip(cells, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
+            // Only the padding after the last cell goes: a first cell may be indented on purpose.
+            while text.last == " " { text.removeLast() }
+            return text
         }
         return ([line(headers)] + rows.map(line)).joined(separator: "\n")
     }

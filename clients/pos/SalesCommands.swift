@@ -9,6 +9,7 @@ struct Sell: AsyncParsableCommand {
     @Option(help: "The product's code.") var product: String
     @Option(help: "Tickets, 1–100.") var quantity: Int32 = 1
     @Option(help: "The visit date, YYYY-MM-DD (today or later).") var visitDate: String
+    @Option(help: "The time slot, HH:MM-HH:MM: required on a date that sells by slot (see `availability`).") var slot: String = ""
     @Option(help: "The visitor's name (optional).") var buyerName: String = ""
     @Option(help: "The visitor's mobile number (optional).") var buyerPhone: String = ""
     @OptionGroup var requestID: RequestIDOption
@@ -21,6 +22,7 @@ struct Sell: AsyncParsableCommand {
         request.productCode = product
         request.quantity = quantity
         request.visitDate = visitDate
+        request.slot = slot
         request.buyerName = buyerName
         request.buyerPhone = buyerPhone
         request.requestID = requestID.resolve()

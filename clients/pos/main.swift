@@ -7,7 +7,7 @@ struct ScenicPOS: AsyncParsableCommand {
         commandName: "scenic-pos",
         abstract: "Point-of-sale client for scenicd (pos socket).",
         subcommands: [
-            Login.self, Passwd.self, WhoAmI.self, Logout.self, Products.self,
+            Login.self, Passwd.self, WhoAmI.self, Logout.self, Products.self, Availability.self,
             Sell.self, Balance.self, Ledger.self, Vouchers.self, Refund.self, Statement.self,
             HealthCommand<PointOfSaleRole>.self, InfoCommand<PointOfSaleRole>.self, CallCommand<PointOfSaleRole>.self,
         ]
