@@ -94,10 +94,10 @@ extension ScenicStore {
                 }
             }
             for day in days {
+                try Self.ensureDay(db, productID: product.id, date: day)
                 switch retail {
                 case .keep: break
                 case .product, .price:
-                    try Self.ensureDay(db, productID: product.id, date: day)
                     let price: Int64? = if case .price(let fen) = retail { fen } else { nil }
                     try db.execute(
                         sql: "UPDATE calendar_day SET retail_price_fen = ? WHERE product_id = ? AND visit_date = ?",
@@ -275,7 +275,11 @@ extension ScenicStore {
         if let allotment = day.allotment, day.allotmentSold + quantity > allotment {
             throw CalendarError.soldOut(remaining: allotment - day.allotmentSold, scope: "allotment")
         }
-        try move(db, productID: product.id, date: sale.visitDate, slot: sale.slot, distributorID: sale.distributorID, by: quantity)
+        if day.onCalendar {
+            try move(
+                db, productID: product.id, date: sale.visitDate, slot: sale.slot, distributorID: day.allotment == nil ? nil : sale.distributorID,
+                by: quantity)
+        }
         return (day.retailPriceFen, day.settlementPriceFen ?? binding.settlementPriceFen)
     }
 
@@ -299,9 +303,9 @@ extension ScenicStore {
             by: -1)
     }
 
-    /// Counts tickets in or out of whatever rows the date has; a date without a row has
-    /// nothing to count.
-    private static func move(_ db: Database, productID: Int64, date: String, slot: String, distributorID: Int64, by quantity: Int) throws {
+    /// Counts tickets in or out of the date's rows: the day's (a date without one has
+    /// nothing to count), the slot's when given, the allotment's when a distributor is given.
+    private static func move(_ db: Database, productID: Int64, date: String, slot: String, distributorID: Int64?, by quantity: Int) throws {
         try db.executeCached(
             "UPDATE calendar_day SET sold = sold + ? WHERE product_id = ? AND visit_date = ?", [quantity, productID, date])
         guard db.changesCount > 0 else { return }
@@ -310,9 +314,11 @@ extension ScenicStore {
                 "UPDATE calendar_slot SET sold = sold + ? WHERE product_id = ? AND visit_date = ? AND slot = ?",
                 [quantity, productID, date, slot])
         }
-        try db.executeCached(
-            "UPDATE calendar_allotment SET sold = sold + ? WHERE product_id = ? AND visit_date = ? AND distributor_id = ?",
-            [quantity, productID, date, distributorID])
+        if let distributorID {
+            try db.executeCached(
+                "UPDATE calendar_allotment SET sold = sold + ? WHERE product_id = ? AND visit_date = ? AND distributor_id = ?",
+                [quantity, productID, date, distributorID])
+        }
     }
 
     // MARK: - Helpers
@@ -343,9 +349,11 @@ extension ScenicStore {
         _ db: Database, product: ProductRecord, rules: BookingRules, date: String, distributorID: Int64?, bindingPrice: Int64?,
         now: SceneNow
     ) throws -> CalendarDayRecord {
+        // The one read a sale for a date without a calendar makes: every calendar setting
+        // gives its dates a row, so no row means nothing else to look up.
         let row = try db.fetchOneCached(
             Row.self, "SELECT * FROM calendar_day WHERE product_id = ? AND visit_date = ?", [product.id, date])
-        let daysAhead = try db.fetchOneCached(Int.self, "SELECT CAST(julianday(?) - julianday(?) AS INTEGER)", [date, now.today]) ?? 0
+        let daysAhead = (CalendarDates.dayNumber(date) ?? 0) - (CalendarDates.dayNumber(now.today) ?? 0)
         // Minutes from now until `minute` of the visit date.
         let until = { (minute: Int) in daysAhead * 1440 + minute - now.minuteOfDay }
         var slots: [SlotRecord] = []
@@ -353,7 +361,7 @@ extension ScenicStore {
         var settlement = bindingPrice
         if row != nil {
             slots = try Row.fetchAll(
-                db, sql: "SELECT slot, capacity, sold FROM calendar_slot WHERE product_id = ? AND visit_date = ?",
+                db.cachedStatement(sql: "SELECT slot, capacity, sold FROM calendar_slot WHERE product_id = ? AND visit_date = ?"),
                 arguments: [product.id, date]
             ).compactMap { slotRow in
                 TimeSlot(slotRow["slot"]).map { SlotRecord(slot: $0, capacity: slotRow["capacity"], sold: slotRow["sold"]) }
@@ -366,14 +374,14 @@ extension ScenicStore {
             {
                 allotment = (allotmentRow["allotment"], allotmentRow["sold"])
             }
-        }
-        if let distributorID, bindingPrice != nil,
-            let override = try db.fetchOneCached(
-                Int64.self,
-                "SELECT settlement_price_fen FROM calendar_settlement_price WHERE distributor_id = ? AND product_id = ? AND visit_date = ?",
-                [distributorID, product.id, date])
-        {
-            settlement = override
+            if let distributorID, bindingPrice != nil,
+                let override = try db.fetchOneCached(
+                    Int64.self,
+                    "SELECT settlement_price_fen FROM calendar_settlement_price WHERE distributor_id = ? AND product_id = ? AND visit_date = ?",
+                    [distributorID, product.id, date])
+            {
+                settlement = override
+            }
         }
         // A date's sales stop at the earliest of its cutoff and the same-day time.
         func cutoff(startMinute: Int, end: Int?) -> Int? {
@@ -385,7 +393,7 @@ extension ScenicStore {
         }
         let dayCutoff = cutoff(startMinute: 0, end: nil)
         return CalendarDayRecord(
-            date: date, closed: row?["closed"] ?? false, closeReason: row?["close_reason"] ?? "", capacity: row?["capacity"],
+            date: date, onCalendar: row != nil, closed: row?["closed"] ?? false, closeReason: row?["close_reason"] ?? "", capacity: row?["capacity"],
             sold: row?["sold"] ?? 0, retailPriceFen: row?["retail_price_fen"] ?? product.retailPriceFen,
             settlementPriceFen: settlement, allotment: allotment?.0, allotmentSold: allotment?.1 ?? 0, slots: slots,
             minutesToCutoff: dayCutoff,

@@ -28,6 +28,19 @@ public struct CalendarDates: Sendable, Equatable {
             return weekdays.isEmpty || weekdays.contains(weekday) ? row["d"] : nil
         }
     }
+
+    /// Days from 1970-01-01 to a YYYY-MM-DD date of the proleptic Gregorian calendar
+    /// (Howard Hinnant's days_from_civil): a sale counts days ahead without a query.
+    static func dayNumber(_ date: String) -> Int? {
+        let parts = date.split(separator: "-")
+        guard parts.count == 3, let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]) else { return nil }
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
+    }
 }
 
 /// A time slot of a visit date, "HH:MM-HH:MM", with its minutes since midnight.
@@ -131,6 +144,8 @@ public struct SlotRecord: Sendable, Equatable {
 /// One visit date of a product as the calendar sees it, with what a distributor may buy.
 public struct CalendarDayRecord: Sendable, Equatable {
     public var date: String
+    /// Whether anything was ever set for the date (else it is open, unlimited, at the usual prices).
+    public var onCalendar: Bool
     public var closed: Bool
     public var closeReason: String
     public var capacity: Int?

@@ -115,7 +115,7 @@ struct CalendarTests {
         try await harness.checkLedgerInvariants()
 
         // Ten refunds free ten seats, which sell again; the eleventh sale finds none.
-        let vouchers = try await harness.store.pool.read { db in
+        let vouchers = try harness.store.pool.read { db in
             try Row.fetchAll(db, sql: "SELECT code, distributor_id FROM voucher ORDER BY id LIMIT 10")
         }
         for row in vouchers {
@@ -256,6 +256,19 @@ struct CalendarTests {
         rules.admissionGraceMinutes = 60
         let _: Scenic_V1_BookingRules = try await harness.call(harness.admin, CalendarAdminService.service, "SetBookingRules", rules)
         _ = try await harness.redeem(later[0])
+    }
+
+    @Test("days between dates are counted without a query, as Foundation counts them")
+    func dayNumbers() {
+        #expect(CalendarDates.dayNumber("1970-01-01") == 0)
+        #expect(CalendarDates.dayNumber("2000-02-29") == 11_016)
+        let formatter = SceneCalendar(timeZone: TimeZone(identifier: "UTC")!)
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<1000 {
+            let days = Int.random(in: -100_000...100_000, using: &generator)
+            let date = Date(timeIntervalSince1970: Double(days) * 86_400)
+            #expect(CalendarDates.dayNumber(formatter.day(of: date)) == days)
+        }
     }
 
     static let badChanges: [(String, String, String)] = [
