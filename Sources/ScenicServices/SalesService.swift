@@ -18,6 +18,7 @@ public struct SalesService: Sendable {
     public func sell(_ request: Scenic_V1_SellRequest, context: CallContext) async throws -> Scenic_V1_SellResponse {
         let principal = try await authenticator.authenticate(context)
         let clock = policy.now()
+        let now = policy.calendar.now(of: clock)
         var violations: [RPCError.FieldViolation] = []
         let code = CatalogInput.code(request.productCode, field: "product_code", into: &violations)
         if !(1...Self.maxQuantity).contains(Int(request.quantity)) {
@@ -25,7 +26,9 @@ public struct SalesService: Sendable {
         }
         if policy.calendar.start(of: request.visitDate) == nil {
             violations.append(.init(field: "visit_date", description: "must be a date written YYYY-MM-DD", reason: "INVALID_DATE"))
-        } else if request.visitDate > policy.calendar.day(of: clock.addingTimeInterval(Double(Self.maxDaysAhead) * 86_400)) {
+        } else if let visit = CalendarDates.dayNumber(request.visitDate), let today = CalendarDates.dayNumber(now.today),
+            visit - today > Self.maxDaysAhead
+        {
             violations.append(.init(
                 field: "visit_date", description: "must be at most \(Self.maxDaysAhead) days ahead", reason: "OUT_OF_RANGE"))
         }
@@ -41,7 +44,7 @@ public struct SalesService: Sendable {
         let sale = SaleRequest(
             distributorID: principal.distributor.id, productCode: code, quantity: Int(request.quantity), visitDate: request.visitDate,
             slot: request.slot.isEmpty ? "" : TimeSlot(request.slot)!.description, buyerName: buyerName, buyerPhone: buyerPhone,
-            voucherCodes: (0..<request.quantity).map { _ in VoucherCode.generate() }, now: policy.calendar.now(of: clock))
+            voucherCodes: (0..<request.quantity).map { _ in VoucherCode.generate() }, now: now)
         let numbers = numbers
         let outcome = try await store.sell(
             sale, key: key, at: clock.millis, encode: { try Self.response($0, numbers: numbers).serializedData() })

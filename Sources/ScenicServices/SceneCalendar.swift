@@ -16,7 +16,10 @@ public struct SceneCalendar: Sendable {
     }
 
     public func day(of date: Date) -> String {
-        let parts = calendar.dateComponents([.year, .month, .day], from: date)
+        Self.day(of: calendar.dateComponents([.year, .month, .day], from: date))
+    }
+
+    private static func day(of parts: DateComponents) -> String {
         func digits(_ value: Int?, _ width: Int) -> String {
             let text = String(value ?? 0)
             return String(repeating: "0", count: max(0, width - text.count)) + text
@@ -25,9 +28,10 @@ public struct SceneCalendar: Sendable {
     }
 
     /// The scenic area's day and minute of the day at `date`, for the calendar's cutoffs.
+    /// One reading of Foundation's calendar, which costs more than the rest of a sale's checks.
     public func now(of date: Date) -> SceneNow {
-        let parts = calendar.dateComponents([.hour, .minute], from: date)
-        return SceneNow(today: day(of: date), minuteOfDay: (parts.hour ?? 0) * 60 + (parts.minute ?? 0))
+        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
+        return SceneNow(today: Self.day(of: parts), minuteOfDay: (parts.hour ?? 0) * 60 + (parts.minute ?? 0))
     }
 
     /// The instant a YYYY-MM-DD day begins, or nil when the text is not a real date.

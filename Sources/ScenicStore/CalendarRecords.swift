@@ -31,7 +31,7 @@ public struct CalendarDates: Sendable, Equatable {
 
     /// Days from 1970-01-01 to a YYYY-MM-DD date of the proleptic Gregorian calendar
     /// (Howard Hinnant's days_from_civil): a sale counts days ahead without a query.
-    static func dayNumber(_ date: String) -> Int? {
+    public static func dayNumber(_ date: String) -> Int? {
         let parts = date.split(separator: "-")
         guard parts.count == 3, let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]) else { return nil }
         let y = month <= 2 ? year - 1 : year
