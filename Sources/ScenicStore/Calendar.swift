@@ -52,6 +52,12 @@ extension ScenicStore {
                             """,
                         arguments: [product.id, day, slot.description, slotCapacity])
                 }
+                try db.execute(
+                    sql: """
+                        UPDATE calendar_day SET slots = (SELECT count(*) FROM calendar_slot WHERE product_id = ?1 AND visit_date = ?2)
+                        WHERE product_id = ?1 AND visit_date = ?2
+                        """,
+                    arguments: [product.id, day])
             }
             if !below.isEmpty { throw CalendarError.belowSold(dates: Array(Set(below)).sorted()) }
             if !slotSales.isEmpty { throw CalendarError.slotsHaveSales(dates: Array(Set(slotSales)).sorted()) }
@@ -349,39 +355,38 @@ extension ScenicStore {
         _ db: Database, product: ProductRecord, rules: BookingRules, date: String, distributorID: Int64?, bindingPrice: Int64?,
         now: SceneNow
     ) throws -> CalendarDayRecord {
-        // The one read a sale for a date without a calendar makes: every calendar setting
-        // gives its dates a row, so no row means nothing else to look up.
+        // One read gives the day, the distributor's allotment and its price of the date (a
+        // sale for a date without a calendar finds nothing: every calendar setting gives its
+        // dates a row); the slots are read only for a date that has them. Columns by position.
         let row = try db.fetchOneCached(
-            Row.self, "SELECT * FROM calendar_day WHERE product_id = ? AND visit_date = ?", [product.id, date])
+            Row.self,
+            """
+            SELECT day.closed, day.close_reason, day.capacity, day.sold, day.retail_price_fen, day.slots,
+                allotment.allotment, allotment.sold, price.settlement_price_fen
+            FROM calendar_day AS day
+            LEFT JOIN calendar_allotment AS allotment ON allotment.product_id = day.product_id
+                AND allotment.visit_date = day.visit_date AND allotment.distributor_id = ?1
+            LEFT JOIN calendar_settlement_price AS price ON price.distributor_id = ?1
+                AND price.product_id = day.product_id AND price.visit_date = day.visit_date
+            WHERE day.product_id = ?2 AND day.visit_date = ?3
+            """, [distributorID ?? 0, product.id, date])
         let daysAhead = (CalendarDates.dayNumber(date) ?? 0) - (CalendarDates.dayNumber(now.today) ?? 0)
         // Minutes from now until `minute` of the visit date.
         let until = { (minute: Int) in daysAhead * 1440 + minute - now.minuteOfDay }
         var slots: [SlotRecord] = []
         var allotment: (Int, Int)?
         var settlement = bindingPrice
-        if row != nil {
-            slots = try Row.fetchAll(
-                db.cachedStatement(sql: "SELECT slot, capacity, sold FROM calendar_slot WHERE product_id = ? AND visit_date = ?"),
-                arguments: [product.id, date]
-            ).compactMap { slotRow in
-                TimeSlot(slotRow["slot"]).map { SlotRecord(slot: $0, capacity: slotRow["capacity"], sold: slotRow["sold"]) }
-            }.sorted { $0.slot < $1.slot }
-            if let distributorID,
-                let allotmentRow = try db.fetchOneCached(
-                    Row.self,
-                    "SELECT allotment, sold FROM calendar_allotment WHERE product_id = ? AND visit_date = ? AND distributor_id = ?",
-                    [product.id, date, distributorID])
-            {
-                allotment = (allotmentRow["allotment"], allotmentRow["sold"])
+        if let row {
+            if row[5] as Int > 0 {
+                slots = try Row.fetchAll(
+                    db.cachedStatement(sql: "SELECT slot, capacity, sold FROM calendar_slot WHERE product_id = ? AND visit_date = ?"),
+                    arguments: [product.id, date]
+                ).compactMap { slotRow in
+                    TimeSlot(slotRow[0]).map { SlotRecord(slot: $0, capacity: slotRow[1], sold: slotRow[2]) }
+                }.sorted { $0.slot < $1.slot }
             }
-            if let distributorID, bindingPrice != nil,
-                let override = try db.fetchOneCached(
-                    Int64.self,
-                    "SELECT settlement_price_fen FROM calendar_settlement_price WHERE distributor_id = ? AND product_id = ? AND visit_date = ?",
-                    [distributorID, product.id, date])
-            {
-                settlement = override
-            }
+            if let limit = row[6] as Int? { allotment = (limit, row[7]) }
+            if bindingPrice != nil, let override = row[8] as Int64? { settlement = override }
         }
         // A date's sales stop at the earliest of its cutoff and the same-day time.
         func cutoff(startMinute: Int, end: Int?) -> Int? {
@@ -393,8 +398,8 @@ extension ScenicStore {
         }
         let dayCutoff = cutoff(startMinute: 0, end: nil)
         return CalendarDayRecord(
-            date: date, onCalendar: row != nil, closed: row?["closed"] ?? false, closeReason: row?["close_reason"] ?? "", capacity: row?["capacity"],
-            sold: row?["sold"] ?? 0, retailPriceFen: row?["retail_price_fen"] ?? product.retailPriceFen,
+            date: date, onCalendar: row != nil, closed: row?[0] ?? false, closeReason: row?[1] ?? "", capacity: row?[2],
+            sold: row?[3] ?? 0, retailPriceFen: row?[4] ?? product.retailPriceFen,
             settlementPriceFen: settlement, allotment: allotment?.0, allotmentSold: allotment?.1 ?? 0, slots: slots,
             minutesToCutoff: dayCutoff,
             slotMinutesToCutoff: slots.map { cutoff(startMinute: $0.slot.start, end: $0.slot.end) },

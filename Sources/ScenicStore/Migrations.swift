@@ -249,6 +249,8 @@ enum Migrations {
                     capacity INTEGER CHECK (capacity >= 0),
                     sold INTEGER NOT NULL DEFAULT 0 CHECK (sold >= 0 AND (capacity IS NULL OR sold <= capacity)),
                     retail_price_fen INTEGER CHECK (retail_price_fen > 0),
+                    -- How many rows the date has in calendar_slot: a sale reads them only then.
+                    slots INTEGER NOT NULL DEFAULT 0 CHECK (slots >= 0),
                     PRIMARY KEY (product_id, visit_date)
                 ) STRICT, WITHOUT ROWID;
 
