@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import ScenicRPC
 import ScenicStore
 import Synchronization
@@ -46,17 +51,21 @@ public final class LoginThrottle: Sendable {
     private static let pruneAbove = 10_000
 
     public let rules: Rules
+    /// Users whose logins the per-user window never holds back: root and the daemon's own
+    /// user, behind which a gateway may serve every point of sale; their pairs still wait.
+    private let unlimitedPeers: Set<UInt32>
     private let state = Mutex(State())
 
-    public init(rules: Rules = Rules()) {
+    public init(rules: Rules = Rules(), unlimitedPeers: Set<UInt32> = [0, geteuid()]) {
         self.rules = rules
+        self.unlimitedPeers = unlimitedPeers
     }
 
     /// Nil when `peer` may try `phone` now, else when it may try again.
     func retryAt(peer: UInt32?, phone: String, now: Millis) -> Millis? {
         state.withLock { state in
             var until = state.pairs[Pair(peer: peer, phone: phone)]?.waitUntil ?? 0
-            if let times = state.peers[peer], times.count >= rules.peerFailures {
+            if let peer, !unlimitedPeers.contains(peer), let times = state.peers[peer], times.count >= rules.peerFailures {
                 until = max(until, times[times.count - rules.peerFailures] + rules.peerWindow.millis)
             }
             return until > now ? until : nil

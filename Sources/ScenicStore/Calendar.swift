@@ -126,29 +126,7 @@ extension ScenicStore {
             }
             // Checked after the writes, over every binding of the product: a lower retail
             // price must not leave anyone's settlement price above it either.
-            let above = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT binding.distributor_id AS distributor_id, day.visit_date AS visit_date
-                    FROM calendar_day AS day JOIN binding ON binding.product_id = day.product_id
-                    LEFT JOIN calendar_settlement_price AS price ON price.distributor_id = binding.distributor_id
-                        AND price.product_id = day.product_id AND price.visit_date = day.visit_date
-                    WHERE day.product_id = ? AND day.visit_date BETWEEN ? AND ?
-                        AND coalesce(price.settlement_price_fen, binding.settlement_price_fen) > coalesce(day.retail_price_fen, ?)
-                    UNION
-                    SELECT price.distributor_id, price.visit_date FROM calendar_settlement_price AS price
-                    LEFT JOIN calendar_day AS day ON day.product_id = price.product_id AND day.visit_date = price.visit_date
-                    WHERE price.product_id = ? AND price.visit_date BETWEEN ? AND ?
-                        AND price.settlement_price_fen > coalesce(day.retail_price_fen, ?)
-                    ORDER BY 1, 2
-                    """,
-                arguments: [product.id, dates.from, dates.to, product.retailPriceFen, product.id, dates.from, dates.to, product.retailPriceFen])
-            if let first = above.first {
-                let distributorID: Int64 = first["distributor_id"]
-                throw CalendarError.settlementAboveRetail(
-                    distributorID: distributorID,
-                    dates: above.filter { $0["distributor_id"] == distributorID }.map { $0["visit_date"] })
-            }
+            try Self.requireSettlementWithinRetail(db, productID: product.id, from: dates.from, to: dates.to)
             var parts: [String] = []
             switch retail {
             case .keep: break
@@ -241,6 +219,34 @@ extension ScenicStore {
             }
             return (product, rules, days)
         }
+    }
+
+    /// Refuses (SETTLEMENT_ABOVE_RETAIL, naming the first distributor's dates) when, on a
+    /// date of the product from `from` to `to` that is on the calendar, someone's settlement
+    /// price (the date's, else the binding's) is above the retail price (the date's, else
+    /// the product's). Run after a write, inside its transaction, by every write that moves
+    /// one of those prices: the calendar's, a binding's, the product's. Without `from`, from
+    /// the day before today in UTC: at or before today in every time zone, so past dates,
+    /// which sell nothing, never block a change.
+    static func requireSettlementWithinRetail(_ db: Database, productID: Int64, from: String? = nil, to: String = "9999-12-31") throws {
+        let above = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT binding.distributor_id AS distributor_id, day.visit_date AS visit_date
+                FROM calendar_day AS day JOIN binding ON binding.product_id = day.product_id
+                JOIN product ON product.id = day.product_id
+                LEFT JOIN calendar_settlement_price AS price ON price.distributor_id = binding.distributor_id
+                    AND price.product_id = day.product_id AND price.visit_date = day.visit_date
+                WHERE day.product_id = ?1 AND day.visit_date BETWEEN coalesce(?2, date('now', '-1 day')) AND ?3
+                    AND coalesce(price.settlement_price_fen, binding.settlement_price_fen)
+                        > coalesce(day.retail_price_fen, product.retail_price_fen)
+                ORDER BY 1, 2
+                """,
+            arguments: [productID, from, to])
+        guard let first = above.first else { return }
+        let distributorID: Int64 = first["distributor_id"]
+        throw CalendarError.settlementAboveRetail(
+            distributorID: distributorID, dates: above.filter { $0["distributor_id"] == distributorID }.map { $0["visit_date"] })
     }
 
     // MARK: - Inside a sale and a refund

@@ -85,6 +85,7 @@ extension ScenicStore {
                     changes.name ?? before.name, changes.retailPriceFen ?? before.retailPriceFen,
                     changes.refundable ?? before.refundable, changes.validDays ?? before.validDays, stamp.at, before.id,
                 ])
+            if changes.retailPriceFen != nil { try Self.requireSettlementWithinRetail(db, productID: before.id) }
             try stamp.record(db, target: "product:\(code)", summary: notes.joined(separator: "; "))
             return try Self.requireProduct(db, code: code)
         }
@@ -153,6 +154,8 @@ extension ScenicStore {
                         sql: "UPDATE binding SET settlement_price_fen = ?, updated_at = ? WHERE distributor_id = ? AND product_id = ?",
                         arguments: [price, stamp.at, distributorID, product.id])
                 }
+                // A date's own retail price may be below the product's.
+                try Self.requireSettlementWithinRetail(db, productID: product.id)
             }
             let verb = change == .bind ? "bound" : "price set"
             try stamp.record(

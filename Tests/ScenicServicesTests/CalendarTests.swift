@@ -258,6 +258,39 @@ struct CalendarTests {
         _ = try await harness.redeem(later[0])
     }
 
+    @Test("a binding's price or the product's retail price cannot be moved past a date's prices either")
+    func bindingAndProductPricesKeepDatesWithinRetail() async throws {
+        let harness = try Harness()
+        let (id, _) = try await harness.seller(balance: 0)
+        var prices = Scenic_V1_SetDatePricesRequest()
+        prices.productCode = "GATE"
+        prices.dates = harness.range(3, 3)
+        prices.retailPriceFen = 10_000
+        _ = try await harness.calendarCall("SetPrices", prices)
+        // Under the product's 120.00 but above that date's 100.00.
+        let binding = try await expectFailure(.failedPrecondition, reason: "SETTLEMENT_ABOVE_RETAIL") {
+            _ = try await harness.bind(id, [("GATE", 10_500)], method: "SetPrices")
+        }
+        #expect(binding.metadata["dates"] == harness.day(3))
+        _ = try await harness.bind(id, [("GATE", 9_900)], method: "SetPrices")
+
+        prices.dates = harness.range(4, 4)
+        prices.retailPriceFen = 0
+        var settlement = Scenic_V1_DistributorDatePrice()
+        settlement.distributorID = id
+        settlement.settlementPriceFen = 11_000
+        prices.settlementPrices = [settlement]
+        _ = try await harness.calendarCall("SetPrices", prices)
+        var update = Scenic_V1_UpdateProductRequest()
+        update.code = "GATE"
+        update.retailPriceFen = 10_500
+        let product = try await expectFailure(.failedPrecondition, reason: "SETTLEMENT_ABOVE_RETAIL") {
+            let _: Scenic_V1_Product = try await harness.call(harness.admin, ProductAdminService.service, "Update", update)
+        }
+        #expect(product.metadata["dates"] == harness.day(4))
+        #expect(try await harness.store.product(code: "GATE")?.retailPriceFen == 12_000)
+    }
+
     @Test("days between dates are counted without a query, as Foundation counts them")
     func dayNumbers() {
         #expect(CalendarDates.dayNumber("1970-01-01") == 0)
