@@ -10,9 +10,11 @@
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "grpc/health/v1/health.pb-c.h"
 #include "scenic/v1/audit.pb-c.h"
+#include "scenic/v1/calendar.pb-c.h"
 #include "scenic/v1/money.pb-c.h"
 #include "scenic/v1/distributors.pb-c.h"
 #include "scenic/v1/products.pb-c.h"
@@ -116,6 +118,33 @@ int main(int argc, char **argv) {
     sales.to_date = "2099-12-31";
     check(admin, "scenic.v1.Reports", "Sales", &sales.base, &scenic__v1__sales_report_response__descriptor, 1);
 
+    /* The calendar: a date two days ahead by UTC, so that it is ahead in every time zone. */
+    char day[16];
+    time_t later = time(NULL) + 2 * 86400;
+    strftime(day, sizeof day, "%Y-%m-%d", gmtime(&later));
+    Scenic__V1__DateRange dates = SCENIC__V1__DATE_RANGE__INIT;
+    dates.from_date = day;
+    dates.to_date = day;
+    Scenic__V1__SlotCapacity morning = SCENIC__V1__SLOT_CAPACITY__INIT;
+    morning.slot = "09:00-11:00";
+    morning.capacity = 20;
+    Scenic__V1__SlotCapacity *slots[] = {&morning};
+    Scenic__V1__SetCapacityRequest capacity = SCENIC__V1__SET_CAPACITY_REQUEST__INIT;
+    capacity.product_code = "DECODE";
+    capacity.dates = &dates;
+    capacity.capacity = 50;
+    capacity.slots = slots;
+    capacity.n_slots = 1;
+    check(admin, "scenic.v1.CalendarAdmin", "SetCapacity", &capacity.base, &scenic__v1__calendar_change__descriptor, 1);
+    Scenic__V1__ProductCalendarRequest calendar = SCENIC__V1__PRODUCT_CALENDAR_REQUEST__INIT;
+    calendar.product_code = "DECODE";
+    check(admin, "scenic.v1.CalendarAdmin", "GetBookingRules", &calendar.base, &scenic__v1__booking_rules__descriptor, 1);
+    Scenic__V1__AvailabilityRequest availability = SCENIC__V1__AVAILABILITY_REQUEST__INIT;
+    availability.product_code = "DECODE";
+    availability.from_date = day;
+    availability.to_date = day;
+    check(admin, "scenic.v1.CalendarAdmin", "Availability", &availability.base, &scenic__v1__availability_response__descriptor, 1);
+
     /* The example's two vouchers: redeem one (and undo, and redeem again), refund the other below. */
     char redeem_code[32] = "", refund_code[32] = "";
     if (scenic_call(admin, "scenic.v1.VoucherAdmin", "List", &vouchers.base, &scenic__v1__list_vouchers_response__descriptor, &answer,
@@ -158,6 +187,8 @@ int main(int argc, char **argv) {
     check(pos, "scenic.v1.Sales", "ListLedger", &ledger.base, &scenic__v1__list_ledger_response__descriptor, 1);
     Scenic__V1__ListSellableRequest sellable = SCENIC__V1__LIST_SELLABLE_REQUEST__INIT;
     check(pos, "scenic.v1.Catalog", "ListSellable", &sellable.base, &scenic__v1__list_sellable_response__descriptor, 1);
+    availability.product_code = "GATE";
+    check(pos, "scenic.v1.Catalog", "Availability", &availability.base, &scenic__v1__availability_response__descriptor, 1);
     Scenic__V1__RefundRequest refund = SCENIC__V1__REFUND_REQUEST__INIT;
     char *codes[] = {"1234567890123456"};
     refund.voucher_codes = codes;
