@@ -20,7 +20,7 @@ public struct DistributorSessionService: Sendable {
     static func peer(of context: CallContext) -> UInt32 { context.peer?.uid ?? .max }
 
     public func login(_ request: Scenic_V1_LoginRequest, context: CallContext) async throws -> Scenic_V1_LoginResponse {
-        try Self.checkLength(request.password, field: "password")
+        if let tooLong = Self.tooLong(request.password, field: "password") { throw RPCError.invalidArgument(violations: [tooLong]) }
         let peer = Self.peer(of: context)
         var malformed: [RPCError.FieldViolation] = []
         let phone = AccountInput.phone(request.phone, into: &malformed)
@@ -54,13 +54,10 @@ public struct DistributorSessionService: Sendable {
         return response
     }
 
-    /// Refuses a password longer than anyone types before it costs a hash.
-    static func checkLength(_ password: String, field: String) throws {
-        guard password.utf8.count <= PasswordHasher.maxPasswordBytes else {
-            throw RPCError.invalidArgument(violations: [
-                .init(field: field, description: "must be at most \(PasswordHasher.maxPasswordBytes) bytes", reason: "TOO_LONG")
-            ])
-        }
+    /// A password longer than anyone types, refused before it costs a hash.
+    static func tooLong(_ password: String, field: String) -> RPCError.FieldViolation? {
+        guard password.utf8.count > PasswordHasher.maxPasswordBytes else { return nil }
+        return .init(field: field, description: "must be at most \(PasswordHasher.maxPasswordBytes) bytes", reason: "TOO_LONG")
     }
 
     public func logout(_ request: Scenic_V1_LogoutRequest, context: CallContext) async throws -> Scenic_V1_LogoutResponse {
@@ -82,11 +79,8 @@ public struct DistributorSessionService: Sendable {
         if request.newPassword == request.oldPassword {
             violations.append(.init(field: "new_password", description: "must differ from the old password", reason: "UNCHANGED"))
         }
-        if request.newPassword.utf8.count > PasswordHasher.maxPasswordBytes {
-            violations.append(.init(
-                field: "new_password", description: "must be at most \(PasswordHasher.maxPasswordBytes) bytes", reason: "TOO_LONG"))
-        }
-        try Self.checkLength(request.oldPassword, field: "old_password")
+        violations += [Self.tooLong(request.newPassword, field: "new_password"), Self.tooLong(request.oldPassword, field: "old_password")]
+            .compactMap { $0 }
         try AccountInput.check(violations)
         // A stolen session must not become a way to guess the password: its failures count
         // like a login's on the distributor's phone.

@@ -46,8 +46,9 @@ final class RPCServerHandler: ChannelDuplexHandler {
     /// When a response last went into the socket, or when waiting for that began.
     private var lastWriteProgress = NIODeadline.now()
     private var stallCheck: Scheduled<Void>?
-    /// When the latest whole request arrived or answer left; nil until the first request.
-    private var lastActivity: MonotonicInstant?
+    /// When the latest whole request arrived; nil until the first. An answer leaving
+    /// counts as activity too, through `lastWriteProgress`, with no clock read of its own.
+    private var lastRequest: MonotonicInstant?
     private var idleCheck: Scheduled<Void>?
     /// The handlers running for this connection, cancelled if it goes away first.
     private var running: [UInt32: Task<Void, Never>] = [:]
@@ -128,7 +129,7 @@ final class RPCServerHandler: ChannelDuplexHandler {
                 return
             }
             guard let decoded else { return }
-            lastActivity = bytesArrived
+            lastRequest = bytesArrived
             switch decoded {
             case .frame(let header, let payload):
                 guard accept(header, context: context) else { return }
@@ -241,7 +242,6 @@ final class RPCServerHandler: ChannelDuplexHandler {
         context.writeAndFlush(wrapOutboundOut(buffer)).assumeIsolated().whenComplete { _ in
             self.unflushedWrites -= answers
             self.lastWriteProgress = .now()
-            self.lastActivity = .now
             self.callsInFlight -= answers
             // A write to a writable socket completes at once, inside this call: going on in
             // a later turn of the loop keeps thousands of buffered frames from recursing.
@@ -267,11 +267,12 @@ final class RPCServerHandler: ChannelDuplexHandler {
         idleCheck = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(delay)) {
             self.idleCheck = nil
             guard self.state != .closed else { return }
-            guard let lastActivity = self.lastActivity else {
+            guard let lastRequest = self.lastRequest else {
                 self.closeConnection(context: context, "closing connection: no request within the first-request timeout")
                 return
             }
-            let idleFor = MonotonicInstant.now - lastActivity
+            let sinceAnswer = NIODeadline.now() - self.lastWriteProgress
+            let idleFor = min(MonotonicInstant.now - lastRequest, .nanoseconds(sinceAnswer.nanoseconds))
             if self.callsInFlight > 0 {
                 self.checkIdle(context: context, in: self.limits.idleTimeout)
             } else if idleFor < self.limits.idleTimeout {
