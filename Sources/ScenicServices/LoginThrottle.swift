@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import ScenicRPC
 import ScenicStore
 import Synchronization
@@ -51,12 +46,11 @@ public final class LoginThrottle: Sendable {
     private static let pruneAbove = 10_000
 
     public let rules: Rules
-    /// Users whose logins the per-user window never holds back: root and the daemon's own
-    /// user, behind which a gateway may serve every point of sale; their pairs still wait.
+    /// Users the per-user window never holds back; their pairs still wait.
     private let unlimitedPeers: Set<UInt32>
     private let state = Mutex(State())
 
-    public init(rules: Rules = Rules(), unlimitedPeers: Set<UInt32> = [0, geteuid()]) {
+    public init(rules: Rules = Rules(), unlimitedPeers: Set<UInt32> = PeerCredentials.unlimitedUsers) {
         self.rules = rules
         self.unlimitedPeers = unlimitedPeers
     }

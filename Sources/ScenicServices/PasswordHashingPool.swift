@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import Dispatch
 import Foundation
 import ScenicRPC
@@ -16,8 +11,7 @@ import Synchronization
 /// queued or running, and at most `queueCapacity` wait in all; past either, a login is
 /// refused at once with a retry hint instead of waiting behind the flood. Work the
 /// back office asks for (a new distributor's initial password) has no peer and only waits,
-/// and so does the work of root and of the daemon's own user, who can stop the daemon anyway
-/// (the benchmarks log in many sellers at once as them).
+/// and so does the work of ``PeerCredentials/unlimitedUsers``.
 public final class PasswordHashingPool: Sendable {
     private struct Job {
         var peer: UInt32?
@@ -44,7 +38,7 @@ public final class PasswordHashingPool: Sendable {
 
     public init(
         workers: Int = ProcessInfo.processInfo.activeProcessorCount, queueCapacity: Int = 32, perPeerShare: Int = 2,
-        unlimitedPeers: Set<UInt32> = [0, geteuid()]
+        unlimitedPeers: Set<UInt32> = PeerCredentials.unlimitedUsers
     ) {
         precondition(workers > 0 && queueCapacity >= 0 && perPeerShare > 0)
         self.workers = (0..<workers).map { DispatchQueue(label: "scenic.password-hashing.\($0)") }

@@ -1,15 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import NIOCore
+import ScenicRPC
 import Synchronization
 
 /// The open connections of one server, so that shutdown can reach each of them, and
 /// their bounds: past `capacity` in all, or `perUserCapacity` from one Unix user, a new
-/// connection is refused. Root and the daemon's own user have no share to keep to: they
-/// can stop the daemon anyway, and the benchmarks run as them.
+/// connection is refused (but for ``PeerCredentials/unlimitedUsers``).
 final class ConnectionRegistry: Sendable {
     /// What becomes of a connection just accepted.
     enum Admission: Equatable {
@@ -33,7 +28,7 @@ final class ConnectionRegistry: Sendable {
     private let unlimitedUsers: Set<UInt32>
     private let state = Mutex(State())
 
-    init(capacity: Int, perUserCapacity: Int, unlimitedUsers: Set<UInt32> = [0, geteuid()]) {
+    init(capacity: Int, perUserCapacity: Int, unlimitedUsers: Set<UInt32> = PeerCredentials.unlimitedUsers) {
         precondition(capacity > 0 && perUserCapacity > 0)
         self.capacity = capacity
         self.perUserCapacity = perUserCapacity
