@@ -49,9 +49,7 @@ enum CalendarInput {
             violations.append(.init(field: toField, description: "must not be before \(fromField)", reason: "OUT_OF_RANGE"))
             return nil
         }
-        // Days between the two midnights, in hours rounded to days: a change of UTC offset
-        // in between makes a day an hour longer or shorter.
-        guard Int(((end - start) / 3_600_000 + 12) / 24) < maxDays else {
+        guard let first = CalendarDates.dayNumber(from), let last = CalendarDates.dayNumber(to), last - first < maxDays else {
             violations.append(.init(field: toField, description: "must be within \(maxDays) days of \(fromField)", reason: "OUT_OF_RANGE"))
             return nil
         }
