@@ -74,6 +74,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        .systemLibrary(name: "CQRencode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
+        .target(name: "ScenicQRCode", dependencies: ["CQRencode"], path: "clients/qr"),
         .target(
             name: "ScenicCLI",
             dependencies: [
@@ -89,7 +91,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "scenic-pos",
-            dependencies: ["ScenicCLI", "ScenicClient"],
+            dependencies: ["ScenicCLI", "ScenicClient", "ScenicQRCode"],
             path: "clients/pos"
         ),
         .executableTarget(
@@ -135,6 +137,7 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
+        .testTarget(name: "ScenicQRCodeTests", dependencies: ["ScenicQRCode"]),
         .testTarget(
             name: "ScenicCLITests",
             dependencies: ["ScenicCLI"]

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Scenic builds and tests with, only when one is missing.
-# Go and containerd's ttrpc are for the interoperability test with a stock ttrpc client.
+# Go and containerd's ttrpc are for the interoperability test with a stock ttrpc client;
+# libqrencode-dev makes the voucher QR codes, and zbar-tools' zbarimg reads them back in their test.
 set -euo pipefail
 packages=(libsqlite3-dev sqlite3 protobuf-compiler protobuf-c-compiler libprotobuf-c-dev pkg-config make gcc
-  golang-go golang-github-containerd-ttrpc-dev)
+  golang-go golang-github-containerd-ttrpc-dev libqrencode-dev zbar-tools)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -121,6 +121,67 @@ public nonisolated enum Scenic_V1_VoucherStatus: SwiftProtobuf.Enum, Swift.CaseI
 
 }
 
+/// The kinds of identity document a visitor may be named by.
+public nonisolated enum Scenic_V1_IdType: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+
+  /// In a request: a mainland resident ID card.
+  case unspecified // = 0
+
+  /// 居民身份证: 18 characters, the last a check character (GB 11643, ISO 7064 MOD 11-2).
+  case residentID // = 1
+  case passport // = 2
+
+  /// 港澳居民来往内地通行证: H or M, then 8 or 10 digits.
+  case hkMacaoPermit // = 3
+
+  /// 台湾居民来往大陆通行证: 8 or 10 digits.
+  case taiwanPermit // = 4
+
+  /// 外国人永久居留身份证: 15 characters (3 letters, 12 digits) or 18 beginning with 9.
+  case foreignPermanentResident // = 5
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .residentID
+    case 2: self = .passport
+    case 3: self = .hkMacaoPermit
+    case 4: self = .taiwanPermit
+    case 5: self = .foreignPermanentResident
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .residentID: return 1
+    case .passport: return 2
+    case .hkMacaoPermit: return 3
+    case .taiwanPermit: return 4
+    case .foreignPermanentResident: return 5
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Scenic_V1_IdType] = [
+    .unspecified,
+    .residentID,
+    .passport,
+    .hkMacaoPermit,
+    .taiwanPermit,
+    .foreignPermanentResident,
+  ]
+
+}
+
 public nonisolated struct Scenic_V1_LedgerEntry: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -254,6 +315,28 @@ public nonisolated struct Scenic_V1_ListLedgerResponse: Sendable {
   public init() {}
 }
 
+/// A visitor a real-name ticket is for. In a sale, as on the document; in an answer,
+/// masked (the name's first character, the number's first 3 and last 4) unless revealed.
+public nonisolated struct Scenic_V1_Visitor: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// 1–64 characters.
+  public var name: String = String()
+
+  public var idNumber: String = String()
+
+  public var idType: Scenic_V1_IdType = .unspecified
+
+  /// In an answer: the sealed name and number were erased after their retention period.
+  public var erased: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 public nonisolated struct Scenic_V1_Voucher: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -348,6 +431,16 @@ public nonisolated struct Scenic_V1_Voucher: @unchecked Sendable {
     set {_uniqueStorage()._slot = newValue}
   }
 
+  /// A real-name ticket's visitor, masked; unset otherwise.
+  public var visitor: Scenic_V1_Visitor {
+    get {_storage._visitor ?? Scenic_V1_Visitor()}
+    set {_uniqueStorage()._visitor = newValue}
+  }
+  /// Returns true if `visitor` has been explicitly set.
+  public var hasVisitor: Bool {_storage._visitor != nil}
+  /// Clears the value of `visitor`. Subsequent reads from it will return its default value.
+  public mutating func clearVisitor() {_uniqueStorage()._visitor = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -376,6 +469,10 @@ public nonisolated struct Scenic_V1_SellRequest: Sendable {
 
   /// "HH:MM-HH:MM": required when the visit date sells by time slot, empty otherwise.
   public var slot: String = String()
+
+  /// As the product's real-name mode asks: one per ticket, one per order, or none. A bad
+  /// one is INVALID_ARGUMENT naming it (visitors[2].id_number INVALID_ID_NUMBER).
+  public var visitors: [Scenic_V1_Visitor] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -526,6 +623,45 @@ public nonisolated struct Scenic_V1_UndoRedemptionRequest: Sendable {
   public init() {}
 }
 
+/// At the gate: a voucher by its code (typed or scanned from its QR code), or the
+/// visitor's ticket by the ID presented.
+public nonisolated struct Scenic_V1_CheckInRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var requestID: String = String()
+
+  /// The voucher's code. With an ID too, the voucher must be that visitor's.
+  public var code: String = String()
+
+  /// Without a code: the one ticket of this ID valid today. Several valid today is
+  /// FAILED_PRECONDITION SEVERAL_TICKETS (metadata voucher_codes, comma-separated): ask
+  /// which, then check in with its code and the ID.
+  public var idNumber: String = String()
+
+  public var idType: Scenic_V1_IdType = .unspecified
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Scenic_V1_RevealVisitorRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var code: String = String()
+
+  /// Required, kept in the audit log with the voucher.
+  public var reason: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "scenic.v1"
@@ -536,6 +672,10 @@ nonisolated extension Scenic_V1_LedgerKind: SwiftProtobuf._ProtoNameProviding {
 
 nonisolated extension Scenic_V1_VoucherStatus: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0VOUCHER_STATUS_UNSPECIFIED\0\u{1}VOUCHER_STATUS_VALID\0\u{1}VOUCHER_STATUS_REDEEMED\0\u{1}VOUCHER_STATUS_REFUNDED\0\u{1}VOUCHER_STATUS_EXPIRED\0")
+}
+
+nonisolated extension Scenic_V1_IdType: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0ID_TYPE_UNSPECIFIED\0\u{1}ID_TYPE_RESIDENT_ID\0\u{1}ID_TYPE_PASSPORT\0\u{1}ID_TYPE_HK_MACAO_PERMIT\0\u{1}ID_TYPE_TAIWAN_PERMIT\0\u{1}ID_TYPE_FOREIGN_PERMANENT_RESIDENT\0")
 }
 
 nonisolated extension Scenic_V1_LedgerEntry: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
@@ -827,9 +967,54 @@ nonisolated extension Scenic_V1_ListLedgerResponse: SwiftProtobuf.Message, Swift
   }
 }
 
+nonisolated extension Scenic_V1_Visitor: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Visitor"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{3}id_number\0\u{3}id_type\0\u{1}erased\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.idNumber) }()
+      case 3: try { try decoder.decodeSingularEnumField(value: &self.idType) }()
+      case 4: try { try decoder.decodeSingularBoolField(value: &self.erased) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 1)
+    }
+    if !self.idNumber.isEmpty {
+      try visitor.visitSingularStringField(value: self.idNumber, fieldNumber: 2)
+    }
+    if self.idType != .unspecified {
+      try visitor.visitSingularEnumField(value: self.idType, fieldNumber: 3)
+    }
+    if self.erased != false {
+      try visitor.visitSingularBoolField(value: self.erased, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Scenic_V1_Visitor, rhs: Scenic_V1_Visitor) -> Bool {
+    if lhs.name != rhs.name {return false}
+    if lhs.idNumber != rhs.idNumber {return false}
+    if lhs.idType != rhs.idType {return false}
+    if lhs.erased != rhs.erased {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
 nonisolated extension Scenic_V1_Voucher: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Voucher"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}code\0\u{3}order_id\0\u{3}distributor_id\0\u{3}distributor_name\0\u{3}product_code\0\u{3}product_name\0\u{3}sold_at\0\u{3}visit_date\0\u{3}valid_until\0\u{3}settlement_price_fen\0\u{3}retail_price_fen\0\u{3}refund_rule\0\u{1}status\0\u{3}redeemed_at\0\u{3}redeemed_by\0\u{3}refunded_at\0\u{1}slot\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}code\0\u{3}order_id\0\u{3}distributor_id\0\u{3}distributor_name\0\u{3}product_code\0\u{3}product_name\0\u{3}sold_at\0\u{3}visit_date\0\u{3}valid_until\0\u{3}settlement_price_fen\0\u{3}retail_price_fen\0\u{3}refund_rule\0\u{1}status\0\u{3}redeemed_at\0\u{3}redeemed_by\0\u{3}refunded_at\0\u{1}slot\0\u{1}visitor\0")
 
   fileprivate class _StorageClass {
     var _code: String = String()
@@ -849,6 +1034,7 @@ nonisolated extension Scenic_V1_Voucher: SwiftProtobuf.Message, SwiftProtobuf._M
     var _redeemedBy: String = String()
     var _refundedAt: String = String()
     var _slot: String = String()
+    var _visitor: Scenic_V1_Visitor? = nil
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -876,6 +1062,7 @@ nonisolated extension Scenic_V1_Voucher: SwiftProtobuf.Message, SwiftProtobuf._M
       _redeemedBy = source._redeemedBy
       _refundedAt = source._refundedAt
       _slot = source._slot
+      _visitor = source._visitor
     }
   }
 
@@ -911,6 +1098,7 @@ nonisolated extension Scenic_V1_Voucher: SwiftProtobuf.Message, SwiftProtobuf._M
         case 15: try { try decoder.decodeSingularStringField(value: &_storage._redeemedBy) }()
         case 16: try { try decoder.decodeSingularStringField(value: &_storage._refundedAt) }()
         case 17: try { try decoder.decodeSingularStringField(value: &_storage._slot) }()
+        case 18: try { try decoder.decodeSingularMessageField(value: &_storage._visitor) }()
         default: break
         }
       }
@@ -919,6 +1107,10 @@ nonisolated extension Scenic_V1_Voucher: SwiftProtobuf.Message, SwiftProtobuf._M
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
     try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
       if !_storage._code.isEmpty {
         try visitor.visitSingularStringField(value: _storage._code, fieldNumber: 1)
       }
@@ -970,6 +1162,9 @@ nonisolated extension Scenic_V1_Voucher: SwiftProtobuf.Message, SwiftProtobuf._M
       if !_storage._slot.isEmpty {
         try visitor.visitSingularStringField(value: _storage._slot, fieldNumber: 17)
       }
+      try { if let v = _storage._visitor {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 18)
+      } }()
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -996,6 +1191,7 @@ nonisolated extension Scenic_V1_Voucher: SwiftProtobuf.Message, SwiftProtobuf._M
         if _storage._redeemedBy != rhs_storage._redeemedBy {return false}
         if _storage._refundedAt != rhs_storage._refundedAt {return false}
         if _storage._slot != rhs_storage._slot {return false}
+        if _storage._visitor != rhs_storage._visitor {return false}
         return true
       }
       if !storagesAreEqual {return false}
@@ -1007,7 +1203,7 @@ nonisolated extension Scenic_V1_Voucher: SwiftProtobuf.Message, SwiftProtobuf._M
 
 nonisolated extension Scenic_V1_SellRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SellRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{3}product_code\0\u{1}quantity\0\u{3}visit_date\0\u{3}buyer_name\0\u{3}buyer_phone\0\u{1}slot\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{3}product_code\0\u{1}quantity\0\u{3}visit_date\0\u{3}buyer_name\0\u{3}buyer_phone\0\u{1}slot\0\u{1}visitors\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1022,6 +1218,7 @@ nonisolated extension Scenic_V1_SellRequest: SwiftProtobuf.Message, SwiftProtobu
       case 5: try { try decoder.decodeSingularStringField(value: &self.buyerName) }()
       case 6: try { try decoder.decodeSingularStringField(value: &self.buyerPhone) }()
       case 7: try { try decoder.decodeSingularStringField(value: &self.slot) }()
+      case 8: try { try decoder.decodeRepeatedMessageField(value: &self.visitors) }()
       default: break
       }
     }
@@ -1049,6 +1246,9 @@ nonisolated extension Scenic_V1_SellRequest: SwiftProtobuf.Message, SwiftProtobu
     if !self.slot.isEmpty {
       try visitor.visitSingularStringField(value: self.slot, fieldNumber: 7)
     }
+    if !self.visitors.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.visitors, fieldNumber: 8)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1060,6 +1260,7 @@ nonisolated extension Scenic_V1_SellRequest: SwiftProtobuf.Message, SwiftProtobu
     if lhs.buyerName != rhs.buyerName {return false}
     if lhs.buyerPhone != rhs.buyerPhone {return false}
     if lhs.slot != rhs.slot {return false}
+    if lhs.visitors != rhs.visitors {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1402,6 +1603,86 @@ nonisolated extension Scenic_V1_UndoRedemptionRequest: SwiftProtobuf.Message, Sw
   }
 
   public static func ==(lhs: Scenic_V1_UndoRedemptionRequest, rhs: Scenic_V1_UndoRedemptionRequest) -> Bool {
+    if lhs.code != rhs.code {return false}
+    if lhs.reason != rhs.reason {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Scenic_V1_CheckInRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".CheckInRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{1}code\0\u{3}id_number\0\u{3}id_type\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.requestID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.code) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.idNumber) }()
+      case 4: try { try decoder.decodeSingularEnumField(value: &self.idType) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.requestID.isEmpty {
+      try visitor.visitSingularStringField(value: self.requestID, fieldNumber: 1)
+    }
+    if !self.code.isEmpty {
+      try visitor.visitSingularStringField(value: self.code, fieldNumber: 2)
+    }
+    if !self.idNumber.isEmpty {
+      try visitor.visitSingularStringField(value: self.idNumber, fieldNumber: 3)
+    }
+    if self.idType != .unspecified {
+      try visitor.visitSingularEnumField(value: self.idType, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Scenic_V1_CheckInRequest, rhs: Scenic_V1_CheckInRequest) -> Bool {
+    if lhs.requestID != rhs.requestID {return false}
+    if lhs.code != rhs.code {return false}
+    if lhs.idNumber != rhs.idNumber {return false}
+    if lhs.idType != rhs.idType {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Scenic_V1_RevealVisitorRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RevealVisitorRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}code\0\u{1}reason\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.code) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.reason) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.code.isEmpty {
+      try visitor.visitSingularStringField(value: self.code, fieldNumber: 1)
+    }
+    if !self.reason.isEmpty {
+      try visitor.visitSingularStringField(value: self.reason, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Scenic_V1_RevealVisitorRequest, rhs: Scenic_V1_RevealVisitorRequest) -> Bool {
     if lhs.code != rhs.code {return false}
     if lhs.reason != rhs.reason {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}

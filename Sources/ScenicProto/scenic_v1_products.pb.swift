@@ -102,6 +102,124 @@ public nonisolated enum Scenic_V1_RefundRule: SwiftProtobuf.Enum, Swift.CaseIter
 
 }
 
+/// Whose identity a sale of the product carries (real-name tickets, 实名制).
+public nonisolated enum Scenic_V1_RealNameMode: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+
+  /// In SetRealName: none. On a new product: none.
+  case unspecified // = 0
+
+  /// No visitor is named (the default).
+  case none // = 1
+
+  /// One visitor per order, holding all of its tickets.
+  case perOrder // = 2
+
+  /// One visitor per ticket, each a different ID.
+  case perTicket // = 3
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .none
+    case 2: self = .perOrder
+    case 3: self = .perTicket
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .none: return 1
+    case .perOrder: return 2
+    case .perTicket: return 3
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Scenic_V1_RealNameMode] = [
+    .unspecified,
+    .none,
+    .perOrder,
+    .perTicket,
+  ]
+
+}
+
+/// The visit dates a per-ID limit counts together.
+public nonisolated enum Scenic_V1_IdLimitPeriod: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+
+  /// The visit date.
+  case unspecified // = 0
+  case day // = 1
+
+  /// Monday to Sunday around the visit date.
+  case week // = 2
+
+  /// The visit date's calendar month.
+  case month // = 3
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .day
+    case 2: self = .week
+    case 3: self = .month
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .day: return 1
+    case .week: return 2
+    case .month: return 3
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Scenic_V1_IdLimitPeriod] = [
+    .unspecified,
+    .day,
+    .week,
+    .month,
+  ]
+
+}
+
+public nonisolated struct Scenic_V1_RealNameRules: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var mode: Scenic_V1_RealNameMode = .unspecified
+
+  /// Tickets of the product one ID may hold per period, over all distributors, refunded
+  /// ones not counted; 0 for no limit; at most 1000. Needs a mode other than none.
+  public var idLimit: Int32 = 0
+
+  public var idLimitPeriod: Scenic_V1_IdLimitPeriod = .unspecified
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 public nonisolated struct Scenic_V1_Product: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -128,9 +246,20 @@ public nonisolated struct Scenic_V1_Product: Sendable {
 
   public var updatedAt: String = String()
 
+  public var realName: Scenic_V1_RealNameRules {
+    get {_realName ?? Scenic_V1_RealNameRules()}
+    set {_realName = newValue}
+  }
+  /// Returns true if `realName` has been explicitly set.
+  public var hasRealName: Bool {self._realName != nil}
+  /// Clears the value of `realName`. Subsequent reads from it will return its default value.
+  public mutating func clearRealName() {self._realName = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
+
+  fileprivate var _realName: Scenic_V1_RealNameRules? = nil
 }
 
 public nonisolated struct Scenic_V1_CreateProductRequest: Sendable {
@@ -150,9 +279,21 @@ public nonisolated struct Scenic_V1_CreateProductRequest: Sendable {
   /// 1–366; 0 means 1.
   public var validDays: Int32 = 0
 
+  /// Unset: no real names.
+  public var realName: Scenic_V1_RealNameRules {
+    get {_realName ?? Scenic_V1_RealNameRules()}
+    set {_realName = newValue}
+  }
+  /// Returns true if `realName` has been explicitly set.
+  public var hasRealName: Bool {self._realName != nil}
+  /// Clears the value of `realName`. Subsequent reads from it will return its default value.
+  public mutating func clearRealName() {self._realName = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
+
+  fileprivate var _realName: Scenic_V1_RealNameRules? = nil
 }
 
 public nonisolated struct Scenic_V1_ListProductsRequest: Sendable {
@@ -221,6 +362,30 @@ public nonisolated struct Scenic_V1_UpdateProductRequest: Sendable {
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
+}
+
+public nonisolated struct Scenic_V1_SetRealNameRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var code: String = String()
+
+  /// Replaces the product's rules; vouchers already sold keep the visitors they have.
+  public var rules: Scenic_V1_RealNameRules {
+    get {_rules ?? Scenic_V1_RealNameRules()}
+    set {_rules = newValue}
+  }
+  /// Returns true if `rules` has been explicitly set.
+  public var hasRules: Bool {self._rules != nil}
+  /// Clears the value of `rules`. Subsequent reads from it will return its default value.
+  public mutating func clearRules() {self._rules = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _rules: Scenic_V1_RealNameRules? = nil
 }
 
 public nonisolated struct Scenic_V1_ImportProductsRequest: Sendable {
@@ -365,9 +530,21 @@ public nonisolated struct Scenic_V1_SellableProduct: Sendable {
 
   public var validDays: Int32 = 0
 
+  /// The visitors a sale of it must name.
+  public var realName: Scenic_V1_RealNameRules {
+    get {_realName ?? Scenic_V1_RealNameRules()}
+    set {_realName = newValue}
+  }
+  /// Returns true if `realName` has been explicitly set.
+  public var hasRealName: Bool {self._realName != nil}
+  /// Clears the value of `realName`. Subsequent reads from it will return its default value.
+  public mutating func clearRealName() {self._realName = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
+
+  fileprivate var _realName: Scenic_V1_RealNameRules? = nil
 }
 
 public nonisolated struct Scenic_V1_ListSellableRequest: Sendable {
@@ -404,9 +581,57 @@ nonisolated extension Scenic_V1_RefundRule: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0REFUND_RULE_UNSPECIFIED\0\u{1}REFUND_RULE_REFUNDABLE\0\u{1}REFUND_RULE_NON_REFUNDABLE\0")
 }
 
+nonisolated extension Scenic_V1_RealNameMode: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0REAL_NAME_MODE_UNSPECIFIED\0\u{1}REAL_NAME_MODE_NONE\0\u{1}REAL_NAME_MODE_PER_ORDER\0\u{1}REAL_NAME_MODE_PER_TICKET\0")
+}
+
+nonisolated extension Scenic_V1_IdLimitPeriod: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0ID_LIMIT_PERIOD_UNSPECIFIED\0\u{1}ID_LIMIT_PERIOD_DAY\0\u{1}ID_LIMIT_PERIOD_WEEK\0\u{1}ID_LIMIT_PERIOD_MONTH\0")
+}
+
+nonisolated extension Scenic_V1_RealNameRules: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RealNameRules"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}mode\0\u{3}id_limit\0\u{3}id_limit_period\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularEnumField(value: &self.mode) }()
+      case 2: try { try decoder.decodeSingularInt32Field(value: &self.idLimit) }()
+      case 3: try { try decoder.decodeSingularEnumField(value: &self.idLimitPeriod) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.mode != .unspecified {
+      try visitor.visitSingularEnumField(value: self.mode, fieldNumber: 1)
+    }
+    if self.idLimit != 0 {
+      try visitor.visitSingularInt32Field(value: self.idLimit, fieldNumber: 2)
+    }
+    if self.idLimitPeriod != .unspecified {
+      try visitor.visitSingularEnumField(value: self.idLimitPeriod, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Scenic_V1_RealNameRules, rhs: Scenic_V1_RealNameRules) -> Bool {
+    if lhs.mode != rhs.mode {return false}
+    if lhs.idLimit != rhs.idLimit {return false}
+    if lhs.idLimitPeriod != rhs.idLimitPeriod {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
 nonisolated extension Scenic_V1_Product: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Product"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}code\0\u{1}name\0\u{3}retail_price_fen\0\u{3}refund_rule\0\u{3}valid_days\0\u{1}status\0\u{3}created_at\0\u{3}updated_at\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}code\0\u{1}name\0\u{3}retail_price_fen\0\u{3}refund_rule\0\u{3}valid_days\0\u{1}status\0\u{3}created_at\0\u{3}updated_at\0\u{3}real_name\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -423,12 +648,17 @@ nonisolated extension Scenic_V1_Product: SwiftProtobuf.Message, SwiftProtobuf._M
       case 7: try { try decoder.decodeSingularEnumField(value: &self.status) }()
       case 8: try { try decoder.decodeSingularStringField(value: &self.createdAt) }()
       case 9: try { try decoder.decodeSingularStringField(value: &self.updatedAt) }()
+      case 10: try { try decoder.decodeSingularMessageField(value: &self._realName) }()
       default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
     if self.id != 0 {
       try visitor.visitSingularInt64Field(value: self.id, fieldNumber: 1)
     }
@@ -456,6 +686,9 @@ nonisolated extension Scenic_V1_Product: SwiftProtobuf.Message, SwiftProtobuf._M
     if !self.updatedAt.isEmpty {
       try visitor.visitSingularStringField(value: self.updatedAt, fieldNumber: 9)
     }
+    try { if let v = self._realName {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 10)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -469,6 +702,7 @@ nonisolated extension Scenic_V1_Product: SwiftProtobuf.Message, SwiftProtobuf._M
     if lhs.status != rhs.status {return false}
     if lhs.createdAt != rhs.createdAt {return false}
     if lhs.updatedAt != rhs.updatedAt {return false}
+    if lhs._realName != rhs._realName {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -476,7 +710,7 @@ nonisolated extension Scenic_V1_Product: SwiftProtobuf.Message, SwiftProtobuf._M
 
 nonisolated extension Scenic_V1_CreateProductRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".CreateProductRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}code\0\u{1}name\0\u{3}retail_price_fen\0\u{3}refund_rule\0\u{3}valid_days\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}code\0\u{1}name\0\u{3}retail_price_fen\0\u{3}refund_rule\0\u{3}valid_days\0\u{3}real_name\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -489,12 +723,17 @@ nonisolated extension Scenic_V1_CreateProductRequest: SwiftProtobuf.Message, Swi
       case 3: try { try decoder.decodeSingularInt64Field(value: &self.retailPriceFen) }()
       case 4: try { try decoder.decodeSingularEnumField(value: &self.refundRule) }()
       case 5: try { try decoder.decodeSingularInt32Field(value: &self.validDays) }()
+      case 6: try { try decoder.decodeSingularMessageField(value: &self._realName) }()
       default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
     if !self.code.isEmpty {
       try visitor.visitSingularStringField(value: self.code, fieldNumber: 1)
     }
@@ -510,6 +749,9 @@ nonisolated extension Scenic_V1_CreateProductRequest: SwiftProtobuf.Message, Swi
     if self.validDays != 0 {
       try visitor.visitSingularInt32Field(value: self.validDays, fieldNumber: 5)
     }
+    try { if let v = self._realName {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -519,6 +761,7 @@ nonisolated extension Scenic_V1_CreateProductRequest: SwiftProtobuf.Message, Swi
     if lhs.retailPriceFen != rhs.retailPriceFen {return false}
     if lhs.refundRule != rhs.refundRule {return false}
     if lhs.validDays != rhs.validDays {return false}
+    if lhs._realName != rhs._realName {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -679,6 +922,45 @@ nonisolated extension Scenic_V1_UpdateProductRequest: SwiftProtobuf.Message, Swi
     if lhs.retailPriceFen != rhs.retailPriceFen {return false}
     if lhs.refundRule != rhs.refundRule {return false}
     if lhs.validDays != rhs.validDays {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Scenic_V1_SetRealNameRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".SetRealNameRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}code\0\u{1}rules\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.code) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._rules) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.code.isEmpty {
+      try visitor.visitSingularStringField(value: self.code, fieldNumber: 1)
+    }
+    try { if let v = self._rules {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Scenic_V1_SetRealNameRequest, rhs: Scenic_V1_SetRealNameRequest) -> Bool {
+    if lhs.code != rhs.code {return false}
+    if lhs._rules != rhs._rules {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -970,7 +1252,7 @@ nonisolated extension Scenic_V1_ListBindingsRequest: SwiftProtobuf.Message, Swif
 
 nonisolated extension Scenic_V1_SellableProduct: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SellableProduct"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}code\0\u{1}name\0\u{3}retail_price_fen\0\u{3}settlement_price_fen\0\u{3}refund_rule\0\u{3}valid_days\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}code\0\u{1}name\0\u{3}retail_price_fen\0\u{3}settlement_price_fen\0\u{3}refund_rule\0\u{3}valid_days\0\u{3}real_name\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -984,12 +1266,17 @@ nonisolated extension Scenic_V1_SellableProduct: SwiftProtobuf.Message, SwiftPro
       case 4: try { try decoder.decodeSingularInt64Field(value: &self.settlementPriceFen) }()
       case 5: try { try decoder.decodeSingularEnumField(value: &self.refundRule) }()
       case 6: try { try decoder.decodeSingularInt32Field(value: &self.validDays) }()
+      case 7: try { try decoder.decodeSingularMessageField(value: &self._realName) }()
       default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
     if !self.code.isEmpty {
       try visitor.visitSingularStringField(value: self.code, fieldNumber: 1)
     }
@@ -1008,6 +1295,9 @@ nonisolated extension Scenic_V1_SellableProduct: SwiftProtobuf.Message, SwiftPro
     if self.validDays != 0 {
       try visitor.visitSingularInt32Field(value: self.validDays, fieldNumber: 6)
     }
+    try { if let v = self._realName {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1018,6 +1308,7 @@ nonisolated extension Scenic_V1_SellableProduct: SwiftProtobuf.Message, SwiftPro
     if lhs.settlementPriceFen != rhs.settlementPriceFen {return false}
     if lhs.refundRule != rhs.refundRule {return false}
     if lhs.validDays != rhs.validDays {return false}
+    if lhs._realName != rhs._realName {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -46,9 +46,11 @@ enum CatalogInput {
         let name = AccountInput.name(request.name, field: prefix + "name", maxLength: 128, into: &violations)
         let price = price(request.retailPriceFen, field: prefix + "retail_price_fen", into: &violations)
         let days = validDays(request.validDays == 0 ? 1 : request.validDays, field: prefix + "valid_days", into: &violations)
+        let realName = RealNameInput.rules(request.realName, field: prefix + "real_name", into: &violations)
         guard let code, let name, let price, let days else { return nil }
         return NewProduct(
-            code: code, name: name, retailPriceFen: price, refundable: request.refundRule != .nonRefundable, validDays: days)
+            code: code, name: name, retailPriceFen: price, refundable: request.refundRule != .nonRefundable, validDays: days,
+            realName: realName)
     }
 
     /// Flags every item after the first that repeats a code.
@@ -109,6 +111,7 @@ extension Scenic_V1_Product {
         status = record.status == .onSale ? .onSale : .archived
         createdAt = ISOTime.format(record.createdAt)
         updatedAt = ISOTime.format(record.updatedAt)
+        realName = .init(record.realName)
     }
 }
 

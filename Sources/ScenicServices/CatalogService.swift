@@ -24,6 +24,7 @@ public struct CatalogService: Sendable {
             product.settlementPriceFen = binding.settlementPriceFen
             product.refundRule = binding.product.refundable ? .refundable : .nonRefundable
             product.validDays = Int32(binding.product.validDays)
+            product.realName = .init(binding.product.realName)
             return product
         }
         return response

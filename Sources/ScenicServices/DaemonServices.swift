@@ -14,14 +14,17 @@ public struct DaemonServices: Sendable {
     public let loginThrottle: LoginThrottle
     /// What order, ledger entry and page-token rows are shown as.
     public let numbers: PublicNumbers
+    /// Seals visitors' personal data and hashes their IDs.
+    public let personalData: PersonalDataVault
     private let decoyHash: String
 
     public init(
-        store: ScenicStore, status: DaemonStatus, adminAccess: AdminAccessPolicy,
+        store: ScenicStore, status: DaemonStatus, adminAccess: AdminAccessPolicy, personalData: PersonalDataVault,
         accountPolicy: AccountPolicy = .init(), hasher: PasswordHasher = .init(),
         smsQueued: @escaping @Sendable () -> Void = {}
     ) {
         self.store = store
+        self.personalData = personalData
         self.status = status
         self.adminAccess = adminAccess
         self.accountPolicy = accountPolicy
@@ -49,7 +52,7 @@ public struct DaemonServices: Sendable {
             BindingAdminService(store: store, policy: accountPolicy).register(in: &router)
             CalendarAdminService(store: store, policy: accountPolicy).register(in: &router)
             AccountService(store: store, policy: accountPolicy, numbers: numbers).register(in: &router)
-            VoucherAdminService(store: store, policy: accountPolicy, numbers: numbers).register(in: &router)
+            VoucherAdminService(store: store, policy: accountPolicy, numbers: numbers, personalData: personalData).register(in: &router)
             ReportsService(store: store, policy: accountPolicy).register(in: &router)
             MaintenanceService(store: store, policy: accountPolicy).register(in: &router)
             AuditService(store: store, numbers: numbers).register(in: &router)
@@ -61,7 +64,9 @@ public struct DaemonServices: Sendable {
                 decoyHash: decoyHash
             ).register(in: &router)
             CatalogService(store: store, policy: accountPolicy, authenticator: authenticator).register(in: &router)
-            SalesService(store: store, policy: accountPolicy, numbers: numbers, authenticator: authenticator).register(in: &router)
+            SalesService(
+                store: store, policy: accountPolicy, numbers: numbers, authenticator: authenticator, personalData: personalData
+            ).register(in: &router)
         }
         let methods = (router.methods + [SystemService.serverInfoMethod]).sorted()
         SystemService(

@@ -50,6 +50,7 @@ extension Scenic_V1_Voucher {
         redeemedBy = record.redeemedBy ?? ""
         refundedAt = record.refundedAt.map(ISOTime.format) ?? ""
         slot = record.slot ?? ""
+        if let visitor = record.visitor { self.visitor = .init(masked: visitor) }
     }
 }
 

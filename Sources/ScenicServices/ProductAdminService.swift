@@ -98,6 +98,13 @@ public struct ProductAdminService: Sendable {
         .init(try await store.archiveProduct(code: request.code, stamp: context.adminStamp(at: now)))
     }
 
+    public func setRealName(_ request: Scenic_V1_SetRealNameRequest, context: CallContext) async throws -> Scenic_V1_Product {
+        var violations: [RPCError.FieldViolation] = []
+        let rules = RealNameInput.rules(request.rules, field: "rules", into: &violations)
+        try AccountInput.check(violations)
+        return .init(try await store.setRealNameRules(productCode: request.code, rules, stamp: context.adminStamp(at: now)))
+    }
+
     private var now: Millis { policy.now().millis }
 
     func register(in router: inout Router) {
@@ -107,5 +114,6 @@ public struct ProductAdminService: Sendable {
         router.register(service: Self.service, method: "Get", handler: get)
         router.register(service: Self.service, method: "Update", handler: update)
         router.register(service: Self.service, method: "Archive", handler: archive)
+        router.register(service: Self.service, method: "SetRealName", handler: setRealName)
     }
 }

@@ -8,8 +8,12 @@ import SwiftProtobuf
 /// Request ids: what makes a retried call safe.
 enum RequestIdentity {
     /// The key for `request`: the fingerprint covers every field but the id, so the same
-    /// id with other content is told apart. nil for no id.
-    static func key(_ request: some IdentifiedRequest, scope: String, context: CallContext) throws -> RequestKey? {
+    /// id with other content is told apart. nil for no id. A request holding personal data
+    /// passes a keyed `digest`, so that the stored fingerprint cannot be searched for it.
+    static func key(
+        _ request: some IdentifiedRequest, scope: String, context: CallContext,
+        digest: (Data) -> Data = { Data(SHA256.hash(data: $0)) }
+    ) throws -> RequestKey? {
         let id = request.requestID
         guard !id.isEmpty else { return nil }
         // Printable ASCII is 0x20 (space) to 0x7E: what PROTOCOL.md promises, no control character.
@@ -24,7 +28,7 @@ enum RequestIdentity {
         options.useDeterministicOrdering = true
         let bytes: Data = try content.serializedData(options: options)
         return RequestKey(
-            scope: scope, requestID: id, method: "\(context.service)/\(context.method)", fingerprint: Data(SHA256.hash(data: bytes)))
+            scope: scope, requestID: id, method: "\(context.service)/\(context.method)", fingerprint: digest(bytes))
     }
 
     /// The response of a first call (built by `make`) or of the call it repeats (stored).
@@ -46,3 +50,4 @@ extension Scenic_V1_AdjustRequest: IdentifiedRequest {}
 extension Scenic_V1_SellRequest: IdentifiedRequest {}
 extension Scenic_V1_RefundRequest: IdentifiedRequest {}
 extension Scenic_V1_RedeemRequest: IdentifiedRequest {}
+extension Scenic_V1_CheckInRequest: IdentifiedRequest {}

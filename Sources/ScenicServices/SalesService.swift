@@ -14,6 +14,7 @@ public struct SalesService: Sendable {
     let policy: AccountPolicy
     let numbers: PublicNumbers
     let authenticator: SessionAuthenticator
+    let personalData: PersonalDataVault
 
     public func sell(_ request: Scenic_V1_SellRequest, context: CallContext) async throws -> Scenic_V1_SellResponse {
         let principal = try await authenticator.authenticate(context)
@@ -37,14 +38,16 @@ public struct SalesService: Sendable {
         }
         let buyerName = request.buyerName.isEmpty ? "" : AccountInput.name(request.buyerName, field: "buyer_name", into: &violations)
         let buyerPhone = request.buyerPhone.isEmpty ? "" : AccountInput.phone(request.buyerPhone, field: "buyer_phone", into: &violations)
+        let visitors = try RealNameInput.visitors(request.visitors, today: now.today, vault: personalData, into: &violations)
         try AccountInput.check(violations)
         guard let code, let buyerName, let buyerPhone else { return .init() }
 
-        let key = try RequestIdentity.key(request, scope: "distributor:\(principal.distributor.id)", context: context)
+        let key = try RequestIdentity.key(
+            request, scope: "distributor:\(principal.distributor.id)", context: context, digest: personalData.keyedDigest)
         let sale = SaleRequest(
             distributorID: principal.distributor.id, productCode: code, quantity: Int(request.quantity), visitDate: request.visitDate,
             slot: request.slot.isEmpty ? "" : TimeSlot(request.slot)!.description, buyerName: buyerName, buyerPhone: buyerPhone,
-            voucherCodes: (0..<request.quantity).map { _ in VoucherCode.generate() }, now: now)
+            voucherCodes: (0..<request.quantity).map { _ in VoucherCode.generate() }, visitors: visitors, now: now)
         let numbers = numbers
         let outcome = try await store.sell(
             sale, key: key, at: clock.millis, encode: { try Self.response($0, numbers: numbers).serializedData() })

@@ -37,13 +37,15 @@ extension ScenicStore {
             guard problems.isEmpty else { throw BatchRejected(problems: problems) }
             guard !dryRun, !products.isEmpty else { return [] }
             let insert = try db.cachedStatement(sql: """
-                INSERT INTO product (code, name, retail_price_fen, refundable, valid_days, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO product (code, name, retail_price_fen, refundable, valid_days, real_name_mode, id_limit,
+                    id_limit_period, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             var firstID: Int64?
             for product in products {
                 try insert.execute(arguments: [
-                    product.code, product.name, product.retailPriceFen, product.refundable, product.validDays, stamp.at, stamp.at,
+                    product.code, product.name, product.retailPriceFen, product.refundable, product.validDays,
+                    product.realName.mode.rawValue, product.realName.idLimit, product.realName.idLimitPeriod.rawValue, stamp.at, stamp.at,
                 ])
                 firstID = firstID ?? db.lastInsertedRowID
             }

@@ -18,6 +18,7 @@ public struct ProductRecord: Sendable, Equatable, FetchableRecord {
     public var updatedAt: Millis
     /// When its tickets may be sold and used (the calendar).
     public var bookingRules: BookingRules
+    public var realName: RealNameRules
 
     public init(row: Row) throws {
         id = row["id"]
@@ -30,6 +31,7 @@ public struct ProductRecord: Sendable, Equatable, FetchableRecord {
         createdAt = row["created_at"]
         updatedAt = row["updated_at"]
         bookingRules = BookingRules(row: row)
+        realName = RealNameRules(row: row)
     }
 }
 
@@ -40,8 +42,10 @@ public struct NewProduct: Sendable, Equatable {
     public var retailPriceFen: Int64
     public var refundable: Bool
     public var validDays: Int
+    public var realName: RealNameRules
 
-    public init(code: String, name: String, retailPriceFen: Int64, refundable: Bool, validDays: Int) {
+    public init(code: String, name: String, retailPriceFen: Int64, refundable: Bool, validDays: Int, realName: RealNameRules = .init()) {
+        self.realName = realName
         self.code = code
         self.name = name
         self.retailPriceFen = retailPriceFen

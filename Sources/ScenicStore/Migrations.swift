@@ -298,6 +298,42 @@ enum Migrations {
                 ALTER TABLE voucher ADD COLUMN slot TEXT;
                 """)
         }
+        migrator.registerMigration("0011_real_names") { db in
+            try db.execute(sql: """
+                ALTER TABLE product ADD COLUMN real_name_mode TEXT NOT NULL DEFAULT 'none'
+                    CHECK (real_name_mode IN ('none', 'per_order', 'per_ticket'));
+                ALTER TABLE product ADD COLUMN id_limit INTEGER NOT NULL DEFAULT 0 CHECK (id_limit BETWEEN 0 AND 1000);
+                ALTER TABLE product ADD COLUMN id_limit_period TEXT NOT NULL DEFAULT 'day'
+                    CHECK (id_limit_period IN ('day', 'week', 'month'));
+
+                -- The visitor of a real-name order (one row) or of each of its tickets. The
+                -- name and ID number exist only sealed (AES-GCM, under a key kept outside the
+                -- database) and as masked forms; id_hash (an HMAC) is what limits and the gate
+                -- look an ID up by. Both go (NULL) when the retention period ends.
+                CREATE TABLE visitor (
+                    id INTEGER PRIMARY KEY,
+                    order_id INTEGER NOT NULL REFERENCES sale_order (id),
+                    product_id INTEGER NOT NULL REFERENCES product (id),
+                    visit_date TEXT NOT NULL,
+                    valid_until TEXT NOT NULL,
+                    id_type TEXT NOT NULL CHECK (id_type IN
+                        ('resident-id', 'passport', 'hk-macao-permit', 'taiwan-permit', 'foreign-permanent-resident')),
+                    masked_name TEXT NOT NULL,
+                    masked_id TEXT NOT NULL,
+                    id_hash BLOB CHECK (length(id_hash) = 32),
+                    sealed BLOB
+                ) STRICT;
+                CREATE INDEX visitor_by_id ON visitor (id_hash, product_id, visit_date) WHERE id_hash IS NOT NULL;
+                CREATE INDEX visitor_by_valid_until ON visitor (valid_until);
+                ALTER TABLE voucher ADD COLUMN visitor_id INTEGER REFERENCES visitor (id);
+                -- Plain tickets have no visitor and cost this index nothing.
+                CREATE INDEX voucher_by_visitor ON voucher (visitor_id) WHERE visitor_id IS NOT NULL;
+
+                -- An HMAC of a fixed text under the personal data key: a daemon started with
+                -- another key is refused instead of sealing under two keys.
+                ALTER TABLE store_info ADD COLUMN personal_data_key_check BLOB;
+                """)
+        }
         return migrator
     }
 }

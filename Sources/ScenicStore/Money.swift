@@ -141,6 +141,7 @@ extension ScenicStore {
                         [sale.distributorID, sale.productCode])
                 else { throw MoneyError.productNotAuthorized(sale.productCode) }
                 let product = binding.product
+                try Self.checkVisitors(db, sale: sale, product: product)
                 let prices = try Self.takeCalendar(db, sale: sale, product: product, binding: binding)
                 let amount = prices.settlementPriceFen * Int64(sale.quantity)
                 guard distributor.balanceFen >= amount else {
@@ -159,15 +160,19 @@ extension ScenicStore {
                 let orderID = db.lastInsertedRowID
                 let validUntil = try db.fetchOneCached(
                     String.self, "SELECT date(?, '+' || ? || ' days')", [sale.visitDate, product.validDays - 1]) ?? sale.visitDate
+                let visitorIDs = try Self.insertVisitors(
+                    db, sale.visitors, orderID: orderID, productID: product.id, visitDate: sale.visitDate, validUntil: validUntil)
                 let insert = try db.cachedStatement(sql: """
                     INSERT INTO voucher (code, order_id, distributor_id, product_id, visit_date, valid_until,
-                        settlement_price_fen, retail_price_fen, refundable, sold_at, slot)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        settlement_price_fen, retail_price_fen, refundable, sold_at, slot, visitor_id)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
-                for code in sale.voucherCodes {
+                for (index, code) in sale.voucherCodes.enumerated() {
+                    // One visitor per ticket, or the order's one visitor for all of them.
+                    let visitorID = visitorIDs.isEmpty ? nil : visitorIDs[min(index, visitorIDs.count - 1)]
                     try insert.execute(arguments: [
                         code, orderID, sale.distributorID, product.id, sale.visitDate, validUntil, prices.settlementPriceFen,
-                        prices.retailPriceFen, product.refundable, at, sale.slot.isEmpty ? nil : sale.slot,
+                        prices.retailPriceFen, product.refundable, at, sale.slot.isEmpty ? nil : sale.slot, visitorID,
                     ])
                 }
                 let entry = try Self.appendLedger(
@@ -209,22 +214,31 @@ extension ScenicStore {
     ) async throws -> Once<VoucherRecord> {
         try await groupWrite { db in
             try Self.once(db, key, at: stamp.at, encode: encode) {
-                let voucher = try Self.requireVoucher(db, code: code, distributorID: nil)
-                switch voucher.status {
-                case .redeemed: throw MoneyError.alreadyRedeemed(code: code, at: voucher.redeemedAt ?? 0)
-                case .refunded: throw MoneyError.voucherRefunded(code)
-                case .valid: break
-                }
-                let today = now.today
-                guard today >= voucher.visitDate else { throw MoneyError.notYetValid(code: code, visitDate: voucher.visitDate) }
-                guard today <= voucher.validUntil else { throw MoneyError.voucherExpired(code: code, validUntil: voucher.validUntil) }
-                try Self.checkSlotAdmission(db, voucher, minuteOfDay: now.minuteOfDay)
-                try db.execute(
-                    sql: "UPDATE voucher SET status = 'redeemed', redeemed_at = ?, redeemed_by = ? WHERE id = ?",
-                    arguments: [stamp.at, stamp.actor, voucher.id])
-                return try Self.requireVoucher(db, code: code, distributorID: nil)
+                try Self.admit(db, try Self.requireVoucher(db, code: code, distributorID: nil), now: now, stamp: stamp)
             }
         }
+    }
+
+    /// Redeems `voucher` if it admits now: valid, its day (or days), its slot.
+    static func admit(_ db: Database, _ voucher: VoucherRecord, now: SceneNow, stamp: AuditStamp) throws -> VoucherRecord {
+        try checkAdmits(db, voucher, now: now)
+        try db.execute(
+            sql: "UPDATE voucher SET status = 'redeemed', redeemed_at = ?, redeemed_by = ? WHERE id = ?",
+            arguments: [stamp.at, stamp.actor, voucher.id])
+        return try requireVoucher(db, code: voucher.code, distributorID: nil)
+    }
+
+    /// Why `voucher` does not admit now, if it does not.
+    static func checkAdmits(_ db: Database, _ voucher: VoucherRecord, now: SceneNow) throws {
+        let code = voucher.code
+        switch voucher.status {
+        case .redeemed: throw MoneyError.alreadyRedeemed(code: code, at: voucher.redeemedAt ?? 0)
+        case .refunded: throw MoneyError.voucherRefunded(code)
+        case .valid: break
+        }
+        guard now.today >= voucher.visitDate else { throw MoneyError.notYetValid(code: code, visitDate: voucher.visitDate) }
+        guard now.today <= voucher.validUntil else { throw MoneyError.voucherExpired(code: code, validUntil: voucher.validUntil) }
+        try checkSlotAdmission(db, voucher, minuteOfDay: now.minuteOfDay)
     }
 
     /// Makes a redeemed voucher valid again, within `window` of its redemption.

@@ -74,6 +74,8 @@ public struct VoucherRecord: Sendable, Equatable, FetchableRecord {
     public var refundedAt: Millis?
     /// The time slot it was sold for.
     public var slot: String?
+    /// A real-name ticket's visitor.
+    public var visitor: VisitorRecord?
 
     public init(row: Row) throws {
         id = row["id"]
@@ -95,13 +97,16 @@ public struct VoucherRecord: Sendable, Equatable, FetchableRecord {
         redeemedBy = row["redeemed_by"]
         refundedAt = row["refunded_at"]
         slot = row["slot"]
+        visitor = VisitorRecord(voucherRow: row)
     }
 
     static let select = """
         SELECT voucher.*, distributor.name AS distributor_name, product.code AS product_code,
-            product.name AS product_name
+            product.name AS product_name, visitor.id_type AS v_id_type, visitor.masked_name AS v_masked_name,
+            visitor.masked_id AS v_masked_id, visitor.sealed AS v_sealed
         FROM voucher JOIN distributor ON distributor.id = voucher.distributor_id
         JOIN product ON product.id = voucher.product_id
+        LEFT JOIN visitor ON visitor.id = voucher.visitor_id
         """
 }
 
@@ -125,15 +130,18 @@ public struct SaleRequest: Sendable {
     public var slot: String
     /// One fresh code per ticket, from the caller's CSPRNG.
     public var voucherCodes: [String]
+    /// As many as the product's real-name mode needs, in ticket order.
+    public var visitors: [SealedVisitor]
     /// Now in the scenic area: today is the earliest visit date a new sale may take, and
     /// the calendar's cutoffs count from the minute.
     public var now: SceneNow
 
     public init(
         distributorID: Int64, productCode: String, quantity: Int, visitDate: String, slot: String = "", buyerName: String,
-        buyerPhone: String, voucherCodes: [String], now: SceneNow
+        buyerPhone: String, voucherCodes: [String], visitors: [SealedVisitor] = [], now: SceneNow
     ) {
         self.now = now
+        self.visitors = visitors
         self.slot = slot
         self.distributorID = distributorID
         self.productCode = productCode

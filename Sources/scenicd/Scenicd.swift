@@ -82,6 +82,14 @@ struct Scenicd: AsyncParsableCommand {
     @Option(help: "The scenic area's time zone: visit dates and \"today\" are its days.")
     var timeZone: String = "Asia/Shanghai"
 
+    @Option(help: ArgumentHelp(
+        "File holding the key that seals visitors' names and ID numbers (32 bytes in base64, mode 0600).",
+        discussion: "Without it, DATA_DIR/personal-data.key, created at first start. Keep a copy apart from backups: without it, sealed data cannot be read."))
+    var personalDataKey: String?
+
+    @Option(help: "Days after a real-name ticket's last valid day that its visitor's name and ID number are erased.")
+    var personalDataDays: Int = PersonalDataRetention.defaultDays
+
     @Option(help: ArgumentHelp("log2 of scrypt's N for new password hashes (OWASP: at least 17).", visibility: .hidden))
     var scryptLogN: Int = PasswordHasher.defaultLogN
 
@@ -108,6 +116,7 @@ struct Scenicd: AsyncParsableCommand {
             throw ValidationError("--lock-after, --lock-minutes, --session-idle-hours and --session-days must be positive")
         }
         guard TimeZone(identifier: timeZone) != nil else { throw ValidationError("--time-zone: unknown time zone \(timeZone)") }
+        guard (0...3650).contains(personalDataDays) else { throw ValidationError("--personal-data-days must be 0 to 3650") }
         guard (10...20).contains(scryptLogN) else { throw ValidationError("--scrypt-log-n must be between 10 and 20") }
         if let adminGroup, AdminAccessPolicy.groupID(named: adminGroup) == nil {
             throw ValidationError("--admin-group: no group called \(adminGroup)")
@@ -143,6 +152,14 @@ struct Scenicd: AsyncParsableCommand {
         }
         let store = try ScenicStore.open(at: ScenicPaths.database(inDataDirectory: dataDir), logger: logger)
         defer { try? store.close() }
+        let personalData = try PersonalDataVault.load(
+            path: personalDataKey ?? dataDir + "/personal-data.key", create: personalDataKey == nil)
+        do {
+            try await store.adoptPersonalDataKey(check: personalData.keyCheck)
+        } catch RealNameError.keyMismatch {
+            throw ValidationError(
+                "the personal data key (\(personalDataKey ?? dataDir + "/personal-data.key")) is not the one this store's visitors were sealed with")
+        }
 
         let status = DaemonStatus()
         let sms = SMSDispatcher(
@@ -158,7 +175,7 @@ struct Scenicd: AsyncParsableCommand {
         let services = DaemonServices(
             store: store, status: status,
             adminAccess: AdminAccessPolicy(adminGroupID: adminGroup.flatMap(AdminAccessPolicy.groupID(named:))),
-            accountPolicy: accounts, hasher: PasswordHasher(logN: scryptLogN), smsQueued: { sms.wake() })
+            personalData: personalData, accountPolicy: accounts, hasher: PasswordHasher(logN: scryptLogN), smsQueued: { sms.wake() })
         let limits = ConnectionLimits(
             maxFrameSize: maxFrameBytes, maxCallsInFlight: maxCallsPerConnection,
             stalledClientTimeout: .seconds(stalledClientSeconds), firstFrameTimeout: .seconds(firstRequestSeconds),
@@ -189,6 +206,9 @@ struct Scenicd: AsyncParsableCommand {
                     .init(service: pointOfSale),
                     .init(service: ShutdownAnnouncer(status: status)),
                     .init(service: SMSSender(dispatcher: sms)),
+                    .init(service: PersonalDataEraser(
+                        retention: PersonalDataRetention(store: store, days: personalDataDays, calendar: accounts.calendar),
+                        logger: logger)),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
@@ -210,6 +230,18 @@ struct ShutdownAnnouncer: Service {
 
 /// Runs the SMS outbox's delivery until shutdown; a message not yet sent stays in the
 /// outbox for the next start.
+/// Erases visitors' personal data when its retention ends, hourly.
+struct PersonalDataEraser: Service {
+    let retention: PersonalDataRetention
+    let logger: Logger
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await retention.run(logger: logger)
+        }
+    }
+}
+
 struct SMSSender: Service {
     let dispatcher: SMSDispatcher
 

@@ -38,7 +38,7 @@ struct Harness {
         let clock = clock
         policy.now = { clock.now }
         services = DaemonServices(
-            store: store, status: DaemonStatus(), adminAccess: AdminAccessPolicy(daemonUID: 500),
+            store: store, status: DaemonStatus(), adminAccess: AdminAccessPolicy(daemonUID: 500), personalData: .ephemeral(),
             accountPolicy: policy, hasher: PasswordHasher(logN: 10))
         admin = services.router(for: .admin)
         pos = services.router(for: .pointOfSale)

@@ -41,7 +41,7 @@ struct DaemonServicesTests {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scenic-svc-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let store = try ScenicStore.open(at: dir + "/" + ScenicStore.fileName)
-        return DaemonServices(store: store, status: DaemonStatus(), adminAccess: AdminAccessPolicy(daemonUID: 500))
+        return DaemonServices(store: store, status: DaemonStatus(), adminAccess: AdminAccessPolicy(daemonUID: 500), personalData: .ephemeral())
     }
 
     static func context(_ service: String, _ method: String) -> CallContext {

@@ -1,0 +1,2 @@
+// The one header of libqrencode, from the system include path (libqrencode-dev).
+#include <qrencode.h>
