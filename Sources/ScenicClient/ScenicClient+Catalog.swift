@@ -31,6 +31,11 @@ extension ScenicClient {
         return try await call(service: "scenic.v1.ProductAdmin", method: "Archive", request: request)
     }
 
+    /// Replaces a product's real-name rules: whether its sales name visitors, and the per-ID limit.
+    public func setRealName(_ request: Scenic_V1_SetRealNameRequest) async throws -> Scenic_V1_Product {
+        try await call(service: "scenic.v1.ProductAdmin", method: "SetRealName", request: request)
+    }
+
     /// Binds products to a distributor (`setPrice: false`) or changes their settlement prices.
     public func bind(
         distributorID: Int64, _ items: [(code: String, settlementPriceFen: Int64)], setPrice: Bool = false

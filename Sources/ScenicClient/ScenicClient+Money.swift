@@ -31,6 +31,19 @@ extension ScenicClient {
         return try await call(service: "scenic.v1.VoucherAdmin", method: "UndoRedemption", request: request)
     }
 
+    /// The gate: admits by voucher code, by the visitor's ID, or by both.
+    public func checkIn(_ request: Scenic_V1_CheckInRequest) async throws -> Scenic_V1_Voucher {
+        try await call(service: "scenic.v1.VoucherAdmin", method: "CheckIn", request: request)
+    }
+
+    /// A voucher's visitor unmasked; the daemon keeps the call and its reason in the audit log.
+    public func revealVisitor(code: String, reason: String) async throws -> Scenic_V1_Visitor {
+        var request = Scenic_V1_RevealVisitorRequest()
+        request.code = code
+        request.reason = reason
+        return try await call(service: "scenic.v1.VoucherAdmin", method: "RevealVisitor", request: request)
+    }
+
     public func sell(_ request: Scenic_V1_SellRequest) async throws -> Scenic_V1_SellResponse {
         try await call(service: "scenic.v1.Sales", method: "Sell", request: request)
     }

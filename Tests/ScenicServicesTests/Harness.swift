@@ -129,3 +129,13 @@ func expectFailure(
 struct ExpectationMismatch: Error, CustomStringConvertible {
     var description: String
 }
+
+/// Expects `body` to be refused INVALID_ARGUMENT with a field violation of `reason` first; returns the error.
+@discardableResult
+func expectViolation(_ reason: String, _ body: () async throws -> Void) async throws -> RPCError {
+    let error = try await expectFailure(.invalidArgument, body)
+    guard error.fieldViolations.first?.reason == reason else {
+        throw ExpectationMismatch(description: "expected a field violation \(reason), got \(error)")
+    }
+    return error
+}

@@ -61,11 +61,11 @@ extension DistributorCommand {
     }
 }
 
-/// `scenic-admin vouchers list|redeem|undo`: the voucher code list and the gate.
+/// `scenic-admin vouchers list|redeem|undo|export|reveal`: the voucher code list and the gate.
 struct VouchersCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "vouchers", abstract: "The voucher code list, and redemption at the gate.",
-        subcommands: [List.self, Redeem.self, Undo.self, Export.self])
+        commandName: "vouchers", abstract: "The voucher code list, redemption at the gate, and real-name visitors revealed.",
+        subcommands: [List.self, Redeem.self, Undo.self, Export.self, Reveal.self])
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List vouchers, newest sale first.")

@@ -8,7 +8,7 @@ struct ProductCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "product",
         abstract: "Manage the catalog of products.",
-        subcommands: [Create.self, List.self, Show.self, Update.self, Archive.self, Import.self]
+        subcommands: [Create.self, List.self, Show.self, Update.self, Archive.self, RealName.self, Import.self]
     )
 
     struct RefundOptions: ParsableArguments {
@@ -28,6 +28,43 @@ struct ProductCommand: AsyncParsableCommand {
         case refundable, nonRefundable
     }
 
+    /// `none`, `per-order` or `per-ticket`: whose identity a sale names.
+    enum RealNameMode: String, ExpressibleByArgument, CaseIterable {
+        // Not `none`, which an optional of this type would take for nil.
+        case noVisitors = "none"
+        case perOrder = "per-order"
+        case perTicket = "per-ticket"
+
+        var proto: Scenic_V1_RealNameMode {
+            switch self {
+            case .noVisitors: .none
+            case .perOrder: .perOrder
+            case .perTicket: .perTicket
+            }
+        }
+    }
+
+    /// `day`, `week` or `month`: the visit dates a per-ID limit counts together.
+    enum IDLimitPeriod: String, ExpressibleByArgument, CaseIterable {
+        case day, week, month
+
+        var proto: Scenic_V1_IdLimitPeriod {
+            switch self {
+            case .day: .day
+            case .week: .week
+            case .month: .month
+            }
+        }
+    }
+
+    static func realNameRules(_ mode: RealNameMode, idLimit: Int32, period: IDLimitPeriod) -> Scenic_V1_RealNameRules {
+        var rules = Scenic_V1_RealNameRules()
+        rules.mode = mode.proto
+        rules.idLimit = idLimit
+        rules.idLimitPeriod = period.proto
+        return rules
+    }
+
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add a product to the catalog.")
 
@@ -36,6 +73,12 @@ struct ProductCommand: AsyncParsableCommand {
         @Option(help: "Retail price in yuan, e.g. 120.00.", transform: YuanArgument.parse) var price: Int64
         @OptionGroup var refund: RefundOptions
         @Option(help: "Days a voucher is valid from its visit date (1 = that day only).") var validDays: Int32 = 1
+        @Option(help: "Whose identity a sale names: none (default), per-order (one visitor for all its tickets) or per-ticket.")
+        var realName: RealNameMode?
+        @Option(help: "Tickets of the product one ID may hold per period, over all distributors (0–1000, 0 = no limit).")
+        var idLimit: Int32?
+        @Option(help: "The period --id-limit counts: day (the visit date, default), week (Monday to Sunday) or month.")
+        var idLimitPeriod: IDLimitPeriod?
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
@@ -45,6 +88,9 @@ struct ProductCommand: AsyncParsableCommand {
             request.retailPriceFen = price
             request.refundRule = refund.rule
             request.validDays = validDays
+            if realName != nil || idLimit != nil || idLimitPeriod != nil {
+                request.realName = ProductCommand.realNameRules(realName ?? .noVisitors, idLimit: idLimit ?? 0, period: idLimitPeriod ?? .day)
+            }
             let product = try await connection.withClient(AdminRole.self) { try await $0.createProduct(request) }
             try Output.emit(product, json: connection.json) { ProductView.fields(product) }
         }
@@ -72,10 +118,10 @@ struct ProductCommand: AsyncParsableCommand {
             let page = try await connection.withClient(AdminRole.self) { try await $0.listProducts(request) }
             try Output.emit(page, json: connection.json) {
                 Output.table(
-                    ["CODE", "NAME", "RETAIL", "REFUND", "VALID DAYS", "STATUS"],
+                    ["CODE", "NAME", "RETAIL", "REFUND", "VALID DAYS", "STATUS", "REAL NAME"],
                     page.products.map {
                         [$0.code, $0.name, Output.yuan($0.retailPriceFen), ProductView.refund($0.refundRule), "\($0.validDays)",
-                         $0.status == .onSale ? "on sale" : "archived"]
+                         $0.status == .onSale ? "on sale" : "archived", RealNameView.rules($0.realName)]
                     }) + Output.nextPageHint(page.nextPageToken)
             }
         }
@@ -125,12 +171,37 @@ struct ProductCommand: AsyncParsableCommand {
         }
     }
 
+    struct RealName: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "real-name",
+            abstract: "Set whether a product's sales name their visitors, and how many tickets one ID may hold.",
+            discussion: "Replaces the product's rules; vouchers already sold keep the visitors they have.")
+        @Argument(help: "The product's code.") var code: String
+        @Option(help: "none, per-order (one visitor for all the order's tickets) or per-ticket (one each, all different).")
+        var mode: RealNameMode
+        @Option(help: "Tickets of the product one ID may hold per period, over all distributors (0–1000, 0 = no limit).")
+        var idLimit: Int32 = 0
+        @Option(help: "The period --id-limit counts: day (the visit date), week (Monday to Sunday) or month.")
+        var per: IDLimitPeriod = .day
+        @OptionGroup var connection: ConnectionOptions
+
+        func run() async throws {
+            var request = Scenic_V1_SetRealNameRequest()
+            request.code = code
+            request.rules = ProductCommand.realNameRules(mode, idLimit: idLimit, period: per)
+            let product = try await connection.withClient(AdminRole.self) { try await $0.setRealName(request) }
+            try Output.emit(product, json: connection.json) { ProductView.fields(product) }
+        }
+    }
+
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Add products from a CSV file, all or nothing.",
             discussion: """
-                Columns, with a header row: code,name,price,refundable,valid_days. price is in yuan; \
-                refundable is yes or no (default yes); valid_days defaults to 1. Every row is checked \
+                Columns, with a header row: code,name,price,refundable,valid_days,real_name,id_limit,id_limit_period; \
+                the last five may be left out. price is in yuan; refundable is yes or no (default yes); \
+                valid_days defaults to 1; real_name is none (default), per-order or per-ticket; id_limit \
+                defaults to 0 (no limit) and id_limit_period to day (or week, month). Every row is checked \
                 first and every bad row reported; if any row is bad, nothing is written.
                 """)
         @Argument(help: "The CSV file.") var file: String
@@ -186,8 +257,8 @@ enum ImportFile {
         var problems: [String] = []
         let rows = try read(path).map { line, fields -> Scenic_V1_CreateProductRequest in
             var row = Scenic_V1_CreateProductRequest()
-            guard (3...5).contains(fields.count) else {
-                problems.append("line \(line): expected 3 to 5 columns, found \(fields.count)")
+            guard (3...8).contains(fields.count) else {
+                problems.append("line \(line): expected 3 to 8 columns, found \(fields.count)")
                 return row
             }
             row.code = fields[0]
@@ -200,6 +271,17 @@ enum ImportFile {
             }
             if fields.count > 4, !fields[4].isEmpty {
                 if let days = Int32(fields[4]) { row.validDays = days } else { problems.append("line \(line): valid_days is not a number") }
+            }
+            // real_name, id_limit, id_limit_period: left out or empty, the product names no visitors.
+            let realName = (5..<8).map { fields.indices.contains($0) ? fields[$0].lowercased() : "" }
+            if realName != ["", "", ""] {
+                let mode = realName[0].isEmpty ? .noVisitors : ProductCommand.RealNameMode(rawValue: realName[0])
+                let limit = realName[1].isEmpty ? 0 : Int32(realName[1])
+                let period = realName[2].isEmpty ? .day : ProductCommand.IDLimitPeriod(rawValue: realName[2])
+                if mode == nil { problems.append("line \(line): real_name must be none, per-order or per-ticket") }
+                if limit == nil { problems.append("line \(line): id_limit is not a number") }
+                if period == nil { problems.append("line \(line): id_limit_period must be day, week or month") }
+                if let mode, let limit, let period { row.realName = ProductCommand.realNameRules(mode, idLimit: limit, period: period) }
             }
             return row
         }
@@ -233,6 +315,7 @@ enum ProductView {
             ("retail price", "¥" + Output.yuan(product.retailPriceFen)),
             ("refundable", refund(product.refundRule)),
             ("valid days", "\(product.validDays)"),
+            ("real names", RealNameView.rules(product.realName)),
             ("status", product.status == .onSale ? "on sale" : "archived"),
             ("created", product.createdAt),
             ("updated", product.updatedAt),

@@ -104,6 +104,7 @@ extension VouchersCommand {
                 print(CSVWriter.line([
                     "code", "order_id", "distributor_id", "distributor", "product_code", "product", "sold_at", "visit_date",
                     "valid_until", "settlement_yuan", "retail_yuan", "refundable", "status", "redeemed_at", "refunded_at", "slot",
+                    "visitor_name", "visitor_id_number", "visitor_id_type",
                 ]), terminator: "", to: &output)
                 var written = 0
                 repeat {
@@ -114,7 +115,7 @@ extension VouchersCommand {
                             voucher.productName, voucher.soldAt, voucher.visitDate, voucher.validUntil, Output.yuan(voucher.settlementPriceFen),
                             Output.yuan(voucher.retailPriceFen), voucher.refundRule == .nonRefundable ? "no" : "yes",
                             MoneyViews.status(voucher.status), voucher.redeemedAt, voucher.refundedAt, voucher.slot,
-                        ]), terminator: "", to: &output)
+                        ] + Self.visitorColumns(voucher)), terminator: "", to: &output)
                     }
                     written += page.vouchers.count
                     progress.count(written)
@@ -122,6 +123,16 @@ extension VouchersCommand {
                 } while !request.pageToken.isEmpty
                 progress.finish()
             }
+        }
+
+        /// A real-name voucher's visitor, masked as the daemon answers it, "(erased)" once
+        /// erased; three empty cells for a voucher that names none.
+        static func visitorColumns(_ voucher: Scenic_V1_Voucher) -> [String] {
+            guard voucher.hasVisitor else { return ["", "", ""] }
+            let visitor = voucher.visitor
+            return visitor.erased
+                ? ["(erased)", "(erased)", IDTypeArgument.word(visitor.idType)]
+                : [visitor.name, visitor.idNumber, IDTypeArgument.word(visitor.idType)]
         }
     }
 }

@@ -89,20 +89,50 @@ static uint32_t get_u32(const uint8_t *at) {
     return (uint32_t)at[0] << 24 | (uint32_t)at[1] << 16 | (uint32_t)at[2] << 8 | at[3];
 }
 
+static int has_type(const Google__Protobuf__Any *detail, const char *suffix) {
+    size_t url = strlen(detail->type_url), tail = strlen(suffix);
+    return url >= tail && strcmp(detail->type_url + url - tail, suffix) == 0;
+}
+
 static void fill_status(scenic_status *status, const Google__Rpc__Status *wire) {
     status->code = wire->code;
     snprintf(status->message, sizeof status->message, "%s", wire->message ? wire->message : "");
     status->reason[0] = '\0';
+    status->n_violations = 0;
+    status->n_metadata = 0;
     for (size_t i = 0; i < wire->n_details; i++) {
         const Google__Protobuf__Any *detail = wire->details[i];
-        const char *suffix = "/google.rpc.ErrorInfo";
-        size_t url = strlen(detail->type_url), tail = strlen(suffix);
-        if (url < tail || strcmp(detail->type_url + url - tail, suffix) != 0) continue;
-        Google__Rpc__ErrorInfo *info = google__rpc__error_info__unpack(NULL, detail->value.len, detail->value.data);
-        if (!info) continue;
-        snprintf(status->reason, sizeof status->reason, "%s", info->reason);
-        google__rpc__error_info__free_unpacked(info, NULL);
+        if (has_type(detail, "/google.rpc.ErrorInfo")) {
+            Google__Rpc__ErrorInfo *info = google__rpc__error_info__unpack(NULL, detail->value.len, detail->value.data);
+            if (!info) continue;
+            snprintf(status->reason, sizeof status->reason, "%s", info->reason);
+            for (size_t j = 0; j < info->n_metadata && status->n_metadata < SCENIC_STATUS_DETAILS; j++) {
+                size_t k = status->n_metadata++;
+                snprintf(status->metadata[k].key, sizeof status->metadata[k].key, "%s", info->metadata[j]->key);
+                snprintf(status->metadata[k].value, sizeof status->metadata[k].value, "%s", info->metadata[j]->value);
+            }
+            google__rpc__error_info__free_unpacked(info, NULL);
+        } else if (has_type(detail, "/google.rpc.BadRequest")) {
+            Google__Rpc__BadRequest *bad = google__rpc__bad_request__unpack(NULL, detail->value.len, detail->value.data);
+            if (!bad) continue;
+            for (size_t j = 0; j < bad->n_field_violations && status->n_violations < SCENIC_STATUS_DETAILS; j++) {
+                const Google__Rpc__BadRequest__FieldViolation *wire_violation = bad->field_violations[j];
+                size_t k = status->n_violations++;
+                snprintf(status->violations[k].field, sizeof status->violations[k].field, "%s", wire_violation->field);
+                snprintf(status->violations[k].reason, sizeof status->violations[k].reason, "%s", wire_violation->reason);
+                snprintf(status->violations[k].description, sizeof status->violations[k].description, "%s",
+                         wire_violation->description);
+            }
+            google__rpc__bad_request__free_unpacked(bad, NULL);
+        }
     }
+}
+
+const char *scenic_status_metadata(const scenic_status *status, const char *key) {
+    for (size_t i = 0; i < status->n_metadata; i++) {
+        if (strcmp(status->metadata[i].key, key) == 0) return status->metadata[i].value;
+    }
+    return NULL;
 }
 
 int scenic_call(scenic_conn *conn, const char *service, const char *method, const ProtobufCMessage *request,

@@ -9,11 +9,30 @@
 
 typedef struct scenic_conn scenic_conn;
 
-/* What a failed call said: the gRPC code, its message, and ErrorInfo.reason if any. */
+/* How many field violations and metadata entries a scenic_status keeps (the first ones). */
+#define SCENIC_STATUS_DETAILS 8
+
+/*
+ * What a failed call said: the gRPC code, its message, ErrorInfo.reason if any, and the
+ * details to branch on or show: google.rpc.BadRequest's field violations, each the
+ * field's path in the request ("visitors[0].id_number") with its own reason
+ * ("INVALID_ID_NUMBER"), and ErrorInfo.metadata ("held", "limit", "voucher_codes").
+ */
 typedef struct {
     int code;
     char message[512];
     char reason[128];
+    size_t n_violations;
+    struct {
+        char field[128];
+        char reason[64];
+        char description[256];
+    } violations[SCENIC_STATUS_DETAILS];
+    size_t n_metadata;
+    struct {
+        char key[64];
+        char value[2048]; /* room for SEVERAL_TICKETS' voucher_codes of 100 vouchers */
+    } metadata[SCENIC_STATUS_DETAILS];
 } scenic_status;
 
 /* Connects to a Unix socket; NULL (errno set) on failure. */
@@ -30,6 +49,9 @@ void scenic_set_session(scenic_conn *conn, const char *token);
  */
 int scenic_call(scenic_conn *conn, const char *service, const char *method, const ProtobufCMessage *request,
                 const ProtobufCMessageDescriptor *response_type, ProtobufCMessage **response, scenic_status *status);
+
+/* The value of ErrorInfo.metadata's `key` in a refusal, or NULL. */
+const char *scenic_status_metadata(const scenic_status *status, const char *key);
 
 /* "INVALID_ARGUMENT" for 3, and so on. */
 const char *scenic_code_name(int code);

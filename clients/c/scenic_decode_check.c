@@ -3,12 +3,16 @@
  * method on both sockets answers OK and its payload must unpack with the descriptor the
  * .proto files give; each refusal's google.rpc.Status must unpack with its ErrorInfo.
  * Run after scenic-pos-example, which leaves a distributor (id 1) with a sale of two
- * vouchers behind; it redeems one and refunds the other.
+ * vouchers behind; it redeems one and refunds the other. Real names: it makes its own
+ * product DECODE one visitor per order (at most 2 tickets per ID a week), binds it to
+ * distributor 1 at ¥1.00, sells 2 tickets for today to one visitor and checks both in at
+ * the gate by ID, through SEVERAL_TICKETS, so the distributor is charged ¥2.00.
  *
  *   scenic-decode-check ADMIN_SOCKET POS_SOCKET PHONE PASSWORD
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -35,6 +39,25 @@ static void check(scenic_conn *conn, const char *service, const char *method, co
                          : result > 0 && status.reason[0] != '\0';
     printf("%s %s/%s -> %s%s%s\n", good ? "ok  " : "FAIL", service, method, result == 0 ? response_type->name : scenic_code_name(status.code),
            result > 0 ? " " : "", result > 0 ? status.reason : "");
+    if (good) passed++; else failed++;
+    if (answer) protobuf_c_message_free_unpacked(answer, NULL);
+}
+
+/* A refusal whose ErrorInfo reason, or a field violation's reason, is `want`; the status is left in *status. */
+static void check_refusal(scenic_conn *conn, const char *service, const char *method, const ProtobufCMessage *request,
+                          const ProtobufCMessageDescriptor *response_type, const char *want, scenic_status *status) {
+    ProtobufCMessage *answer = NULL;
+    int result = scenic_call(conn, service, method, request, response_type, &answer, status);
+    char field[256] = "";
+    int good = result > 0 && strcmp(status->reason, want) == 0;
+    for (size_t i = 0; result > 0 && i < status->n_violations; i++) {
+        if (strcmp(status->violations[i].reason, want) == 0) {
+            good = 1;
+            snprintf(field, sizeof field, " %s %s", status->violations[i].field, status->violations[i].reason);
+        }
+    }
+    printf("%s %s/%s -> %s %s%s\n", good ? "ok  " : "FAIL", service, method, result == 0 ? response_type->name : scenic_code_name(status->code),
+           result > 0 ? status->reason : "", field);
     if (good) passed++; else failed++;
     if (answer) protobuf_c_message_free_unpacked(answer, NULL);
 }
@@ -198,6 +221,98 @@ int main(int argc, char **argv) {
     check(pos, "scenic.v1.Sales", "Refund", &refund.base, &scenic__v1__refund_response__descriptor, 1);
     statement.distributor_id = 0;
     check(pos, "scenic.v1.Sales", "Statement", &statement.base, &scenic__v1__statement_response__descriptor, 1);
+
+    /* Real names: DECODE names one visitor per order, who may hold 2 of its tickets a week. */
+    Scenic__V1__RealNameRules rules = SCENIC__V1__REAL_NAME_RULES__INIT;
+    rules.mode = SCENIC__V1__REAL_NAME_MODE__REAL_NAME_MODE_PER_ORDER;
+    rules.id_limit = 2;
+    rules.id_limit_period = SCENIC__V1__ID_LIMIT_PERIOD__ID_LIMIT_PERIOD_WEEK;
+    Scenic__V1__SetRealNameRequest real_name = SCENIC__V1__SET_REAL_NAME_REQUEST__INIT;
+    real_name.code = "DECODE";
+    real_name.rules = &rules;
+    check(admin, "scenic.v1.ProductAdmin", "SetRealName", &real_name.base, &scenic__v1__product__descriptor, 1);
+    Scenic__V1__BindingItem item = SCENIC__V1__BINDING_ITEM__INIT;
+    item.product_code = "DECODE";
+    item.settlement_price_fen = 100;
+    Scenic__V1__BindingItem *items[] = {&item};
+    Scenic__V1__BindProductsRequest bind = SCENIC__V1__BIND_PRODUCTS_REQUEST__INIT;
+    bind.distributor_id = 1;
+    bind.items = items;
+    bind.n_items = 1;
+    check(admin, "scenic.v1.BindingAdmin", "Bind", &bind.base, &scenic__v1__bindings_response__descriptor, 1);
+
+    /* Today in the scenic area's time zone: a visitor is checked in on the visit date. */
+    char today[16] = "";
+    if (scenic_call(admin, "scenic.v1.System", "ServerInfo", &info.base, &scenic__v1__server_info_response__descriptor, &answer, &status) == 0) {
+        setenv("TZ", ((Scenic__V1__ServerInfoResponse *)answer)->time_zone, 1);
+        tzset();
+        protobuf_c_message_free_unpacked(answer, NULL);
+        time_t now = time(NULL);
+        struct tm local;
+        strftime(today, sizeof today, "%Y-%m-%d", localtime_r(&now, &local));
+    }
+    char holder_id[] = "110101199003071233", other_id[] = "440304198511120451";
+    Scenic__V1__Visitor visitor = SCENIC__V1__VISITOR__INIT;
+    visitor.name = "李四";
+    visitor.id_number = holder_id;
+    visitor.id_type = SCENIC__V1__ID_TYPE__ID_TYPE_RESIDENT_ID;
+    Scenic__V1__Visitor *visitors[] = {&visitor};
+    Scenic__V1__SellRequest sell = SCENIC__V1__SELL_REQUEST__INIT;
+    sell.request_id = "decode-check-no-visitor";
+    sell.product_code = "DECODE";
+    sell.quantity = 2;
+    sell.visit_date = today;
+    check_refusal(pos, "scenic.v1.Sales", "Sell", &sell.base, &scenic__v1__sell_response__descriptor, "VISITORS_REQUIRED", &status);
+    sell.request_id = "decode-check-real-name";
+    sell.visitors = visitors;
+    sell.n_visitors = 1;
+    check(pos, "scenic.v1.Sales", "Sell", &sell.base, &scenic__v1__sell_response__descriptor, 1);
+    sell.request_id = "decode-check-over-limit";
+    sell.quantity = 1;
+    check_refusal(pos, "scenic.v1.Sales", "Sell", &sell.base, &scenic__v1__sell_response__descriptor, "ID_LIMIT_EXCEEDED", &status);
+    if (!scenic_status_metadata(&status, "held") || !scenic_status_metadata(&status, "limit")) {
+        printf("FAIL ID_LIMIT_EXCEEDED without metadata held and limit\n");
+        failed++;
+    }
+
+    /* The gate by ID: two tickets valid today are SEVERAL_TICKETS; the attendant picks one by code, then the other is the only one. */
+    Scenic__V1__CheckInRequest gate = SCENIC__V1__CHECK_IN_REQUEST__INIT;
+    gate.request_id = "decode-check-gate-1";
+    gate.id_number = "110101199003071234"; /* a wrong check character */
+    check_refusal(admin, "scenic.v1.VoucherAdmin", "CheckIn", &gate.base, &scenic__v1__voucher__descriptor, "INVALID_ID_NUMBER", &status);
+    gate.id_number = other_id;
+    check_refusal(admin, "scenic.v1.VoucherAdmin", "CheckIn", &gate.base, &scenic__v1__voucher__descriptor, "NO_TICKET_FOR_ID", &status);
+    gate.id_number = holder_id;
+    check_refusal(admin, "scenic.v1.VoucherAdmin", "CheckIn", &gate.base, &scenic__v1__voucher__descriptor, "SEVERAL_TICKETS", &status);
+    char first_code[32] = "";
+    const char *codes_held = scenic_status_metadata(&status, "voucher_codes");
+    if (codes_held) snprintf(first_code, sizeof first_code, "%.*s", (int)strcspn(codes_held, ","), codes_held);
+    gate.code = first_code;
+    gate.id_number = other_id;
+    check_refusal(admin, "scenic.v1.VoucherAdmin", "CheckIn", &gate.base, &scenic__v1__voucher__descriptor, "VISITOR_MISMATCH", &status);
+    gate.id_number = holder_id;
+    check(admin, "scenic.v1.VoucherAdmin", "CheckIn", &gate.base, &scenic__v1__voucher__descriptor, 1);
+    gate.request_id = "decode-check-gate-2";
+    gate.code = "";
+    check(admin, "scenic.v1.VoucherAdmin", "CheckIn", &gate.base, &scenic__v1__voucher__descriptor, 1);
+
+    /* The back office unmasks a visitor, audited; a ticket without one is NOT_REAL_NAME. */
+    Scenic__V1__RevealVisitorRequest reveal = SCENIC__V1__REVEAL_VISITOR_REQUEST__INIT;
+    reveal.code = first_code;
+    reveal.reason = "decode check";
+    if (scenic_call(admin, "scenic.v1.VoucherAdmin", "RevealVisitor", &reveal.base, &scenic__v1__visitor__descriptor, &answer, &status) == 0) {
+        Scenic__V1__Visitor *revealed = (Scenic__V1__Visitor *)answer;
+        int same = strcmp(revealed->name, visitor.name) == 0 && strcmp(revealed->id_number, holder_id) == 0;
+        printf("%s scenic.v1.VoucherAdmin/RevealVisitor -> %s %s\n", same ? "ok  " : "FAIL", answer->descriptor->name,
+               same ? "as sold" : "not the visitor sold");
+        if (same) passed++; else failed++;
+        protobuf_c_message_free_unpacked(answer, NULL);
+    } else {
+        printf("FAIL scenic.v1.VoucherAdmin/RevealVisitor -> %s %s\n", scenic_code_name(status.code), status.reason);
+        failed++;
+    }
+    reveal.code = redeem_code;
+    check_refusal(admin, "scenic.v1.VoucherAdmin", "RevealVisitor", &reveal.base, &scenic__v1__visitor__descriptor, "NOT_REAL_NAME", &status);
     check(pos, "scenic.v1.Sales", "ListVouchers", &vouchers.base, &scenic__v1__list_vouchers_response__descriptor, 1);
     Scenic__V1__LogoutRequest logout = SCENIC__V1__LOGOUT_REQUEST__INIT;
     check(pos, "scenic.v1.DistributorSession", "Logout", &logout.base, &scenic__v1__logout_response__descriptor, 1);

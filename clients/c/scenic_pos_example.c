@@ -3,7 +3,13 @@
  * may sell, sells, lists its vouchers, then tries a sale too large for its balance and
  * prints the refusal with its code and reason.
  *
- *   scenic-pos-example SOCKET PHONE PASSWORD NEW_PASSWORD PRODUCT VISIT_DATE QUANTITY
+ *   scenic-pos-example [--visitor NAME,ID_NUMBER[,TYPE]]... SOCKET PHONE PASSWORD NEW_PASSWORD PRODUCT VISIT_DATE QUANTITY
+ *
+ * A product sold by real name takes its visitors with --visitor, once per ticket (or once
+ * for the order), in order: TYPE is resident-id (the default), passport, hk-macao-permit,
+ * taiwan-permit or foreign-permanent-resident. A real-name sale is the example's last:
+ * a sale too large for the balance would need a visitor per ticket too. A refused sale
+ * prints its reason, each field at fault and the refusal's metadata, and exits 1.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <inttypes.h>
@@ -23,19 +29,55 @@ static void report(const char *what, int result, const scenic_status *status) {
     } else {
         printf("%s refused: %s (%d): %s\n", what, scenic_code_name(status->code), status->code, status->message);
         if (status->reason[0]) printf("reason: %s\n", status->reason);
+        /* e.g. "field visitors[0].id_number: INVALID_ID_NUMBER (the check character ...)" */
+        for (size_t i = 0; i < status->n_violations; i++) {
+            printf("field %s: %s (%s)\n", status->violations[i].field, status->violations[i].reason, status->violations[i].description);
+        }
+        for (size_t i = 0; i < status->n_metadata; i++) printf("metadata %s=%s\n", status->metadata[i].key, status->metadata[i].value);
     }
+}
+
+/* The words --visitor takes for IdType, in its order; an omitted type is sent as UNSPECIFIED, a resident ID. */
+static const char *const id_types[] = {"", "resident-id", "passport", "hk-macao-permit", "taiwan-permit", "foreign-permanent-resident"};
+#define ID_TYPES (sizeof id_types / sizeof id_types[0])
+
+/* Reads "NAME,ID_NUMBER[,TYPE]" into `visitor`, pointing into `text` (which it cuts); 0 if malformed. */
+static int parse_visitor(char *text, Scenic__V1__Visitor *visitor) {
+    char *number = strchr(text, ',');
+    if (!number || number == text) return 0;
+    *number++ = '\0';
+    char *type = strchr(number, ',');
+    if (type) *type++ = '\0';
+    if (!*number) return 0;
+    visitor->name = text;
+    visitor->id_number = number;
+    visitor->id_type = SCENIC__V1__ID_TYPE__ID_TYPE_UNSPECIFIED;
+    if (type) {
+        size_t i = 1;
+        while (i < ID_TYPES && strcmp(type, id_types[i]) != 0) i++;
+        if (i == ID_TYPES) return 0;
+        visitor->id_type = (Scenic__V1__IdType)i;
+    }
+    return 1;
+}
+
+static const char *id_type_name(Scenic__V1__IdType type) {
+    return type > 0 && (size_t)type < ID_TYPES ? id_types[type] : "unspecified";
 }
 
 static void yuan(char *out, size_t size, int64_t fen) {
     snprintf(out, size, "%s%" PRId64 ".%02" PRId64, fen < 0 ? "-" : "", (fen < 0 ? -fen : fen) / 100, (fen < 0 ? -fen : fen) % 100);
 }
 
-static int sell(scenic_conn *conn, const char *product, const char *visit_date, int quantity, const char *request_id) {
+static int sell(scenic_conn *conn, const char *product, const char *visit_date, int quantity, const char *request_id,
+                Scenic__V1__Visitor **visitors, size_t n_visitors) {
     Scenic__V1__SellRequest request = SCENIC__V1__SELL_REQUEST__INIT;
     request.product_code = (char *)product;
     request.visit_date = (char *)visit_date;
     request.quantity = quantity;
     request.request_id = (char *)request_id;
+    request.visitors = visitors;
+    request.n_visitors = n_visitors;
     ProtobufCMessage *answer;
     scenic_status status;
     int result = scenic_call(conn, "scenic.v1.Sales", "Sell", &request.base, &scenic__v1__sell_response__descriptor, &answer, &status);
@@ -54,13 +96,45 @@ static int sell(scenic_conn *conn, const char *product, const char *visit_date, 
 }
 
 int main(int argc, char **argv) {
-    if (argc != 8) {
-        fprintf(stderr, "usage: %s SOCKET PHONE PASSWORD NEW_PASSWORD PRODUCT VISIT_DATE QUANTITY\n", argv[0]);
+    /* --visitor options anywhere; the rest are the positional arguments. */
+    char *args[7];
+    int n_args = 0, bad = 0;
+    Scenic__V1__Visitor *visitor_storage = calloc((size_t)argc, sizeof *visitor_storage);
+    Scenic__V1__Visitor **visitors = calloc((size_t)argc, sizeof *visitors);
+    size_t n_visitors = 0;
+    for (int i = 1; i < argc && !bad; i++) {
+        char *value = NULL;
+        if (strcmp(argv[i], "--visitor") == 0) {
+            if (i + 1 == argc) bad = 1; else value = argv[++i];
+        } else if (strncmp(argv[i], "--visitor=", 10) == 0) {
+            value = argv[i] + 10;
+        } else if (n_args < 7) {
+            args[n_args++] = argv[i];
+            continue;
+        } else {
+            bad = 1;
+        }
+        if (value) {
+            Scenic__V1__Visitor *visitor = &visitor_storage[n_visitors];
+            scenic__v1__visitor__init(visitor);
+            if (parse_visitor(value, visitor)) {
+                visitors[n_visitors++] = visitor;
+            } else {
+                fprintf(stderr, "%s: --visitor NAME,ID_NUMBER[,TYPE], TYPE one of resident-id, passport, hk-macao-permit, "
+                                "taiwan-permit, foreign-permanent-resident\n", argv[0]);
+                return 2;
+            }
+        }
+    }
+    if (bad || n_args != 7) {
+        fprintf(stderr, "usage: %s [--visitor NAME,ID_NUMBER[,TYPE]]... SOCKET PHONE PASSWORD NEW_PASSWORD PRODUCT VISIT_DATE QUANTITY\n",
+                argv[0]);
         return 2;
     }
-    const char *product = argv[5], *visit_date = argv[6];
-    int quantity = atoi(argv[7]);
-    scenic_conn *conn = scenic_connect(argv[1]);
+    const char *socket_path = args[0], *phone = args[1], *password = args[2], *new_password = args[3];
+    const char *product = args[4], *visit_date = args[5];
+    int quantity = atoi(args[6]);
+    scenic_conn *conn = scenic_connect(socket_path);
     if (!conn) {
         perror("connect");
         return 1;
@@ -69,8 +143,8 @@ int main(int argc, char **argv) {
     scenic_status status;
 
     Scenic__V1__LoginRequest login = SCENIC__V1__LOGIN_REQUEST__INIT;
-    login.phone = argv[2];
-    login.password = argv[3];
+    login.phone = (char *)phone;
+    login.password = (char *)password;
     int result = scenic_call(conn, "scenic.v1.DistributorSession", "Login", &login.base, &scenic__v1__login_response__descriptor,
                              &answer, &status);
     if (result != 0) {
@@ -85,8 +159,8 @@ int main(int argc, char **argv) {
 
     if (change) {
         Scenic__V1__ChangePasswordRequest passwd = SCENIC__V1__CHANGE_PASSWORD_REQUEST__INIT;
-        passwd.old_password = argv[3];
-        passwd.new_password = argv[4];
+        passwd.old_password = (char *)password;
+        passwd.new_password = (char *)new_password;
         result = scenic_call(conn, "scenic.v1.DistributorSession", "ChangePassword", &passwd.base,
                              &scenic__v1__change_password_response__descriptor, &answer, &status);
         if (result != 0) {
@@ -109,13 +183,25 @@ int main(int argc, char **argv) {
         char retail[32], price[32];
         yuan(retail, sizeof retail, sellable->products[i]->retail_price_fen);
         yuan(price, sizeof price, sellable->products[i]->settlement_price_fen);
-        printf("product %s \"%s\" retail %s, yours %s\n", sellable->products[i]->code, sellable->products[i]->name, retail, price);
+        const Scenic__V1__SellableProduct *item = sellable->products[i];
+        printf("product %s \"%s\" retail %s, yours %s", item->code, item->name, retail, price);
+        /* What --visitor must give: a visitor per ticket or per order, and how many tickets one ID may hold. */
+        Scenic__V1__RealNameMode mode = item->real_name ? item->real_name->mode : SCENIC__V1__REAL_NAME_MODE__REAL_NAME_MODE_UNSPECIFIED;
+        if (mode == SCENIC__V1__REAL_NAME_MODE__REAL_NAME_MODE_PER_ORDER || mode == SCENIC__V1__REAL_NAME_MODE__REAL_NAME_MODE_PER_TICKET) {
+            printf(", real name per %s", mode == SCENIC__V1__REAL_NAME_MODE__REAL_NAME_MODE_PER_ORDER ? "order" : "ticket");
+            if (item->real_name->id_limit > 0) {
+                static const char *const periods[] = {"day", "day", "week", "month"}; /* UNSPECIFIED counts the visit date */
+                Scenic__V1__IdLimitPeriod period = item->real_name->id_limit_period;
+                printf(", at most %d per ID a %s", item->real_name->id_limit, period >= 0 && period <= 3 ? periods[period] : "period");
+            }
+        }
+        printf("\n");
     }
     protobuf_c_message_free_unpacked(answer, NULL);
 
     char request_id[64];
     snprintf(request_id, sizeof request_id, "c-example-%ld-1", (long)getpid());
-    if (sell(conn, product, visit_date, quantity, request_id) != 0) return 1;
+    if (sell(conn, product, visit_date, quantity, request_id, visitors, n_visitors) != 0) return 1;
 
     Scenic__V1__VoucherFilter filter = SCENIC__V1__VOUCHER_FILTER__INIT;
     result = scenic_call(conn, "scenic.v1.Sales", "ListVouchers", &filter.base, &scenic__v1__list_vouchers_response__descriptor,
@@ -126,14 +212,28 @@ int main(int argc, char **argv) {
     }
     Scenic__V1__ListVouchersResponse *vouchers = (Scenic__V1__ListVouchersResponse *)answer;
     for (size_t i = 0; i < vouchers->n_vouchers; i++) {
-        printf("listed %s %s visit %s status %d\n", vouchers->vouchers[i]->code, vouchers->vouchers[i]->product_code,
-               vouchers->vouchers[i]->visit_date, vouchers->vouchers[i]->status);
+        const Scenic__V1__Voucher *voucher = vouchers->vouchers[i];
+        printf("listed %s %s visit %s status %d", voucher->code, voucher->product_code, voucher->visit_date, voucher->status);
+        /* A real-name ticket's visitor, masked as every answer shows it (张*, 110***********002X). */
+        if (voucher->visitor) {
+            printf(" visitor %s %s %s%s", voucher->visitor->name, voucher->visitor->id_number, id_type_name(voucher->visitor->id_type),
+                   voucher->visitor->erased ? " (personal data erased)" : "");
+        }
+        printf("\n");
     }
     protobuf_c_message_free_unpacked(answer, NULL);
 
+    if (n_visitors > 0) {
+        scenic_close(conn);
+        free(visitors);
+        free(visitor_storage);
+        return 0;
+    }
     /* More than the balance can cover: refused, and nothing changes. */
     snprintf(request_id, sizeof request_id, "c-example-%ld-2", (long)getpid());
-    result = sell(conn, product, visit_date, 100, request_id);
+    result = sell(conn, product, visit_date, 100, request_id, NULL, 0);
     scenic_close(conn);
+    free(visitors);
+    free(visitor_storage);
     return result == 9 ? 0 : 1; /* FAILED_PRECONDITION is what a covered balance would not give */
 }

@@ -40,10 +40,11 @@ public struct ConnectionOptions: ParsableArguments {
     }
 
     /// Connects, runs `body`, and turns any failure into the one-line report of
-    /// ``CommandFailure``.
+    /// ``CommandFailure``, naming bad fields with `fieldLabel` when the command has one.
     public func withClient<Role: ClientRole, T>(
         _ role: Role.Type,
         metadata: [String: String] = [:],
+        fieldLabel: FieldLabeler? = nil,
         _ body: (ScenicClient) async throws -> T
     ) async throws -> T {
         let path = socketPath(for: role)
@@ -59,7 +60,7 @@ public struct ConnectionOptions: ParsableArguments {
                 throw error
             }
         } catch let error as RPCError {
-            throw CommandFailure(error: error, socketPath: path)
+            throw CommandFailure(error: error, socketPath: path, fieldLabel: fieldLabel)
         }
     }
 }

@@ -59,13 +59,18 @@ public enum MoneyViews {
         voucher.slot.isEmpty ? voucher.visitDate : voucher.visitDate + " " + voucher.slot
     }
 
+    /// The voucher table; a VISITOR column after VISIT when a voucher of the page names one,
+    /// so that a scenic area without real-name tickets keeps its table as narrow as before.
     public static func vouchers(_ vouchers: [Scenic_V1_Voucher], nextPageToken: String = "") -> String {
-        Output.table(
-            ["CODE", "PRODUCT", "DISTRIBUTOR", "SOLD AT", "VISIT", "SETTLEMENT", "RETAIL", "REFUND", "STATUS", "WHEN"],
+        let named = vouchers.contains(where: \.hasVisitor)
+        return Output.table(
+            ["CODE", "PRODUCT", "DISTRIBUTOR", "SOLD AT", "VISIT"] + (named ? ["VISITOR"] : [])
+                + ["SETTLEMENT", "RETAIL", "REFUND", "STATUS", "WHEN"],
             vouchers.map {
-                [$0.code, $0.productCode, "\($0.distributorName) (\($0.distributorID))", $0.soldAt, visit($0),
-                 Output.yuan($0.settlementPriceFen), Output.yuan($0.retailPriceFen), $0.refundRule == .nonRefundable ? "no" : "yes",
-                 status($0.status), $0.redeemedAt.isEmpty ? $0.refundedAt : $0.redeemedAt]
+                [$0.code, $0.productCode, "\($0.distributorName) (\($0.distributorID))", $0.soldAt, visit($0)]
+                    + (named ? [RealNameView.visitor($0)] : [])
+                    + [Output.yuan($0.settlementPriceFen), Output.yuan($0.retailPriceFen), $0.refundRule == .nonRefundable ? "no" : "yes",
+                       status($0.status), $0.redeemedAt.isEmpty ? $0.refundedAt : $0.redeemedAt]
             }) + Output.nextPageHint(nextPageToken)
     }
 }

@@ -16,10 +16,10 @@ struct Products: AsyncParsableCommand {
         }
         try Output.emit(sellable, json: connection.json) {
             Output.table(
-                ["CODE", "NAME", "RETAIL", "YOUR PRICE", "REFUNDABLE", "VALID DAYS"],
+                ["CODE", "NAME", "RETAIL", "YOUR PRICE", "REFUNDABLE", "VALID DAYS", "REAL NAME"],
                 sellable.products.map {
                     [$0.code, $0.name, Output.yuan($0.retailPriceFen), Output.yuan($0.settlementPriceFen),
-                     $0.refundRule == .nonRefundable ? "no" : "yes", "\($0.validDays)"]
+                     $0.refundRule == .nonRefundable ? "no" : "yes", "\($0.validDays)", RealNameView.rules($0.realName)]
                 })
         }
     }

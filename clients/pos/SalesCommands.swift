@@ -1,23 +1,55 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ArgumentParser
+import Foundation
 import ScenicCLI
 import ScenicClient
 
 /// `scenic-pos sell`: sells tickets; each takes its settlement price from the balance.
 struct Sell: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Sell tickets: one voucher code per ticket.")
+    static let configuration = CommandConfiguration(
+        abstract: "Sell tickets: one voucher code per ticket.",
+        discussion: """
+            A real-name product (see `products`) names its visitors: one per ticket or one for the order, \
+            with --visitor in ticket order or a --visitors-csv file with the header name,id_number[,id_type]. \
+            TYPE is resident-id (the default), passport, hk-macao-permit, taiwan-permit or \
+            foreign-permanent-resident. A visitor the daemon refuses is named as given: \
+            "visitor 2 (--visitor …)" or "FILE line 3".
+            """)
 
     @Option(help: "The product's code.") var product: String
     @Option(help: "Tickets, 1–100.") var quantity: Int32 = 1
     @Option(help: "The visit date, YYYY-MM-DD (today or later).") var visitDate: String
     @Option(help: "The time slot, HH:MM-HH:MM: required on a date that sells by slot (see `availability`).") var slot: String = ""
-    @Option(help: "The visitor's name (optional).") var buyerName: String = ""
-    @Option(help: "The visitor's mobile number (optional).") var buyerPhone: String = ""
+    @Option(help: "The buyer's name (optional).") var buyerName: String = ""
+    @Option(help: "The buyer's mobile number (optional).") var buyerPhone: String = ""
+    @Option(
+        name: .customLong("visitor"),
+        help: ArgumentHelp("A visitor of a real-name product, repeatable, in ticket order.", valueName: "NAME,ID_NUMBER[,TYPE]"),
+        transform: VisitorOption.init(parsing:))
+    var visitorOptions: [VisitorOption] = []
+    @Option(help: "A CSV file of the visitors: name,id_number[,id_type] under a header row (names may hold commas there).")
+    var visitorsCsv: String?
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Draw each voucher's QR code in the terminal (default: when standard output is a terminal and --json is off).")
+    var qr: Bool?
+    @OptionGroup var qrDirectory: QRDirectoryOption
     @OptionGroup var requestID: RequestIDOption
     @OptionGroup var session: SessionOptions
     @OptionGroup var connection: ConnectionOptions
 
+    func validate() throws {
+        guard visitorOptions.isEmpty || visitorsCsv == nil else { throw ValidationError("give --visitor … or --visitors-csv FILE, not both") }
+        guard !(connection.json && qr == true) else {
+            throw ValidationError("--qr draws on standard output, which --json keeps for JSON: use --qr-dir DIR")
+        }
+    }
+
     func run() async throws {
         let saved = try SessionFile.load(from: session.path)
+        let visitors = try visitorsCsv.map(Self.visitorsFile) ?? VisitorArguments(options: visitorOptions)
         var request = Scenic_V1_SellRequest()
         request.productCode = product
         request.quantity = quantity
@@ -25,12 +57,33 @@ struct Sell: AsyncParsableCommand {
         request.slot = slot
         request.buyerName = buyerName
         request.buyerPhone = buyerPhone
+        request.visitors = visitors.visitors
         request.requestID = requestID.resolve()
-        let sale = try await connection.withClient(PointOfSaleRole.self, metadata: saved.metadata) { try await $0.sell(request) }
+        let sale = try await connection.withClient(
+            PointOfSaleRole.self, metadata: saved.metadata, fieldLabel: visitors.label(forField:)
+        ) { try await $0.sell(request) }
+        let draw = qr ?? (!connection.json && isatty(STDOUT_FILENO) == 1)
+        let vouchers = try sale.voucherCodes.map { draw ? try VoucherQRCodes.drawn($0) : "voucher \($0)" }
         try Output.emit(sale, json: connection.json) {
             (["order \(sale.orderID): charged ¥\(Output.yuan(sale.amountFen)), balance ¥\(Output.yuan(sale.balanceAfterFen))"]
-                + sale.voucherCodes.map { "voucher \($0)" }).joined(separator: "\n")
+                + vouchers).joined(separator: "\n")
         }
+        // The sale is printed before any file is written: a directory that cannot be
+        // written must not hide the codes of tickets already paid for.
+        if let qrDir = qrDirectory.qrDir {
+            let paths = try VoucherQRCodes.writeFiles(sale.voucherCodes, to: qrDir).joined(separator: "\n") + "\n"
+            // With --json, standard output is the answer's alone.
+            if connection.json {
+                FileHandle.standardError.write(Data(paths.utf8))
+            } else {
+                print(paths, terminator: "")
+            }
+        }
+    }
+
+    static func visitorsFile(_ path: String) throws -> VisitorArguments {
+        guard let data = FileManager.default.contents(atPath: path) else { throw InputError("cannot read \(path)") }
+        return try VisitorArguments(csv: String(decoding: data, as: UTF8.self), file: path)
     }
 }
 
