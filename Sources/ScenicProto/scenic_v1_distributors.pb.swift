@@ -95,6 +95,9 @@ public nonisolated struct Scenic_V1_Distributor: Sendable {
   /// True once the balance fell below the threshold, until a recharge lifts it.
   public var lowBalance: Bool = false
 
+  /// Kept aside by holds not yet confirmed, released or expired.
+  public var heldFen: Int64 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -251,7 +254,7 @@ nonisolated extension Scenic_V1_DistributorStatus: SwiftProtobuf._ProtoNameProvi
 
 nonisolated extension Scenic_V1_Distributor: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Distributor"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}name\0\u{1}phone\0\u{1}status\0\u{3}balance_fen\0\u{3}password_change_required\0\u{3}locked_until\0\u{3}created_at\0\u{3}updated_at\0\u{3}low_balance_threshold_fen\0\u{3}low_balance\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}name\0\u{1}phone\0\u{1}status\0\u{3}balance_fen\0\u{3}password_change_required\0\u{3}locked_until\0\u{3}created_at\0\u{3}updated_at\0\u{3}low_balance_threshold_fen\0\u{3}low_balance\0\u{3}held_fen\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -270,6 +273,7 @@ nonisolated extension Scenic_V1_Distributor: SwiftProtobuf.Message, SwiftProtobu
       case 9: try { try decoder.decodeSingularStringField(value: &self.updatedAt) }()
       case 10: try { try decoder.decodeSingularInt64Field(value: &self.lowBalanceThresholdFen) }()
       case 11: try { try decoder.decodeSingularBoolField(value: &self.lowBalance) }()
+      case 12: try { try decoder.decodeSingularInt64Field(value: &self.heldFen) }()
       default: break
       }
     }
@@ -309,6 +313,9 @@ nonisolated extension Scenic_V1_Distributor: SwiftProtobuf.Message, SwiftProtobu
     if self.lowBalance != false {
       try visitor.visitSingularBoolField(value: self.lowBalance, fieldNumber: 11)
     }
+    if self.heldFen != 0 {
+      try visitor.visitSingularInt64Field(value: self.heldFen, fieldNumber: 12)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -324,6 +331,7 @@ nonisolated extension Scenic_V1_Distributor: SwiftProtobuf.Message, SwiftProtobu
     if lhs.updatedAt != rhs.updatedAt {return false}
     if lhs.lowBalanceThresholdFen != rhs.lowBalanceThresholdFen {return false}
     if lhs.lowBalance != rhs.lowBalance {return false}
+    if lhs.heldFen != rhs.heldFen {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -182,6 +182,52 @@ public nonisolated enum Scenic_V1_IdType: SwiftProtobuf.Enum, Swift.CaseIterable
 
 }
 
+public nonisolated enum Scenic_V1_HoldStatus: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case unspecified // = 0
+  case held // = 1
+  case confirmed // = 2
+  case released // = 3
+  case expired // = 4
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .held
+    case 2: self = .confirmed
+    case 3: self = .released
+    case 4: self = .expired
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .held: return 1
+    case .confirmed: return 2
+    case .released: return 3
+    case .expired: return 4
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Scenic_V1_HoldStatus] = [
+    .unspecified,
+    .held,
+    .confirmed,
+    .released,
+    .expired,
+  ]
+
+}
+
 public nonisolated struct Scenic_V1_LedgerEntry: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -514,6 +560,104 @@ public nonisolated struct Scenic_V1_BalanceResponse: Sendable {
 
   public var balanceFen: Int64 = 0
 
+  /// What holds keep aside, and what a sale may still spend: balance − held.
+  public var heldFen: Int64 = 0
+
+  public var availableFen: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Scenic_V1_HoldRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var requestID: String = String()
+
+  public var productCode: String = String()
+
+  /// 1–100.
+  public var quantity: Int32 = 0
+
+  public var visitDate: String = String()
+
+  public var slot: String = String()
+
+  /// 1–120; 0 means 30.
+  public var expiresInMinutes: Int32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Scenic_V1_Hold: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var id: Int64 = 0
+
+  public var productCode: String = String()
+
+  public var quantity: Int32 = 0
+
+  public var visitDate: String = String()
+
+  public var slot: String = String()
+
+  /// The settlement price per ticket the confirmation charges, and the amount held.
+  public var settlementPriceFen: Int64 = 0
+
+  public var amountFen: Int64 = 0
+
+  public var status: Scenic_V1_HoldStatus = .unspecified
+
+  public var createdAt: String = String()
+
+  public var expiresAt: String = String()
+
+  /// The sale a confirmation made, or 0.
+  public var orderID: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Scenic_V1_ConfirmHoldRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var requestID: String = String()
+
+  public var holdID: Int64 = 0
+
+  public var buyerName: String = String()
+
+  public var buyerPhone: String = String()
+
+  /// As a sale of the product needs them.
+  public var visitors: [Scenic_V1_Visitor] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Scenic_V1_ReleaseHoldRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var requestID: String = String()
+
+  public var holdID: Int64 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -676,6 +820,10 @@ nonisolated extension Scenic_V1_VoucherStatus: SwiftProtobuf._ProtoNameProviding
 
 nonisolated extension Scenic_V1_IdType: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0ID_TYPE_UNSPECIFIED\0\u{1}ID_TYPE_RESIDENT_ID\0\u{1}ID_TYPE_PASSPORT\0\u{1}ID_TYPE_HK_MACAO_PERMIT\0\u{1}ID_TYPE_TAIWAN_PERMIT\0\u{1}ID_TYPE_FOREIGN_PERMANENT_RESIDENT\0")
+}
+
+nonisolated extension Scenic_V1_HoldStatus: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0HOLD_STATUS_UNSPECIFIED\0\u{1}HOLD_STATUS_HELD\0\u{1}HOLD_STATUS_CONFIRMED\0\u{1}HOLD_STATUS_RELEASED\0\u{1}HOLD_STATUS_EXPIRED\0")
 }
 
 nonisolated extension Scenic_V1_LedgerEntry: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
@@ -1332,7 +1480,7 @@ nonisolated extension Scenic_V1_BalanceRequest: SwiftProtobuf.Message, SwiftProt
 
 nonisolated extension Scenic_V1_BalanceResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".BalanceResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}balance_fen\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}balance_fen\0\u{3}held_fen\0\u{3}available_fen\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1341,6 +1489,8 @@ nonisolated extension Scenic_V1_BalanceResponse: SwiftProtobuf.Message, SwiftPro
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularInt64Field(value: &self.balanceFen) }()
+      case 2: try { try decoder.decodeSingularInt64Field(value: &self.heldFen) }()
+      case 3: try { try decoder.decodeSingularInt64Field(value: &self.availableFen) }()
       default: break
       }
     }
@@ -1350,11 +1500,239 @@ nonisolated extension Scenic_V1_BalanceResponse: SwiftProtobuf.Message, SwiftPro
     if self.balanceFen != 0 {
       try visitor.visitSingularInt64Field(value: self.balanceFen, fieldNumber: 1)
     }
+    if self.heldFen != 0 {
+      try visitor.visitSingularInt64Field(value: self.heldFen, fieldNumber: 2)
+    }
+    if self.availableFen != 0 {
+      try visitor.visitSingularInt64Field(value: self.availableFen, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Scenic_V1_BalanceResponse, rhs: Scenic_V1_BalanceResponse) -> Bool {
     if lhs.balanceFen != rhs.balanceFen {return false}
+    if lhs.heldFen != rhs.heldFen {return false}
+    if lhs.availableFen != rhs.availableFen {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Scenic_V1_HoldRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".HoldRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{3}product_code\0\u{1}quantity\0\u{3}visit_date\0\u{1}slot\0\u{3}expires_in_minutes\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.requestID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.productCode) }()
+      case 3: try { try decoder.decodeSingularInt32Field(value: &self.quantity) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.visitDate) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.slot) }()
+      case 6: try { try decoder.decodeSingularInt32Field(value: &self.expiresInMinutes) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.requestID.isEmpty {
+      try visitor.visitSingularStringField(value: self.requestID, fieldNumber: 1)
+    }
+    if !self.productCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.productCode, fieldNumber: 2)
+    }
+    if self.quantity != 0 {
+      try visitor.visitSingularInt32Field(value: self.quantity, fieldNumber: 3)
+    }
+    if !self.visitDate.isEmpty {
+      try visitor.visitSingularStringField(value: self.visitDate, fieldNumber: 4)
+    }
+    if !self.slot.isEmpty {
+      try visitor.visitSingularStringField(value: self.slot, fieldNumber: 5)
+    }
+    if self.expiresInMinutes != 0 {
+      try visitor.visitSingularInt32Field(value: self.expiresInMinutes, fieldNumber: 6)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Scenic_V1_HoldRequest, rhs: Scenic_V1_HoldRequest) -> Bool {
+    if lhs.requestID != rhs.requestID {return false}
+    if lhs.productCode != rhs.productCode {return false}
+    if lhs.quantity != rhs.quantity {return false}
+    if lhs.visitDate != rhs.visitDate {return false}
+    if lhs.slot != rhs.slot {return false}
+    if lhs.expiresInMinutes != rhs.expiresInMinutes {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Scenic_V1_Hold: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Hold"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}product_code\0\u{1}quantity\0\u{3}visit_date\0\u{1}slot\0\u{3}settlement_price_fen\0\u{3}amount_fen\0\u{1}status\0\u{3}created_at\0\u{3}expires_at\0\u{3}order_id\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularInt64Field(value: &self.id) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.productCode) }()
+      case 3: try { try decoder.decodeSingularInt32Field(value: &self.quantity) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.visitDate) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.slot) }()
+      case 6: try { try decoder.decodeSingularInt64Field(value: &self.settlementPriceFen) }()
+      case 7: try { try decoder.decodeSingularInt64Field(value: &self.amountFen) }()
+      case 8: try { try decoder.decodeSingularEnumField(value: &self.status) }()
+      case 9: try { try decoder.decodeSingularStringField(value: &self.createdAt) }()
+      case 10: try { try decoder.decodeSingularStringField(value: &self.expiresAt) }()
+      case 11: try { try decoder.decodeSingularInt64Field(value: &self.orderID) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.id != 0 {
+      try visitor.visitSingularInt64Field(value: self.id, fieldNumber: 1)
+    }
+    if !self.productCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.productCode, fieldNumber: 2)
+    }
+    if self.quantity != 0 {
+      try visitor.visitSingularInt32Field(value: self.quantity, fieldNumber: 3)
+    }
+    if !self.visitDate.isEmpty {
+      try visitor.visitSingularStringField(value: self.visitDate, fieldNumber: 4)
+    }
+    if !self.slot.isEmpty {
+      try visitor.visitSingularStringField(value: self.slot, fieldNumber: 5)
+    }
+    if self.settlementPriceFen != 0 {
+      try visitor.visitSingularInt64Field(value: self.settlementPriceFen, fieldNumber: 6)
+    }
+    if self.amountFen != 0 {
+      try visitor.visitSingularInt64Field(value: self.amountFen, fieldNumber: 7)
+    }
+    if self.status != .unspecified {
+      try visitor.visitSingularEnumField(value: self.status, fieldNumber: 8)
+    }
+    if !self.createdAt.isEmpty {
+      try visitor.visitSingularStringField(value: self.createdAt, fieldNumber: 9)
+    }
+    if !self.expiresAt.isEmpty {
+      try visitor.visitSingularStringField(value: self.expiresAt, fieldNumber: 10)
+    }
+    if self.orderID != 0 {
+      try visitor.visitSingularInt64Field(value: self.orderID, fieldNumber: 11)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Scenic_V1_Hold, rhs: Scenic_V1_Hold) -> Bool {
+    if lhs.id != rhs.id {return false}
+    if lhs.productCode != rhs.productCode {return false}
+    if lhs.quantity != rhs.quantity {return false}
+    if lhs.visitDate != rhs.visitDate {return false}
+    if lhs.slot != rhs.slot {return false}
+    if lhs.settlementPriceFen != rhs.settlementPriceFen {return false}
+    if lhs.amountFen != rhs.amountFen {return false}
+    if lhs.status != rhs.status {return false}
+    if lhs.createdAt != rhs.createdAt {return false}
+    if lhs.expiresAt != rhs.expiresAt {return false}
+    if lhs.orderID != rhs.orderID {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Scenic_V1_ConfirmHoldRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ConfirmHoldRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{3}hold_id\0\u{3}buyer_name\0\u{3}buyer_phone\0\u{1}visitors\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.requestID) }()
+      case 2: try { try decoder.decodeSingularInt64Field(value: &self.holdID) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.buyerName) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.buyerPhone) }()
+      case 5: try { try decoder.decodeRepeatedMessageField(value: &self.visitors) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.requestID.isEmpty {
+      try visitor.visitSingularStringField(value: self.requestID, fieldNumber: 1)
+    }
+    if self.holdID != 0 {
+      try visitor.visitSingularInt64Field(value: self.holdID, fieldNumber: 2)
+    }
+    if !self.buyerName.isEmpty {
+      try visitor.visitSingularStringField(value: self.buyerName, fieldNumber: 3)
+    }
+    if !self.buyerPhone.isEmpty {
+      try visitor.visitSingularStringField(value: self.buyerPhone, fieldNumber: 4)
+    }
+    if !self.visitors.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.visitors, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Scenic_V1_ConfirmHoldRequest, rhs: Scenic_V1_ConfirmHoldRequest) -> Bool {
+    if lhs.requestID != rhs.requestID {return false}
+    if lhs.holdID != rhs.holdID {return false}
+    if lhs.buyerName != rhs.buyerName {return false}
+    if lhs.buyerPhone != rhs.buyerPhone {return false}
+    if lhs.visitors != rhs.visitors {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Scenic_V1_ReleaseHoldRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ReleaseHoldRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{3}hold_id\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.requestID) }()
+      case 2: try { try decoder.decodeSingularInt64Field(value: &self.holdID) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.requestID.isEmpty {
+      try visitor.visitSingularStringField(value: self.requestID, fieldNumber: 1)
+    }
+    if self.holdID != 0 {
+      try visitor.visitSingularInt64Field(value: self.holdID, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Scenic_V1_ReleaseHoldRequest, rhs: Scenic_V1_ReleaseHoldRequest) -> Bool {
+    if lhs.requestID != rhs.requestID {return false}
+    if lhs.holdID != rhs.holdID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -203,6 +203,12 @@ public nonisolated struct Scenic_V1_StatementResponse: @unchecked Sendable {
     set {_uniqueStorage()._vouchersExpired = newValue}
   }
 
+  /// Kept aside by holds now (not a movement: the ledger moves only when one is confirmed).
+  public var heldFen: Int64 {
+    get {_storage._heldFen}
+    set {_uniqueStorage()._heldFen = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -375,7 +381,7 @@ nonisolated extension Scenic_V1_Movement: SwiftProtobuf.Message, SwiftProtobuf._
 
 nonisolated extension Scenic_V1_StatementResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".StatementResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}distributor_id\0\u{3}distributor_name\0\u{3}from_date\0\u{3}to_date\0\u{3}opening_balance_fen\0\u{1}recharges\0\u{1}adjustments\0\u{1}sales\0\u{1}refunds\0\u{3}closing_balance_fen\0\u{3}computed_closing_fen\0\u{1}balanced\0\u{3}vouchers_valid\0\u{3}vouchers_redeemed\0\u{3}vouchers_refunded\0\u{3}vouchers_expired\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}distributor_id\0\u{3}distributor_name\0\u{3}from_date\0\u{3}to_date\0\u{3}opening_balance_fen\0\u{1}recharges\0\u{1}adjustments\0\u{1}sales\0\u{1}refunds\0\u{3}closing_balance_fen\0\u{3}computed_closing_fen\0\u{1}balanced\0\u{3}vouchers_valid\0\u{3}vouchers_redeemed\0\u{3}vouchers_refunded\0\u{3}vouchers_expired\0\u{3}held_fen\0")
 
   fileprivate class _StorageClass {
     var _distributorID: Int64 = 0
@@ -394,6 +400,7 @@ nonisolated extension Scenic_V1_StatementResponse: SwiftProtobuf.Message, SwiftP
     var _vouchersRedeemed: Int64 = 0
     var _vouchersRefunded: Int64 = 0
     var _vouchersExpired: Int64 = 0
+    var _heldFen: Int64 = 0
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -420,6 +427,7 @@ nonisolated extension Scenic_V1_StatementResponse: SwiftProtobuf.Message, SwiftP
       _vouchersRedeemed = source._vouchersRedeemed
       _vouchersRefunded = source._vouchersRefunded
       _vouchersExpired = source._vouchersExpired
+      _heldFen = source._heldFen
     }
   }
 
@@ -454,6 +462,7 @@ nonisolated extension Scenic_V1_StatementResponse: SwiftProtobuf.Message, SwiftP
         case 14: try { try decoder.decodeSingularInt64Field(value: &_storage._vouchersRedeemed) }()
         case 15: try { try decoder.decodeSingularInt64Field(value: &_storage._vouchersRefunded) }()
         case 16: try { try decoder.decodeSingularInt64Field(value: &_storage._vouchersExpired) }()
+        case 17: try { try decoder.decodeSingularInt64Field(value: &_storage._heldFen) }()
         default: break
         }
       }
@@ -514,6 +523,9 @@ nonisolated extension Scenic_V1_StatementResponse: SwiftProtobuf.Message, SwiftP
       if _storage._vouchersExpired != 0 {
         try visitor.visitSingularInt64Field(value: _storage._vouchersExpired, fieldNumber: 16)
       }
+      if _storage._heldFen != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._heldFen, fieldNumber: 17)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -539,6 +551,7 @@ nonisolated extension Scenic_V1_StatementResponse: SwiftProtobuf.Message, SwiftP
         if _storage._vouchersRedeemed != rhs_storage._vouchersRedeemed {return false}
         if _storage._vouchersRefunded != rhs_storage._vouchersRefunded {return false}
         if _storage._vouchersExpired != rhs_storage._vouchersExpired {return false}
+        if _storage._heldFen != rhs_storage._heldFen {return false}
         return true
       }
       if !storagesAreEqual {return false}

@@ -129,6 +129,14 @@ public nonisolated struct Scenic_V1_WhoAmIResponse: Sendable {
 
   public var balanceFen: Int64 = 0
 
+  /// Kept aside by holds; available = balance − held.
+  public var heldFen: Int64 = 0
+
+  public var availableFen: Int64 = 0
+
+  /// How the call was made: "session" or "api-key:NAME".
+  public var credential: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -331,7 +339,7 @@ nonisolated extension Scenic_V1_WhoAmIRequest: SwiftProtobuf.Message, SwiftProto
 
 nonisolated extension Scenic_V1_WhoAmIResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".WhoAmIResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}distributor_id\0\u{1}name\0\u{1}phone\0\u{1}status\0\u{3}balance_fen\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}distributor_id\0\u{1}name\0\u{1}phone\0\u{1}status\0\u{3}balance_fen\0\u{3}held_fen\0\u{3}available_fen\0\u{1}credential\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -344,6 +352,9 @@ nonisolated extension Scenic_V1_WhoAmIResponse: SwiftProtobuf.Message, SwiftProt
       case 3: try { try decoder.decodeSingularStringField(value: &self.phone) }()
       case 4: try { try decoder.decodeSingularEnumField(value: &self.status) }()
       case 5: try { try decoder.decodeSingularInt64Field(value: &self.balanceFen) }()
+      case 6: try { try decoder.decodeSingularInt64Field(value: &self.heldFen) }()
+      case 7: try { try decoder.decodeSingularInt64Field(value: &self.availableFen) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.credential) }()
       default: break
       }
     }
@@ -365,6 +376,15 @@ nonisolated extension Scenic_V1_WhoAmIResponse: SwiftProtobuf.Message, SwiftProt
     if self.balanceFen != 0 {
       try visitor.visitSingularInt64Field(value: self.balanceFen, fieldNumber: 5)
     }
+    if self.heldFen != 0 {
+      try visitor.visitSingularInt64Field(value: self.heldFen, fieldNumber: 6)
+    }
+    if self.availableFen != 0 {
+      try visitor.visitSingularInt64Field(value: self.availableFen, fieldNumber: 7)
+    }
+    if !self.credential.isEmpty {
+      try visitor.visitSingularStringField(value: self.credential, fieldNumber: 8)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -374,6 +394,9 @@ nonisolated extension Scenic_V1_WhoAmIResponse: SwiftProtobuf.Message, SwiftProt
     if lhs.phone != rhs.phone {return false}
     if lhs.status != rhs.status {return false}
     if lhs.balanceFen != rhs.balanceFen {return false}
+    if lhs.heldFen != rhs.heldFen {return false}
+    if lhs.availableFen != rhs.availableFen {return false}
+    if lhs.credential != rhs.credential {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

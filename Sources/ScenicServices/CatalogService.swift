@@ -14,7 +14,7 @@ public struct CatalogService: Sendable {
     public func listSellable(_ request: Scenic_V1_ListSellableRequest, context: CallContext) async throws
         -> Scenic_V1_ListSellableResponse
     {
-        let principal = try await authenticator.authenticate(context)
+        let principal = try await authenticator.authenticate(context, scope: .read)
         var response = Scenic_V1_ListSellableResponse()
         response.products = try await store.sellableProducts(distributorID: principal.distributor.id).map { binding in
             var product = Scenic_V1_SellableProduct()
@@ -34,7 +34,7 @@ public struct CatalogService: Sendable {
     public func availability(_ request: Scenic_V1_AvailabilityRequest, context: CallContext) async throws
         -> Scenic_V1_AvailabilityResponse
     {
-        let principal = try await authenticator.authenticate(context)
+        let principal = try await authenticator.authenticate(context, scope: .read)
         let code = request.productCode.trimmingCharacters(in: .whitespaces)
         // Another product is as unknown as one that does not exist.
         guard try await store.sellableProducts(distributorID: principal.distributor.id).contains(where: { $0.product.code == code })

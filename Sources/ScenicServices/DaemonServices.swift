@@ -16,6 +16,8 @@ public struct DaemonServices: Sendable {
     public let numbers: PublicNumbers
     /// Seals visitors' personal data and hashes their IDs.
     public let personalData: PersonalDataVault
+    /// Releases holds when they expire; a new hold wakes it.
+    public let holdExpiry: HoldExpiry
     private let decoyHash: String
 
     public init(
@@ -25,6 +27,8 @@ public struct DaemonServices: Sendable {
     ) {
         self.store = store
         self.personalData = personalData
+        let clock = accountPolicy.now
+        holdExpiry = HoldExpiry(store: store, now: clock)
         self.status = status
         self.adminAccess = adminAccess
         self.accountPolicy = accountPolicy
@@ -56,6 +60,8 @@ public struct DaemonServices: Sendable {
             ReportsService(store: store, policy: accountPolicy).register(in: &router)
             MaintenanceService(store: store, policy: accountPolicy).register(in: &router)
             AuditService(store: store, numbers: numbers).register(in: &router)
+            ApiKeyAdminService(store: store, policy: accountPolicy).register(in: &router)
+            EventsService(store: store, numbers: numbers, authenticator: nil).register(in: &router)
             let policy = adminAccess
             router.admission = { policy.refusal(for: $0) }
         case .pointOfSale:
@@ -65,8 +71,10 @@ public struct DaemonServices: Sendable {
             ).register(in: &router)
             CatalogService(store: store, policy: accountPolicy, authenticator: authenticator).register(in: &router)
             SalesService(
-                store: store, policy: accountPolicy, numbers: numbers, authenticator: authenticator, personalData: personalData
+                store: store, policy: accountPolicy, numbers: numbers, authenticator: authenticator, personalData: personalData,
+                holdsChanged: { [holdExpiry] in holdExpiry.wake() }
             ).register(in: &router)
+            EventsService(store: store, numbers: numbers, authenticator: authenticator).register(in: &router)
         }
         let methods = (router.methods + [SystemService.serverInfoMethod]).sorted()
         SystemService(

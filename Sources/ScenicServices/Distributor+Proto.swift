@@ -15,6 +15,7 @@ extension Scenic_V1_Distributor {
         updatedAt = ISOTime.format(record.updatedAt)
         lowBalanceThresholdFen = record.lowBalanceThresholdFen
         lowBalance = record.lowBalanceAlerted
+        heldFen = record.heldFen
     }
 }
 

@@ -61,15 +61,15 @@ public struct DistributorSessionService: Sendable {
     }
 
     public func logout(_ request: Scenic_V1_LogoutRequest, context: CallContext) async throws -> Scenic_V1_LogoutResponse {
-        let principal = try await authenticator.authenticate(context, allowingInitialPassword: true)
-        try await store.endSession(id: principal.session.id, reason: "logged out", at: policy.now().millis)
+        let principal = try await authenticator.session(context, allowingInitialPassword: true)
+        try await store.endSession(id: principal.session!.id, reason: "logged out", at: policy.now().millis)
         return .init()
     }
 
     public func changePassword(_ request: Scenic_V1_ChangePasswordRequest, context: CallContext) async throws
         -> Scenic_V1_ChangePasswordResponse
     {
-        let principal = try await authenticator.authenticate(context, allowingInitialPassword: true)
+        let principal = try await authenticator.session(context, allowingInitialPassword: true)
         var violations: [RPCError.FieldViolation] = []
         if request.newPassword.count < policy.minimumPasswordLength {
             violations.append(.init(
@@ -99,18 +99,23 @@ public struct DistributorSessionService: Sendable {
         throttle.succeeded(peer: peer, phone: phone)
         let hash = try await hasher.hash(request.newPassword, for: peer)
         try await store.changePassword(
-            distributorID: principal.distributor.id, passwordHash: hash, keepSession: principal.session.id, stamp: stamp)
+            distributorID: principal.distributor.id, passwordHash: hash, keepSession: principal.session!.id, stamp: stamp)
         return .init()
     }
 
     public func whoAmI(_ request: Scenic_V1_WhoAmIRequest, context: CallContext) async throws -> Scenic_V1_WhoAmIResponse {
-        let distributor = try await authenticator.authenticate(context).distributor
+        let principal = try await authenticator.authenticate(context, scope: .read)
+        let distributor = principal.distributor
         var response = Scenic_V1_WhoAmIResponse()
         response.distributorID = distributor.id
         response.name = distributor.name
         response.phone = distributor.phone
         response.status = .active
-        response.balanceFen = try await store.balance(distributorID: distributor.id)
+        let money = try await store.money(distributorID: distributor.id)
+        response.balanceFen = money.balanceFen
+        response.heldFen = money.heldFen
+        response.availableFen = money.balanceFen - money.heldFen
+        response.credential = principal.credential
         return response
     }
 

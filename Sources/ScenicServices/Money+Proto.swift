@@ -184,6 +184,7 @@ extension MoneyListing {
         response.vouchersRedeemed = statement.vouchersRedeemed
         response.vouchersRefunded = statement.vouchersRefunded
         response.vouchersExpired = statement.vouchersExpired
+        response.heldFen = statement.distributor.heldFen
         return response
     }
 }

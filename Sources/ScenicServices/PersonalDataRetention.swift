@@ -32,16 +32,11 @@ public struct PersonalDataRetention: Sendable {
             hashesBefore: CalendarDates.date(dayNumber: today - max(days, Self.hashDays)))
     }
 
-    /// Sweeps now and then every `interval` until cancelled; a failed sweep is logged and tried again next time.
+    /// Sweeps now and then every `interval` until cancelled.
     public func run(every interval: Duration = .seconds(3600), logger: Logger) async {
-        while !Task.isCancelled {
-            do {
-                let erased = try await sweep()
-                if erased > 0 { logger.info("personal data erased", metadata: ["visitors": "\(erased)", "after_days": "\(days)"]) }
-            } catch {
-                logger.error("personal data erasure failed", metadata: ["error": "\(error)"])
-            }
-            try? await Task.sleep(for: interval)
+        await Periodic.run(every: interval, logger: logger, task: "personal data erasure") {
+            let erased = try await sweep()
+            if erased > 0 { logger.info("personal data erased", metadata: ["visitors": "\(erased)", "after_days": "\(days)"]) }
         }
     }
 }

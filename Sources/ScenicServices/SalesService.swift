@@ -15,39 +15,28 @@ public struct SalesService: Sendable {
     let numbers: PublicNumbers
     let authenticator: SessionAuthenticator
     let personalData: PersonalDataVault
+    /// Called after a hold was made, so that its expiry is watched.
+    let holdsChanged: @Sendable () -> Void
 
     public func sell(_ request: Scenic_V1_SellRequest, context: CallContext) async throws -> Scenic_V1_SellResponse {
-        let principal = try await authenticator.authenticate(context)
+        let principal = try await authenticator.authenticate(context, scope: .sell)
         let clock = policy.now()
         let now = policy.calendar.now(of: clock)
         var violations: [RPCError.FieldViolation] = []
-        let code = CatalogInput.code(request.productCode, field: "product_code", into: &violations)
-        if !(1...Self.maxQuantity).contains(Int(request.quantity)) {
-            violations.append(.init(field: "quantity", description: "must be 1 to \(Self.maxQuantity)", reason: "OUT_OF_RANGE"))
-        }
-        if policy.calendar.start(of: request.visitDate) == nil {
-            violations.append(.init(field: "visit_date", description: "must be a date written YYYY-MM-DD", reason: "INVALID_DATE"))
-        } else if let visit = CalendarDates.dayNumber(request.visitDate), let today = CalendarDates.dayNumber(now.today),
-            visit - today > Self.maxDaysAhead
-        {
-            violations.append(.init(
-                field: "visit_date", description: "must be at most \(Self.maxDaysAhead) days ahead", reason: "OUT_OF_RANGE"))
-        }
-        if !request.slot.isEmpty, TimeSlot(request.slot) == nil {
-            violations.append(.init(field: "slot", description: "must be a time slot written HH:MM-HH:MM", reason: "INVALID_SLOT"))
-        }
-        let buyerName = request.buyerName.isEmpty ? "" : AccountInput.name(request.buyerName, field: "buyer_name", into: &violations)
-        let buyerPhone = request.buyerPhone.isEmpty ? "" : AccountInput.phone(request.buyerPhone, field: "buyer_phone", into: &violations)
+        let tickets = tickets(
+            productCode: request.productCode, quantity: request.quantity, visitDate: request.visitDate, slot: request.slot, today: now.today,
+            into: &violations)
+        let buyer = buyer(name: request.buyerName, phone: request.buyerPhone, into: &violations)
         let visitors = try RealNameInput.visitors(request.visitors, today: now.today, vault: personalData, into: &violations)
         try AccountInput.check(violations)
-        guard let code, let buyerName, let buyerPhone else { return .init() }
+        guard let tickets, let buyer else { return .init() }
 
         let key = try RequestIdentity.key(
             request, scope: "distributor:\(principal.distributor.id)", context: context, digest: personalData.keyedDigest)
         let sale = SaleRequest(
-            distributorID: principal.distributor.id, productCode: code, quantity: Int(request.quantity), visitDate: request.visitDate,
-            slot: request.slot.isEmpty ? "" : TimeSlot(request.slot)!.description, buyerName: buyerName, buyerPhone: buyerPhone,
-            voucherCodes: (0..<request.quantity).map { _ in VoucherCode.generate() }, visitors: visitors, now: now)
+            distributorID: principal.distributor.id, productCode: tickets.code, quantity: tickets.quantity, visitDate: request.visitDate,
+            slot: tickets.slot, buyerName: buyer.name, buyerPhone: buyer.phone,
+            voucherCodes: (0..<tickets.quantity).map { _ in VoucherCode.generate() }, visitors: visitors, now: now)
         let numbers = numbers
         let outcome = try await store.sell(
             sale, key: key, at: clock.millis, encode: { try Self.response($0, numbers: numbers).serializedData() })
@@ -55,30 +44,64 @@ public struct SalesService: Sendable {
     }
 
     public func balance(_ request: Scenic_V1_BalanceRequest, context: CallContext) async throws -> Scenic_V1_BalanceResponse {
-        let principal = try await authenticator.authenticate(context)
+        let principal = try await authenticator.authenticate(context, scope: .read)
+        let money = try await store.money(distributorID: principal.distributor.id)
         var response = Scenic_V1_BalanceResponse()
-        response.balanceFen = try await store.balance(distributorID: principal.distributor.id)
+        response.balanceFen = money.balanceFen
+        response.heldFen = money.heldFen
+        response.availableFen = money.balanceFen - money.heldFen
         return response
     }
 
+    /// The product, quantity, visit date and slot of a sale or a hold, each checked by its
+    /// field; nil when one is wrong.
+    func tickets(
+        productCode: String, quantity: Int32, visitDate: String, slot: String, today: String, into violations: inout [RPCError.FieldViolation]
+    ) -> (code: String, quantity: Int, slot: String)? {
+        let code = CatalogInput.code(productCode, field: "product_code", into: &violations)
+        if !(1...Self.maxQuantity).contains(Int(quantity)) {
+            violations.append(.init(field: "quantity", description: "must be 1 to \(Self.maxQuantity)", reason: "OUT_OF_RANGE"))
+        }
+        if policy.calendar.start(of: visitDate) == nil {
+            violations.append(.init(field: "visit_date", description: "must be a date written YYYY-MM-DD", reason: "INVALID_DATE"))
+        } else if let visit = CalendarDates.dayNumber(visitDate), let today = CalendarDates.dayNumber(today), visit - today > Self.maxDaysAhead {
+            violations.append(.init(
+                field: "visit_date", description: "must be at most \(Self.maxDaysAhead) days ahead", reason: "OUT_OF_RANGE"))
+        }
+        let parsedSlot = slot.isEmpty ? nil : TimeSlot(slot)
+        if !slot.isEmpty, parsedSlot == nil {
+            violations.append(.init(field: "slot", description: "must be a time slot written HH:MM-HH:MM", reason: "INVALID_SLOT"))
+        }
+        guard let code, (1...Self.maxQuantity).contains(Int(quantity)), slot.isEmpty || parsedSlot != nil else { return nil }
+        return (code, Int(quantity), parsedSlot?.description ?? "")
+    }
+
+    /// The optional buyer of a sale.
+    func buyer(name: String, phone: String, into violations: inout [RPCError.FieldViolation]) -> (name: String, phone: String)? {
+        let name = name.isEmpty ? "" : AccountInput.name(name, field: "buyer_name", into: &violations)
+        let phone = phone.isEmpty ? "" : AccountInput.phone(phone, field: "buyer_phone", into: &violations)
+        guard let name, let phone else { return nil }
+        return (name, phone)
+    }
+
     public func listLedger(_ request: Scenic_V1_ListLedgerRequest, context: CallContext) async throws -> Scenic_V1_ListLedgerResponse {
-        let principal = try await authenticator.authenticate(context)
+        let principal = try await authenticator.authenticate(context, scope: .read)
         return try await MoneyListing.ledger(store: store, distributorID: principal.distributor.id, request: request, calendar: policy.calendar, numbers: numbers)
     }
 
     public func listVouchers(_ request: Scenic_V1_VoucherFilter, context: CallContext) async throws -> Scenic_V1_ListVouchersResponse {
-        let principal = try await authenticator.authenticate(context)
+        let principal = try await authenticator.authenticate(context, scope: .read)
         return try await MoneyListing.vouchers(
             store: store, distributorID: principal.distributor.id, filter: request, calendar: policy.calendar, today: policy.today, numbers: numbers)
     }
 
     public func statement(_ request: Scenic_V1_StatementRequest, context: CallContext) async throws -> Scenic_V1_StatementResponse {
-        let principal = try await authenticator.authenticate(context)
+        let principal = try await authenticator.authenticate(context, scope: .read)
         return try await MoneyListing.statement(store: store, distributorID: principal.distributor.id, request: request, policy: policy)
     }
 
     public func refund(_ request: Scenic_V1_RefundRequest, context: CallContext) async throws -> Scenic_V1_RefundResponse {
-        let principal = try await authenticator.authenticate(context)
+        let principal = try await authenticator.authenticate(context, scope: .refund)
         guard (1...Self.maxQuantity).contains(request.voucherCodes.count) else {
             throw RPCError.invalidArgument(violations: [
                 .init(field: "voucher_codes", description: "must hold 1 to \(Self.maxQuantity) codes", reason: "OUT_OF_RANGE")
@@ -127,5 +150,8 @@ public struct SalesService: Sendable {
         router.register(service: Self.service, method: "ListVouchers", handler: listVouchers)
         router.register(service: Self.service, method: "Refund", handler: refund)
         router.register(service: Self.service, method: "Statement", handler: statement)
+        router.register(service: Self.service, method: "Hold", handler: hold)
+        router.register(service: Self.service, method: "ConfirmHold", handler: confirmHold)
+        router.register(service: Self.service, method: "ReleaseHold", handler: releaseHold)
     }
 }

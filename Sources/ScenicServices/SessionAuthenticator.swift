@@ -1,16 +1,23 @@
 import ScenicRPC
 import ScenicStore
 
-/// The distributor behind a call, as established by its session token.
+/// The distributor behind a call, as established by its session token or its API key.
 public struct Principal: Sendable {
-    public var session: SessionRecord
+    /// Nil for a call made with an API key.
+    public var session: SessionRecord?
+    /// Nil for a call made with a session.
+    public var apiKey: ApiKeyRecord?
     /// The distributor as of its last account change; its balance may be older than the
     /// last sale (see ``ScenicStore/openSession(tokenHash:)``).
     public var distributor: DistributorRecord
+
+    /// How the call was made, as `WhoAmI` shows it.
+    var credential: String { apiKey.map { "api-key:\($0.name)" } ?? "session" }
 }
 
-/// Turns the session token in a call's metadata into a ``Principal``, or the
-/// UNAUTHENTICATED / FAILED_PRECONDITION that every point-of-sale method answers instead.
+/// Turns the session token or API key in a call's metadata into a ``Principal``, or the
+/// UNAUTHENTICATED / PERMISSION_DENIED / FAILED_PRECONDITION that every point-of-sale
+/// method answers instead.
 public struct SessionAuthenticator: Sendable {
     /// The ttrpc metadata key carrying the session token.
     public static let metadataKey = "scenic-session"
@@ -20,10 +27,26 @@ public struct SessionAuthenticator: Sendable {
     let store: ScenicStore
     let policy: AccountPolicy
 
-    /// - Parameter allowingInitialPassword: true only for the calls a distributor may make
-    ///   before replacing its initial password (change it, log out).
-    public func authenticate(_ context: CallContext, allowingInitialPassword: Bool = false) async throws -> Principal {
-        guard let token = context[metadata: Self.metadataKey], !token.isEmpty else { throw SessionError.sessionRequired }
+    /// - Parameters:
+    ///   - scope: what an API key must allow for this call; a session allows everything.
+    ///   - allowingInitialPassword: true only for the calls a distributor may make
+    ///     before replacing its initial password (change it, log out).
+    public func authenticate(
+        _ context: CallContext, scope: ApiKeyRecord.Scope, allowingInitialPassword: Bool = false
+    ) async throws -> Principal {
+        if let key = context[metadata: ApiKeyCredentials.metadataKey], !key.isEmpty {
+            return try await ApiKeyCredentials(store: store, policy: policy).authenticate(key: key, scope: scope)
+        }
+        return try await session(context, allowingInitialPassword: allowingInitialPassword)
+    }
+
+    /// The caller's session: for the calls only a person signed in may make (log out,
+    /// change the password), which an API key cannot.
+    public func session(_ context: CallContext, allowingInitialPassword: Bool = false) async throws -> Principal {
+        guard let token = context[metadata: Self.metadataKey], !token.isEmpty else {
+            if context[metadata: ApiKeyCredentials.metadataKey] != nil { throw ApiKeyCredentials.sessionOnly }
+            throw SessionError.sessionRequired
+        }
         guard let (session, distributor) = try await store.openSession(tokenHash: Secrets.tokenDigest(token)) else {
             throw SessionError.sessionInvalid
         }
@@ -37,6 +60,6 @@ public struct SessionAuthenticator: Sendable {
         if now - session.lastUsedAt >= Self.touchInterval {
             try await store.touchSession(id: session.id, at: now)
         }
-        return Principal(session: session, distributor: distributor)
+        return Principal(session: session, apiKey: nil, distributor: distributor)
     }
 }

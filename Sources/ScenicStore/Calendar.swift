@@ -64,6 +64,7 @@ extension ScenicStore {
             let limit = capacity.map { "capacity \($0)" } ?? "unlimited"
             let slotText = slots.isEmpty ? "" : ", slots " + slots.map { "\($0.slot)=\($0.capacity)" }.joined(separator: " ")
             try stamp.record(db, target: "product:\(product.code)", summary: "calendar \(Self.describe(dates, count: days.count)): \(limit)\(slotText)")
+            try Self.availabilityChanged(db, productCode: product.code, dates: dates, at: stamp.at)
             return days.count
         }
     }
@@ -81,6 +82,7 @@ extension ScenicStore {
             }
             let summary = reason.map { "closed: \($0)" } ?? "opened"
             try stamp.record(db, target: "product:\(product.code)", summary: "calendar \(Self.describe(dates, count: days.count)) \(summary)")
+            try Self.availabilityChanged(db, productCode: product.code, dates: dates, at: stamp.at)
             return days.count
         }
     }
@@ -137,6 +139,7 @@ extension ScenicStore {
             try stamp.record(
                 db, target: "product:\(product.code)",
                 summary: "prices \(Self.describe(dates, count: days.count)): \(parts.joined(separator: ", "))")
+            try Self.availabilityChanged(db, productCode: product.code, dates: dates, at: stamp.at)
             return days.count
         }
     }
@@ -181,6 +184,7 @@ extension ScenicStore {
                 db, target: "product:\(product.code)",
                 summary: "allotment \(Self.describe(dates, count: days.count)) distributor \(distributorID): "
                     + (allotment.map { "\($0) a day" } ?? "removed"))
+            try Self.availabilityChanged(db, productCode: product.code, dates: dates, distributorID: distributorID, at: stamp.at)
             return days.count
         }
     }
@@ -198,6 +202,7 @@ extension ScenicStore {
                     stamp.at, product.id,
                 ])
             try stamp.record(db, target: "product:\(product.code)", summary: "booking rules: \(rules)")
+            try Self.availabilityChanged(db, productCode: product.code, dates: nil, at: stamp.at)
             return try Self.requireProduct(db, code: productCode).bookingRules
         }
     }
@@ -310,9 +315,14 @@ extension ScenicStore {
 
     /// Gives a refunded voucher's place back to its day, slot and allotment.
     static func giveBack(_ db: Database, _ voucher: VoucherRecord) throws {
-        try move(
+        try giveBack(
             db, productID: voucher.productID, date: voucher.visitDate, slot: voucher.slot ?? "", distributorID: voucher.distributorID,
-            by: -1)
+            quantity: 1)
+    }
+
+    /// Gives places back to a day, its slot and the distributor's allotment.
+    static func giveBack(_ db: Database, productID: Int64, date: String, slot: String, distributorID: Int64, quantity: Int) throws {
+        try move(db, productID: productID, date: date, slot: slot, distributorID: distributorID, by: -quantity)
     }
 
     /// Counts tickets in or out of the date's rows: the day's (a date without one has

@@ -101,6 +101,9 @@ extension ScenicStore {
             guard before.status != .archived else { return before }
             try db.execute(
                 sql: "UPDATE product SET status = 'archived', updated_at = ? WHERE id = ?", arguments: [stamp.at, before.id])
+            var event = EventRecord(kind: .productArchived, at: stamp.at, distributorID: nil)
+            event.productCode = code
+            try event.append(db)
             try stamp.record(db, target: "product:\(code)", summary: "archived")
             return try Self.requireProduct(db, code: code)
         }
@@ -158,6 +161,10 @@ extension ScenicStore {
                 }
                 // A date's own retail price may be below the product's.
                 try Self.requireSettlementWithinRetail(db, productID: product.id)
+                var event = EventRecord(kind: change == .bind ? .bindingAdded : .bindingChanged, at: stamp.at, distributorID: distributorID)
+                event.productCode = product.code
+                event.amountFen = price
+                try event.append(db)
             }
             let verb = change == .bind ? "bound" : "price set"
             try stamp.record(
@@ -184,9 +191,12 @@ extension ScenicStore {
                 if let id { productIDs.append(id) } else { problems.append(.init(index: index, kind: .notBound)) }
             }
             guard problems.isEmpty else { throw BatchRejected(problems: problems) }
-            for id in productIDs {
+            for (id, code) in zip(productIDs, codes) {
                 try db.execute(
                     sql: "DELETE FROM binding WHERE distributor_id = ? AND product_id = ?", arguments: [distributorID, id])
+                var event = EventRecord(kind: .bindingRemoved, at: stamp.at, distributorID: distributorID)
+                event.productCode = code
+                try event.append(db)
             }
             try stamp.record(db, target: "distributor:\(distributorID)", summary: "unbound: " + codes.joined(separator: ", "))
             return try Self.bindings(db, distributorID: distributorID)

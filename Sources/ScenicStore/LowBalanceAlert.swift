@@ -10,6 +10,10 @@ enum LowBalanceAlert {
         try db.execute(
             sql: "UPDATE distributor SET low_balance_alerted = ? WHERE id = ?", arguments: [below, distributor.id])
         guard below else { return }
+        var event = EventRecord(kind: .balanceLow, at: at, distributorID: distributor.id)
+        event.balanceFen = distributor.balanceFen
+        event.amountFen = threshold
+        try event.append(db)
         try OutgoingSMS(
             phone: distributor.phone,
             body: """

@@ -334,6 +334,72 @@ enum Migrations {
                 ALTER TABLE store_info ADD COLUMN personal_data_key_check BLOB;
                 """)
         }
+        migrator.registerMigration("0012_integrations") { db in
+            try db.execute(sql: """
+                -- Machines' credentials: only the SHA-256 of a key is kept.
+                CREATE TABLE api_key (
+                    id INTEGER PRIMARY KEY,
+                    distributor_id INTEGER NOT NULL REFERENCES distributor (id),
+                    name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 64),
+                    prefix TEXT NOT NULL,
+                    secret_hash BLOB NOT NULL UNIQUE CHECK (length(secret_hash) = 32),
+                    -- Comma-separated: sell, refund, read.
+                    scopes TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    last_used_at INTEGER,
+                    expires_on TEXT,
+                    revoked_at INTEGER
+                ) STRICT;
+                CREATE INDEX api_key_by_distributor ON api_key (distributor_id, id);
+
+                -- What holds keep aside; a sale spends balance − held, never more.
+                ALTER TABLE distributor ADD COLUMN held_fen INTEGER NOT NULL DEFAULT 0
+                    CHECK (held_fen >= 0 AND held_fen <= balance_fen);
+
+                -- Seats taken from the calendar and money kept aside, until confirmed,
+                -- released or expired.
+                CREATE TABLE hold (
+                    id INTEGER PRIMARY KEY,
+                    distributor_id INTEGER NOT NULL REFERENCES distributor (id),
+                    product_id INTEGER NOT NULL REFERENCES product (id),
+                    visit_date TEXT NOT NULL,
+                    slot TEXT,
+                    quantity INTEGER NOT NULL CHECK (quantity BETWEEN 1 AND 100),
+                    settlement_price_fen INTEGER NOT NULL CHECK (settlement_price_fen > 0),
+                    retail_price_fen INTEGER NOT NULL CHECK (retail_price_fen > 0),
+                    amount_fen INTEGER NOT NULL CHECK (amount_fen = settlement_price_fen * quantity),
+                    status TEXT NOT NULL DEFAULT 'held' CHECK (status IN ('held', 'confirmed', 'released', 'expired')),
+                    created_at INTEGER NOT NULL,
+                    expires_at INTEGER NOT NULL,
+                    ended_at INTEGER,
+                    order_id INTEGER REFERENCES sale_order (id)
+                ) STRICT;
+                CREATE INDEX hold_due ON hold (expires_at) WHERE status = 'held';
+                CREATE INDEX hold_by_distributor ON hold (distributor_id, id);
+
+                -- What channels hear of, in the transaction of the change. AUTOINCREMENT: an id
+                -- is never used twice, even after the newest events are dropped.
+                CREATE TABLE event (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    at INTEGER NOT NULL,
+                    kind TEXT NOT NULL,
+                    -- NULL: every distributor hears of it.
+                    distributor_id INTEGER,
+                    voucher_code TEXT NOT NULL DEFAULT '',
+                    hold_id INTEGER,
+                    product_code TEXT NOT NULL DEFAULT '',
+                    amount_fen INTEGER NOT NULL DEFAULT 0,
+                    balance_fen INTEGER NOT NULL DEFAULT 0,
+                    dates TEXT NOT NULL DEFAULT ''
+                ) STRICT;
+                CREATE INDEX event_by_distributor ON event (distributor_id, id);
+                CREATE INDEX event_by_at ON event (at);
+
+                -- The last day whose unused vouchers have had their expiry event.
+                ALTER TABLE store_info ADD COLUMN expiry_events_through TEXT;
+                UPDATE store_info SET expiry_events_through = date('now', '-1 day');
+                """)
+        }
         return migrator
     }
 }

@@ -77,6 +77,10 @@ extension ScenicStore {
                 let entry = try Self.appendLedger(
                     db, distributorID: distributorID, kind: .recharge, amountFen: amountFen, note: note,
                     actor: stamp.actor, at: stamp.at)
+                var event = EventRecord(kind: .recharge, at: stamp.at, distributorID: distributorID)
+                event.amountFen = amountFen
+                event.balanceFen = entry.balanceAfterFen
+                try event.append(db)
                 try stamp.record(db, target: "distributor:\(distributorID)", summary: "recharged \(amountFen) fen")
                 return entry
             }
@@ -90,8 +94,9 @@ extension ScenicStore {
         try await groupWrite { db in
             try Self.once(db, key, at: stamp.at, encode: encode) {
                 let distributor = try Self.requireDistributor(db, id: distributorID)
-                guard distributor.balanceFen + amountFen >= 0 else {
-                    throw MoneyError.balanceWouldGoNegative(balanceFen: distributor.balanceFen)
+                // Never below what holds keep aside.
+                guard distributor.balanceFen + amountFen >= distributor.heldFen else {
+                    throw MoneyError.balanceWouldGoNegative(balanceFen: distributor.availableFen)
                 }
                 let entry = try Self.appendLedger(
                     db, distributorID: distributorID, kind: .adjustment, amountFen: amountFen, note: reason,
@@ -119,6 +124,14 @@ extension ScenicStore {
         try await read { try Self.requireDistributor($0, id: distributorID).balanceFen }
     }
 
+    /// The balance and what holds keep aside of it, read together.
+    public func money(distributorID: Int64) async throws -> (balanceFen: Int64, heldFen: Int64) {
+        try await read { db in
+            let distributor = try Self.requireDistributor(db, id: distributorID)
+            return (distributor.balanceFen, distributor.heldFen)
+        }
+    }
+
     /// Sells `quantity` tickets: checks the distributor, the binding, the calendar and the
     /// balance, then takes the capacity, deducts, writes the order, the vouchers (with the
     /// prices of the visit date) and one ledger entry.
@@ -132,55 +145,70 @@ extension ScenicStore {
                 guard sale.visitDate >= sale.now.today else {
                     throw MoneyError.visitDateInPast(visitDate: sale.visitDate, today: sale.now.today)
                 }
-                let distributor = try Self.requireDistributor(db, id: sale.distributorID)
-                guard distributor.status == .active, !distributor.passwordIsInitial else { throw MoneyError.distributorInactive }
-                guard
-                    let binding = try db.fetchOneCached(
-                        BindingRecord.self,
-                        BindingRecord.select + " WHERE binding.distributor_id = ? AND product.code = ? AND product.status = 'on_sale'",
-                        [sale.distributorID, sale.productCode])
-                else { throw MoneyError.productNotAuthorized(sale.productCode) }
+                let (distributor, binding) = try Self.requireSellable(db, distributorID: sale.distributorID, productCode: sale.productCode)
                 let product = binding.product
                 try Self.checkVisitors(db, sale: sale, product: product)
                 let prices = try Self.takeCalendar(db, sale: sale, product: product, binding: binding)
                 let amount = prices.settlementPriceFen * Int64(sale.quantity)
-                guard distributor.balanceFen >= amount else {
-                    throw MoneyError.insufficientBalance(balanceFen: distributor.balanceFen, requiredFen: amount)
+                guard distributor.availableFen >= amount else {
+                    throw MoneyError.insufficientBalance(balanceFen: distributor.availableFen, requiredFen: amount)
                 }
-                try db.executeCached(
-                    """
-                    INSERT INTO sale_order (distributor_id, product_id, quantity, visit_date, settlement_price_fen,
-                        retail_price_fen, refundable, amount_fen, buyer_name, buyer_phone, sold_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                    [
-                        sale.distributorID, product.id, sale.quantity, sale.visitDate, prices.settlementPriceFen,
-                        prices.retailPriceFen, product.refundable, amount, sale.buyerName, sale.buyerPhone, at,
-                    ])
-                let orderID = db.lastInsertedRowID
-                let validUntil = try db.fetchOneCached(
-                    String.self, "SELECT date(?, '+' || ? || ' days')", [sale.visitDate, product.validDays - 1]) ?? sale.visitDate
-                let visitorIDs = try Self.insertVisitors(
-                    db, sale.visitors, orderID: orderID, productID: product.id, visitDate: sale.visitDate, validUntil: validUntil)
-                let insert = try db.cachedStatement(sql: """
-                    INSERT INTO voucher (code, order_id, distributor_id, product_id, visit_date, valid_until,
-                        settlement_price_fen, retail_price_fen, refundable, sold_at, slot, visitor_id)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """)
-                for (index, code) in sale.voucherCodes.enumerated() {
-                    // One visitor per ticket, or the order's one visitor for all of them.
-                    let visitorID = visitorIDs.isEmpty ? nil : visitorIDs[min(index, visitorIDs.count - 1)]
-                    try insert.execute(arguments: [
-                        code, orderID, sale.distributorID, product.id, sale.visitDate, validUntil, prices.settlementPriceFen,
-                        prices.retailPriceFen, product.refundable, at, sale.slot.isEmpty ? nil : sale.slot, visitorID,
-                    ])
-                }
-                let entry = try Self.appendLedger(
-                    db, distributorID: sale.distributorID, kind: .sale, amountFen: -amount, orderID: orderID,
-                    note: "\(sale.quantity) × \(product.code)", actor: "distributor:\(sale.distributorID)", at: at)
-                return SaleRecord(orderID: orderID, voucherCodes: sale.voucherCodes, amountFen: amount, balanceAfterFen: entry.balanceAfterFen)
+                return try Self.writeSale(db, sale, product: product, prices: prices, at: at)
             }
         }
+    }
+
+    /// The distributor, if it may sell now, and its binding to the product, if on sale.
+    static func requireSellable(_ db: Database, distributorID: Int64, productCode: String) throws -> (DistributorRecord, BindingRecord) {
+        let distributor = try requireDistributor(db, id: distributorID)
+        guard distributor.status == .active, !distributor.passwordIsInitial else { throw MoneyError.distributorInactive }
+        guard
+            let binding = try db.fetchOneCached(
+                BindingRecord.self,
+                BindingRecord.select + " WHERE binding.distributor_id = ? AND product.code = ? AND product.status = 'on_sale'",
+                [distributorID, productCode])
+        else { throw MoneyError.productNotAuthorized(productCode) }
+        return (distributor, binding)
+    }
+
+    /// Writes a sale whose checks passed and whose tickets the calendar gave: the order, its
+    /// visitors, one voucher per ticket at `prices`, and the ledger entry that charges it.
+    static func writeSale(
+        _ db: Database, _ sale: SaleRequest, product: ProductRecord, prices: (retailPriceFen: Int64, settlementPriceFen: Int64), at: Millis
+    ) throws -> SaleRecord {
+        let amount = prices.settlementPriceFen * Int64(sale.quantity)
+        try db.executeCached(
+            """
+            INSERT INTO sale_order (distributor_id, product_id, quantity, visit_date, settlement_price_fen,
+                retail_price_fen, refundable, amount_fen, buyer_name, buyer_phone, sold_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                sale.distributorID, product.id, sale.quantity, sale.visitDate, prices.settlementPriceFen,
+                prices.retailPriceFen, product.refundable, amount, sale.buyerName, sale.buyerPhone, at,
+            ])
+        let orderID = db.lastInsertedRowID
+        let validUntil = try db.fetchOneCached(
+            String.self, "SELECT date(?, '+' || ? || ' days')", [sale.visitDate, product.validDays - 1]) ?? sale.visitDate
+        let visitorIDs = try Self.insertVisitors(
+            db, sale.visitors, orderID: orderID, productID: product.id, visitDate: sale.visitDate, validUntil: validUntil)
+        let insert = try db.cachedStatement(sql: """
+            INSERT INTO voucher (code, order_id, distributor_id, product_id, visit_date, valid_until,
+                settlement_price_fen, retail_price_fen, refundable, sold_at, slot, visitor_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        for (index, code) in sale.voucherCodes.enumerated() {
+            // One visitor per ticket, or the order's one visitor for all of them.
+            let visitorID = visitorIDs.isEmpty ? nil : visitorIDs[min(index, visitorIDs.count - 1)]
+            try insert.execute(arguments: [
+                code, orderID, sale.distributorID, product.id, sale.visitDate, validUntil, prices.settlementPriceFen,
+                prices.retailPriceFen, product.refundable, at, sale.slot.isEmpty ? nil : sale.slot, visitorID,
+            ])
+        }
+        let entry = try Self.appendLedger(
+            db, distributorID: sale.distributorID, kind: .sale, amountFen: -amount, orderID: orderID,
+            note: "\(sale.quantity) × \(product.code)", actor: "distributor:\(sale.distributorID)", at: at)
+        return SaleRecord(orderID: orderID, voucherCodes: sale.voucherCodes, amountFen: amount, balanceAfterFen: entry.balanceAfterFen)
     }
 
     public func vouchers(_ query: VoucherQuery) async throws -> [VoucherRecord] {
@@ -225,6 +253,7 @@ extension ScenicStore {
         try db.execute(
             sql: "UPDATE voucher SET status = 'redeemed', redeemed_at = ?, redeemed_by = ? WHERE id = ?",
             arguments: [stamp.at, stamp.actor, voucher.id])
+        try EventRecord.voucher(.voucherRedeemed, voucher, at: stamp.at).append(db)
         return try requireVoucher(db, code: voucher.code, distributorID: nil)
     }
 
@@ -249,6 +278,7 @@ extension ScenicStore {
             guard stamp.at - redeemedAt <= window else { throw MoneyError.undoWindowClosed(code) }
             try db.execute(
                 sql: "UPDATE voucher SET status = 'valid', redeemed_at = NULL, redeemed_by = NULL WHERE id = ?", arguments: [voucher.id])
+            try EventRecord.voucher(.redemptionUndone, voucher, at: stamp.at).append(db)
             try stamp.record(db, target: "voucher:\(code)", summary: "redemption undone: \(reason)")
             return try Self.requireVoucher(db, code: code, distributorID: nil)
         }
@@ -280,6 +310,7 @@ extension ScenicStore {
                 for voucher in vouchers {
                     try db.execute(sql: "UPDATE voucher SET status = 'refunded', refunded_at = ? WHERE id = ?", arguments: [at, voucher.id])
                     try Self.giveBack(db, voucher)
+                    try EventRecord.voucher(.voucherRefunded, voucher, at: at).append(db)
                     balance = try Self.appendLedger(
                         db, distributorID: distributorID, kind: .refund, amountFen: voucher.settlementPriceFen,
                         orderID: voucher.orderID, voucherCode: voucher.code, actor: "distributor:\(distributorID)", at: at

@@ -26,9 +26,15 @@ public struct DistributorRecord: Sendable, Equatable, FetchableRecord {
     public var updatedAt: Millis
     public var lowBalanceThresholdFen: Int64
     public var lowBalanceAlerted: Bool
+    /// Kept aside by holds: a sale may spend `balanceFen - heldFen`.
+    public var heldFen: Int64
+
+    /// What a sale may still spend.
+    public var availableFen: Int64 { balanceFen - heldFen }
 
     public init(row: Row) throws {
         id = row["id"]
+        heldFen = row["held_fen"] ?? 0
         lowBalanceThresholdFen = row["low_balance_threshold_fen"]
         lowBalanceAlerted = row["low_balance_alerted"]
         name = row["name"]

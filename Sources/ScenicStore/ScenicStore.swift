@@ -16,6 +16,8 @@ public final class ScenicStore: Sendable {
     let logger: Logger
     let groupCommit = GroupCommit()
     let sessionCache = SessionCache()
+    /// Rings when events commit, for the feed's long polls.
+    public let eventBell = EventBell()
     /// The number of migrations applied, shown in server info.
     public let schemaVersion: Int
     /// The store's own random key for the numbers rows are shown under (16 bytes): kept
@@ -69,6 +71,7 @@ public final class ScenicStore: Sendable {
         logger.info("store open", metadata: ["path": "\(path)", "schema_version": "\(applied)"])
         let store = ScenicStore(pool: pool, lock: lock, schemaVersion: applied, publicNumberKey: Array(key), logger: logger)
         pool.add(transactionObserver: SessionCacheInvalidation(cache: store.sessionCache), extent: .databaseLifetime)
+        pool.add(transactionObserver: EventBellRinger(bell: store.eventBell), extent: .databaseLifetime)
         return store
     }
 

@@ -63,7 +63,7 @@ final class SessionCache: Sendable {
 /// and drops the ``SessionCache`` entries they touched when they commit.
 final class SessionCacheInvalidation: TransactionObserver {
     /// The distributor columns a sale or recharge writes, which cached entries may lag.
-    static let moneyColumns: Set<String> = ["balance_fen", "low_balance_alerted"]
+    static let moneyColumns: Set<String> = ["balance_fen", "held_fen", "low_balance_alerted"]
 
     let cache: SessionCache
     /// The rows the transaction under way changed; only the writer's connection touches them.

@@ -10,8 +10,10 @@ import ScenicRPC
 import ServiceLifecycle
 
 /// A ttrpc server on one Unix-domain socket: it binds in ``bind(_:router:group:logger:)``
-/// (so a start-up failure is reported before anything runs) and serves in ``run()``
-/// until graceful shutdown, then lets the calls in flight finish and removes its socket.
+/// (so a start-up failure is reported before anything runs), or takes a socket passed by
+/// socket activation in ``adopt(_:_:router:group:logger:)``, and serves in ``run()``
+/// until graceful shutdown, then lets the calls in flight finish and removes the socket it
+/// bound.
 public final class UnixSocketServer: Service {
     public struct Configuration: Sendable {
         public var path: String
@@ -50,14 +52,17 @@ public final class UnixSocketServer: Service {
 
     public let configuration: Configuration
     private let serverChannel: any Channel
+    /// The socket file this server bound, removed at shutdown; nil for an adopted socket.
     private let inode: ino_t?
     private let connections: ConnectionRegistry
     private let logger: Logger
 
-    private init(configuration: Configuration, serverChannel: any Channel, connections: ConnectionRegistry, logger: Logger) {
+    private init(
+        configuration: Configuration, serverChannel: any Channel, inode: ino_t?, connections: ConnectionRegistry, logger: Logger
+    ) {
         self.configuration = configuration
         self.serverChannel = serverChannel
-        self.inode = SocketPath.inode(of: configuration.path)
+        self.inode = inode
         self.connections = connections
         self.logger = logger
     }
@@ -71,14 +76,55 @@ public final class UnixSocketServer: Service {
         logger: Logger
     ) async throws -> UnixSocketServer {
         try SocketPath.claim(configuration.path)
-        // Bound before the first accept, so a connection can never miss draining.
+        let (bootstrap, connections, logger) = serving(configuration, router: router, group: group, logger: logger)
+        let channel = try await bootstrap
+            .bind(unixDomainSocketPath: configuration.path, cleanupExistingSocketFile: false)
+            .get()
+        guard chmod(configuration.path, configuration.mode) == 0 else {
+            let code = errno
+            try? await channel.close()
+            throw SocketPathError.system(configuration.path, operation: "chmod", errno: code)
+        }
+        logger.info("listening")
+        return UnixSocketServer(
+            configuration: configuration, serverChannel: channel, inode: SocketPath.inode(of: configuration.path),
+            connections: connections, logger: logger)
+    }
+
+    /// Serves `socket`, passed already bound and listening by socket activation, in place
+    /// of binding `configuration.path` (replaced by the socket's own path). Its mode and
+    /// owner are the service manager's (`SocketMode=`, `SocketUser=`), so `configuration.mode`
+    /// is not applied, and its file stays at shutdown: the manager keeps listening on it and
+    /// starts the daemon again for the next client. Callers are admitted as on a bound socket.
+    public static func adopt(
+        _ socket: InheritedSocket,
+        _ configuration: Configuration,
+        router: Router,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        logger: Logger
+    ) async throws -> UnixSocketServer {
+        var configuration = configuration
+        configuration.path = socket.path
+        let (bootstrap, connections, logger) = serving(configuration, router: router, group: group, logger: logger)
+        let channel = try await bootstrap.withBoundSocket(socket.descriptor).get()
+        logger.info("listening", metadata: ["passed_by": "socket activation"])
+        return UnixSocketServer(
+            configuration: configuration, serverChannel: channel, inode: nil, connections: connections, logger: logger)
+    }
+
+    /// What binding and adopting share: the bootstrap that admits and serves each
+    /// connection, the registry that bounds and drains them, and the socket's logger.
+    private static func serving(
+        _ configuration: Configuration, router: Router, group: any EventLoopGroup, logger: Logger
+    ) -> (ServerBootstrap, ConnectionRegistry, Logger) {
+        // Made before the first accept, so a connection can never miss draining.
         let connections = ConnectionRegistry(
             capacity: configuration.maxConnections, perUserCapacity: configuration.maxConnectionsPerUser)
         let limits = configuration.limits
         var socketLogger = logger
         socketLogger[metadataKey: "socket"] = "\(configuration.path)"
         let logger = socketLogger
-        let channel = try await ServerBootstrap(group: group)
+        let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { child in
@@ -107,15 +153,7 @@ public final class UnixSocketServer: Service {
                     if admission == .drain { child.pipeline.fireUserInboundEventTriggered(DrainConnectionEvent()) }
                 }
             }
-            .bind(unixDomainSocketPath: configuration.path, cleanupExistingSocketFile: false)
-            .get()
-        guard chmod(configuration.path, configuration.mode) == 0 else {
-            let code = errno
-            try? await channel.close()
-            throw SocketPathError.system(configuration.path, operation: "chmod", errno: code)
-        }
-        logger.info("listening")
-        return UnixSocketServer(configuration: configuration, serverChannel: channel, connections: connections, logger: logger)
+        return (bootstrap, connections, logger)
     }
 
     /// Serves until graceful shutdown (or cancellation), then drains and removes the socket.
@@ -132,6 +170,12 @@ public final class UnixSocketServer: Service {
         if let inode { SocketPath.remove(configuration.path, ifInode: inode) }
         await drain()
         logger.info("stopped")
+    }
+
+    /// Returns once the event loop that accepts this socket's connections has run a task,
+    /// so that a watchdog waiting on it notices a loop that stopped turning.
+    public func eventLoopTurns() async {
+        try? await serverChannel.eventLoop.submit {}.get()
     }
 
     /// Stops listening without serving: for a start-up that fails after this bind.

@@ -90,6 +90,9 @@ struct Scenicd: AsyncParsableCommand {
     @Option(help: "Days after a real-name ticket's last valid day that its visitor's name and ID number are erased.")
     var personalDataDays: Int = PersonalDataRetention.defaultDays
 
+    @Option(help: "Days the event feed keeps an event.")
+    var eventDays: Int = EventFeed.defaultDays
+
     @Option(help: ArgumentHelp("log2 of scrypt's N for new password hashes (OWASP: at least 17).", visibility: .hidden))
     var scryptLogN: Int = PasswordHasher.defaultLogN
 
@@ -116,6 +119,7 @@ struct Scenicd: AsyncParsableCommand {
             throw ValidationError("--lock-after, --lock-minutes, --session-idle-hours and --session-days must be positive")
         }
         guard TimeZone(identifier: timeZone) != nil else { throw ValidationError("--time-zone: unknown time zone \(timeZone)") }
+        guard (1...3650).contains(eventDays) else { throw ValidationError("--event-days must be 1 to 3650") }
         guard (0...3650).contains(personalDataDays) else { throw ValidationError("--personal-data-days must be 0 to 3650") }
         guard (10...20).contains(scryptLogN) else { throw ValidationError("--scrypt-log-n must be between 10 and 20") }
         if let adminGroup, AdminAccessPolicy.groupID(named: adminGroup) == nil {
@@ -142,7 +146,12 @@ struct Scenicd: AsyncParsableCommand {
 
     private func serve(logger: Logger) async throws {
         let dataDir = self.dataDir ?? ScenicPaths.defaultDataDirectory()
-        let posSocketPath = posSocket ?? ScenicPaths.posSocket(inDataDirectory: dataDir)
+        // Both taken out of the environment first, before any child process could inherit them.
+        let sockets = try DaemonSockets(
+            adminPath: adminSocket ?? ScenicPaths.adminSocket(inDataDirectory: dataDir),
+            posPath: posSocket ?? ScenicPaths.posSocket(inDataDirectory: dataDir))
+        let notifySocket = NotifySocket.takeFromEnvironment()
+        let posSocketPath = sockets.pointOfSale.path
         // Other users reach pos.sock through the directory when it lives there.
         let posSocketInDataDir =
             URL(fileURLWithPath: posSocketPath).deletingLastPathComponent().standardizedFileURL.path
@@ -182,34 +191,38 @@ struct Scenicd: AsyncParsableCommand {
             idleTimeout: .seconds(idleSeconds))
         let grace = Duration.seconds(shutdownGrace)
 
-        let admin = try await UnixSocketServer.bind(
+        let (admin, pointOfSale) = try await sockets.open(
+            admin: services.router(for: .admin), pointOfSale: services.router(for: .pointOfSale), logger: logger
+        ) { path, mode in
             .init(
-                path: adminSocket ?? ScenicPaths.adminSocket(inDataDirectory: dataDir), mode: 0o600, limits: limits,
-                maxConnections: maxConnections, maxConnectionsPerUser: maxConnectionsPerUser, drainTimeout: grace),
-            router: services.router(for: .admin), logger: logger)
-        let pointOfSale: UnixSocketServer
-        do {
-            pointOfSale = try await UnixSocketServer.bind(
-                .init(
-                    path: posSocketPath, mode: 0o666, limits: limits,
-                    maxConnections: maxConnections, maxConnectionsPerUser: maxConnectionsPerUser, drainTimeout: grace),
-                router: services.router(for: .pointOfSale), logger: logger)
-        } catch {
-            await admin.close()
-            throw error
+                path: path, mode: mode, limits: limits,
+                maxConnections: maxConnections, maxConnectionsPerUser: maxConnectionsPerUser, drainTimeout: grace)
+        }
+        let systemd = notifySocket.map {
+            SystemdNotifier(
+                socket: $0, servingStatus: "serving \(admin.configuration.path) and \(pointOfSale.configuration.path)",
+                servers: [admin, pointOfSale], logger: logger)
         }
 
+        let calendar = accounts.calendar
         let group = ServiceGroup(
             configuration: .init(
                 services: [
                     .init(service: admin),
                     .init(service: pointOfSale),
                     .init(service: ShutdownAnnouncer(status: status)),
-                    .init(service: SMSSender(dispatcher: sms)),
-                    .init(service: PersonalDataEraser(
-                        retention: PersonalDataRetention(store: store, days: personalDataDays, calendar: accounts.calendar),
-                        logger: logger)),
-                ],
+                    .init(service: Housekeeping(name: "SMS") { await sms.run() }),
+                    .init(service: Housekeeping(name: "hold expiry") { await services.holdExpiry.run(logger: logger) }),
+                    .init(service: Housekeeping(name: "event feed") {
+                        await EventFeed(store: store, days: eventDays, calendar: calendar).run(logger: logger)
+                    }),
+                    .init(service: Housekeeping(name: "personal data") {
+                        await PersonalDataRetention(store: store, days: personalDataDays, calendar: calendar).run(logger: logger)
+                    }),
+                ]
+                    // Last: the group stops its services in reverse order, so STOPPING=1 goes
+                    // out as shutdown begins rather than after the sockets have drained.
+                    + (systemd.map { [.init(service: $0)] } ?? []),
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         logger.info("ready", metadata: ["data_dir": "\(dataDir)", "version": "\(DaemonStatus.version)"])
@@ -228,26 +241,20 @@ struct ShutdownAnnouncer: Service {
     }
 }
 
-/// Runs the SMS outbox's delivery until shutdown; a message not yet sent stays in the
-/// outbox for the next start.
-/// Erases visitors' personal data when its retention ends, hourly.
-struct PersonalDataEraser: Service {
-    let retention: PersonalDataRetention
-    let logger: Logger
+/// Work the daemon does beside serving calls (sending SMS, expiring holds, keeping the
+/// event feed, erasing personal data), stopped at shutdown; what it had not done yet (an
+/// SMS not sent, a hold not yet expired) is done after the next start.
+struct Housekeeping: Service, CustomStringConvertible {
+    /// How ServiceLifecycle's log names it.
+    let description: String
+    let work: @Sendable () async -> Void
 
-    func run() async throws {
-        await cancelWhenGracefulShutdown {
-            await retention.run(logger: logger)
-        }
+    init(name: String, work: @escaping @Sendable () async -> Void) {
+        description = name
+        self.work = work
     }
-}
-
-struct SMSSender: Service {
-    let dispatcher: SMSDispatcher
 
     func run() async throws {
-        await cancelWhenGracefulShutdown {
-            await dispatcher.run()
-        }
+        await cancelWhenGracefulShutdown { await work() }
     }
 }

@@ -1,0 +1,40 @@
+import Foundation
+import Logging
+import ScenicStore
+
+/// Releases holds when they expire, on time and by itself: it sleeps until the next
+/// expiry, and a new hold wakes it to look again. At start it releases every hold that
+/// expired while the daemon was stopped.
+public final class HoldExpiry: Sendable {
+    /// Looks again at least this often, whatever it expects.
+    static let longestSleep: Duration = .seconds(3600)
+
+    let store: ScenicStore
+    let now: @Sendable () -> Date
+    private let bell = EventBell()
+
+    public init(store: ScenicStore, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.store = store
+        self.now = now
+    }
+
+    /// A hold was made: its expiry may come before the one being waited for.
+    public func wake() { bell.ring() }
+
+    /// Runs until cancelled.
+    public func run(logger: Logger) async {
+        while !Task.isCancelled {
+            let seen = bell.rings
+            var sleep = Self.longestSleep
+            do {
+                let (expired, nextDue) = try await store.expireHolds(at: now().millis)
+                if expired > 0 { logger.info("holds expired", metadata: ["holds": "\(expired)"]) }
+                if let nextDue { sleep = min(sleep, .milliseconds(max(0, nextDue - now().millis))) }
+            } catch {
+                logger.error("hold expiry failed", metadata: ["error": "\(error)"])
+                sleep = .seconds(5)
+            }
+            await bell.wait(after: seen, timeout: sleep)
+        }
+    }
+}
