@@ -47,17 +47,18 @@ struct Harness {
     /// Calls `service/method`; a non-OK status is thrown as its RPCError.
     func call<Response: SwiftProtobuf.Message>(
         _ router: Router, _ service: String, _ method: String, _ request: some SwiftProtobuf.Message,
-        token: String? = nil, peer: PeerCredentials = Harness.root, as: Response.Type = Response.self
+        token: String? = nil, apiKey: String? = nil, peer: PeerCredentials = Harness.root, as: Response.Type = Response.self
     ) async throws -> Response {
         var envelope = Ttrpc_Request()
         envelope.service = service
         envelope.method = method
         envelope.payload = try request.serializedData()
-        if let token {
+        for (key, value) in [(SessionAuthenticator.metadataKey, token), (ApiKeyCredentials.metadataKey, apiKey)] {
+            guard let value else { continue }
             var entry = Ttrpc_KeyValue()
-            entry.key = SessionAuthenticator.metadataKey
-            entry.value = token
-            envelope.metadata = [entry]
+            entry.key = key
+            entry.value = value
+            envelope.metadata.append(entry)
         }
         let response = await router.respond(to: try envelope.serializedBytes(), peer: peer, logger: Logger(label: "test"))
         guard response.status.code == 0 else { throw RPCError(status: response.status) }
