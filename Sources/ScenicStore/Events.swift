@@ -10,7 +10,13 @@ extension ScenicStore {
     /// hears of, or (nil) every event. Also answers the oldest id still kept.
     public func events(after: Int64, limit: Int, distributorID: Int64?) async throws -> (events: [EventRecord], oldestKept: Int64) {
         try await read { db in
-            let oldest = try Int64.fetchOne(db, sql: "SELECT min(id) FROM event") ?? 0
+            // With none kept, the id after the last one used: a follower behind it still
+            // learns that it missed events.
+            let oldest = try Int64.fetchOne(
+                db,
+                sql: """
+                    SELECT coalesce((SELECT min(id) FROM event), (SELECT seq + 1 FROM sqlite_sequence WHERE name = 'event'), 0)
+                    """) ?? 0
             let events: [EventRecord]
             if let distributorID {
                 // Two index walks merged, rather than an OR that would read every event.

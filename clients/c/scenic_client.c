@@ -23,6 +23,8 @@ struct scenic_conn {
     int fd;
     uint32_t next_stream_id;
     char *session;
+    char *api_key;
+    int64_t timeout_ms;
 };
 
 scenic_conn *scenic_connect(const char *path) {
@@ -43,6 +45,7 @@ scenic_conn *scenic_connect(const char *path) {
     scenic_conn *conn = calloc(1, sizeof *conn);
     conn->fd = fd;
     conn->next_stream_id = 1; /* clients use odd ids that increase */
+    conn->timeout_ms = 30000;
     return conn;
 }
 
@@ -50,6 +53,7 @@ void scenic_close(scenic_conn *conn) {
     if (!conn) return;
     close(conn->fd);
     free(conn->session);
+    free(conn->api_key);
     free(conn);
 }
 
@@ -58,9 +62,42 @@ void scenic_set_session(scenic_conn *conn, const char *token) {
     conn->session = token ? strdup(token) : NULL;
 }
 
+void scenic_set_api_key(scenic_conn *conn, const char *key) {
+    free(conn->api_key);
+    conn->api_key = key ? strdup(key) : NULL;
+}
+
+char *scenic_api_key_from(const char *file) {
+    char line[1024] = "";
+    if (file) {
+        FILE *in = fopen(file, "r");
+        if (!in) return NULL;
+        if (!fgets(line, sizeof line, in)) line[0] = '\0';
+        fclose(in);
+    } else {
+        const char *value = getenv("SCENIC_API_KEY");
+        snprintf(line, sizeof line, "%s", value ? value : "");
+    }
+    char *start = line, *end = line + strlen(line);
+    while (*start == ' ' || *start == '\t') start++;
+    while (end > start && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' ' || end[-1] == '\t')) end--;
+    *end = '\0';
+    if (!*start) {
+        errno = ENOENT;
+        return NULL;
+    }
+    return strdup(start);
+}
+
+void scenic_set_timeout_ms(scenic_conn *conn, int64_t milliseconds) {
+    conn->timeout_ms = milliseconds > 0 ? milliseconds : 0;
+}
+
 static int write_all(int fd, const uint8_t *data, size_t length) {
     while (length > 0) {
-        ssize_t written = write(fd, data, length);
+        /* send, not write: a daemon gone away is an error to return, not a SIGPIPE that kills the client. */
+        ssize_t written = send(fd, data, length, MSG_NOSIGNAL);
+        if (written < 0 && errno == EINTR) continue;
         if (written <= 0) return -1;
         data += written;
         length -= (size_t)written;
@@ -71,6 +108,7 @@ static int write_all(int fd, const uint8_t *data, size_t length) {
 static int read_all(int fd, uint8_t *data, size_t length) {
     while (length > 0) {
         ssize_t got = read(fd, data, length);
+        if (got < 0 && errno == EINTR) continue;
         if (got <= 0) return -1;
         data += got;
         length -= (size_t)got;
@@ -142,19 +180,25 @@ int scenic_call(scenic_conn *conn, const char *service, const char *method, cons
     uint8_t *payload = malloc(payload_length ? payload_length : 1);
     protobuf_c_message_pack(request, payload);
 
-    Ttrpc__KeyValue session = TTRPC__KEY_VALUE__INIT;
-    Ttrpc__KeyValue *metadata[1] = {&session};
+    /* The credential travels as metadata: a session token, or an API key instead. */
+    Ttrpc__KeyValue session = TTRPC__KEY_VALUE__INIT, api_key = TTRPC__KEY_VALUE__INIT;
+    Ttrpc__KeyValue *metadata[2];
     Ttrpc__Request envelope = TTRPC__REQUEST__INIT;
     envelope.service = (char *)service;
     envelope.method = (char *)method;
     envelope.payload.data = payload;
     envelope.payload.len = payload_length;
-    envelope.timeout_nano = 30LL * 1000 * 1000 * 1000;
+    envelope.timeout_nano = conn->timeout_ms * 1000 * 1000;
+    envelope.metadata = metadata;
     if (conn->session) {
         session.key = "scenic-session";
         session.value = conn->session;
-        envelope.metadata = metadata;
-        envelope.n_metadata = 1;
+        metadata[envelope.n_metadata++] = &session;
+    }
+    if (conn->api_key) {
+        api_key.key = "scenic-api-key";
+        api_key.value = conn->api_key;
+        metadata[envelope.n_metadata++] = &api_key;
     }
 
     size_t length = ttrpc__request__get_packed_size(&envelope);

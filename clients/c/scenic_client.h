@@ -6,6 +6,7 @@
 #define SCENIC_CLIENT_H
 
 #include <protobuf-c/protobuf-c.h>
+#include <stdint.h>
 
 typedef struct scenic_conn scenic_conn;
 
@@ -41,6 +42,27 @@ void scenic_close(scenic_conn *conn);
 
 /* Sends `token` as the "scenic-session" metadata on every later call; NULL stops. */
 void scenic_set_session(scenic_conn *conn, const char *token);
+
+/*
+ * Sends `key` as the "scenic-api-key" metadata on every later call instead of a session
+ * (pos socket): a distributor's machine calling without a password. NULL stops.
+ */
+void scenic_set_api_key(scenic_conn *conn, const char *key);
+
+/*
+ * An API key to call with: the first line of `file`, or with `file` NULL the environment
+ * variable SCENIC_API_KEY; surrounding blanks dropped. A malloc'ed string, or NULL (errno
+ * set) when there is none. Keep a key file mode 0600: the key sells on the distributor's
+ * balance.
+ */
+char *scenic_api_key_from(const char *file);
+
+/*
+ * The deadline every later call sends (timeout_nano), in milliseconds; 30,000 unless set,
+ * 0 for none. A long poll of Events/List waits at most until 200 ms before it: give a call
+ * with wait_seconds W at least W seconds and a margin.
+ */
+void scenic_set_timeout_ms(scenic_conn *conn, int64_t milliseconds);
 
 /*
  * Calls service/method with `request`. Returns 0 and sets *response (free it with

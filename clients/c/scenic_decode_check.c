@@ -7,10 +7,16 @@
  * product DECODE one visitor per order (at most 2 tickets per ID a week), binds it to
  * distributor 1 at ¥1.00, sells 2 tickets for today to one visitor and checks both in at
  * the gate by ID, through SEVERAL_TICKETS, so the distributor is charged ¥2.00.
+ * Integrations: it holds a DECODE ticket (the balance shows ¥1.00 held), releases it and
+ * is refused a confirmation of the released hold; reads the event feed on both sockets;
+ * makes a read-only API key for distributor 1, calls with it (refused a hold, SCOPE_MISSING,
+ * and a logout, SESSION_REQUIRED), revokes it and is refused (API_KEY_REVOKED). None of
+ * these changes the balance.
  *
  *   scenic-decode-check ADMIN_SOCKET POS_SOCKET PHONE PASSWORD
  */
 #define _POSIX_C_SOURCE 200809L
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +27,7 @@
 #include "scenic/v1/calendar.pb-c.h"
 #include "scenic/v1/money.pb-c.h"
 #include "scenic/v1/distributors.pb-c.h"
+#include "scenic/v1/integrations.pb-c.h"
 #include "scenic/v1/products.pb-c.h"
 #include "scenic/v1/reports.pb-c.h"
 #include "scenic/v1/session.pb-c.h"
@@ -60,6 +67,28 @@ static void check_refusal(scenic_conn *conn, const char *service, const char *me
            result > 0 ? status->reason : "", field);
     if (good) passed++; else failed++;
     if (answer) protobuf_c_message_free_unpacked(answer, NULL);
+}
+
+/* Calls and answers the unpacked response for the caller to look into, or NULL (counted as failed). */
+static ProtobufCMessage *fetch(scenic_conn *conn, const char *service, const char *method, const ProtobufCMessage *request,
+                               const ProtobufCMessageDescriptor *response_type) {
+    ProtobufCMessage *answer = NULL;
+    scenic_status status;
+    int result = scenic_call(conn, service, method, request, response_type, &answer, &status);
+    if (result == 0 && answer && answer->descriptor == response_type) return answer;
+    printf("FAIL %s/%s -> %s %s\n", service, method, result > 0 ? scenic_code_name(status.code) : "broken connection",
+           result > 0 ? status.reason : "");
+    failed++;
+    if (answer) protobuf_c_message_free_unpacked(answer, NULL);
+    return NULL;
+}
+
+/* The verdict on an answer `fetch` gave, freed here. */
+static void judge(ProtobufCMessage *answer, const char *service, const char *method, int good, const char *detail) {
+    if (!answer) return;
+    printf("%s %s/%s -> %s %s\n", good ? "ok  " : "FAIL", service, method, answer->descriptor->name, detail);
+    if (good) passed++; else failed++;
+    protobuf_c_message_free_unpacked(answer, NULL);
 }
 
 int main(int argc, char **argv) {
@@ -314,7 +343,191 @@ int main(int argc, char **argv) {
     reveal.code = redeem_code;
     check_refusal(admin, "scenic.v1.VoucherAdmin", "RevealVisitor", &reveal.base, &scenic__v1__visitor__descriptor, "NOT_REAL_NAME", &status);
     check(pos, "scenic.v1.Sales", "ListVouchers", &vouchers.base, &scenic__v1__list_vouchers_response__descriptor, 1);
+
+    /* Holds: a DECODE ticket for today kept, the balance showing it held, then released. */
+    char detail[256];
+    Scenic__V1__HoldRequest hold = SCENIC__V1__HOLD_REQUEST__INIT;
+    hold.request_id = "decode-check-hold";
+    hold.product_code = "DECODE";
+    hold.quantity = 1;
+    hold.visit_date = today;
+    hold.expires_in_minutes = 5;
+    int64_t hold_id = 0;
+    ProtobufCMessage *got = fetch(pos, "scenic.v1.Sales", "Hold", &hold.base, &scenic__v1__hold__descriptor);
+    if (got) {
+        const Scenic__V1__Hold *held = (Scenic__V1__Hold *)got;
+        hold_id = held->id;
+        snprintf(detail, sizeof detail, "hold %" PRId64 " %s %d x %s, %" PRId64 " fen until %s", held->id,
+                 held->status == SCENIC__V1__HOLD_STATUS__HOLD_STATUS_HELD ? "held" : "NOT HELD", held->quantity, held->product_code,
+                 held->amount_fen, held->expires_at);
+        judge(got, "scenic.v1.Sales", "Hold", held->id != 0 && held->status == SCENIC__V1__HOLD_STATUS__HOLD_STATUS_HELD &&
+                                                 held->amount_fen == 100 && held->settlement_price_fen == 100 && held->expires_at[0],
+              detail);
+    }
+    got = fetch(pos, "scenic.v1.Sales", "Balance", &balance.base, &scenic__v1__balance_response__descriptor);
+    if (got) {
+        const Scenic__V1__BalanceResponse *money = (Scenic__V1__BalanceResponse *)got;
+        snprintf(detail, sizeof detail, "balance %" PRId64 ", held %" PRId64 ", available %" PRId64, money->balance_fen, money->held_fen,
+                 money->available_fen);
+        judge(got, "scenic.v1.Sales", "Balance", money->held_fen == 100 && money->available_fen == money->balance_fen - 100, detail);
+    }
+    got = fetch(pos, "scenic.v1.DistributorSession", "WhoAmI", &whoami.base, &scenic__v1__who_am_iresponse__descriptor);
+    if (got) {
+        const Scenic__V1__WhoAmIResponse *me = (Scenic__V1__WhoAmIResponse *)got;
+        snprintf(detail, sizeof detail, "%s, held %" PRId64 ", available %" PRId64, me->credential, me->held_fen, me->available_fen);
+        judge(got, "scenic.v1.DistributorSession", "WhoAmI",
+              strcmp(me->credential, "session") == 0 && me->held_fen == 100 && me->available_fen == me->balance_fen - 100, detail);
+    }
+    Scenic__V1__ReleaseHoldRequest release = SCENIC__V1__RELEASE_HOLD_REQUEST__INIT;
+    release.request_id = "decode-check-release";
+    release.hold_id = hold_id;
+    got = fetch(pos, "scenic.v1.Sales", "ReleaseHold", &release.base, &scenic__v1__hold__descriptor);
+    if (got) {
+        const Scenic__V1__Hold *released = (Scenic__V1__Hold *)got;
+        judge(got, "scenic.v1.Sales", "ReleaseHold", released->id == hold_id && released->status == SCENIC__V1__HOLD_STATUS__HOLD_STATUS_RELEASED,
+              released->status == SCENIC__V1__HOLD_STATUS__HOLD_STATUS_RELEASED ? "released" : "NOT RELEASED");
+    }
+    /* The hold's request id again: its first answer, and nothing held again. */
+    got = fetch(pos, "scenic.v1.Sales", "Hold", &hold.base, &scenic__v1__hold__descriptor);
+    if (got) {
+        const Scenic__V1__Hold *replayed = (Scenic__V1__Hold *)got;
+        judge(got, "scenic.v1.Sales", "Hold", replayed->id == hold_id && replayed->status == SCENIC__V1__HOLD_STATUS__HOLD_STATUS_HELD,
+              "retried: the first answer");
+    }
+    got = fetch(pos, "scenic.v1.Sales", "Balance", &balance.base, &scenic__v1__balance_response__descriptor);
+    if (got) {
+        const Scenic__V1__BalanceResponse *money = (Scenic__V1__BalanceResponse *)got;
+        judge(got, "scenic.v1.Sales", "Balance", money->held_fen == 0 && money->available_fen == money->balance_fen, "nothing held");
+    }
+    Scenic__V1__ConfirmHoldRequest confirm = SCENIC__V1__CONFIRM_HOLD_REQUEST__INIT;
+    confirm.request_id = "decode-check-confirm";
+    confirm.hold_id = hold_id;
+    confirm.visitors = visitors;
+    confirm.n_visitors = 1;
+    check_refusal(pos, "scenic.v1.Sales", "ConfirmHold", &confirm.base, &scenic__v1__sell_response__descriptor, "HOLD_RELEASED", &status);
+    release.request_id = "decode-check-release-again";
+    check_refusal(pos, "scenic.v1.Sales", "ReleaseHold", &release.base, &scenic__v1__hold__descriptor, "HOLD_RELEASED", &status);
+    confirm.hold_id = 12345;
+    check_refusal(pos, "scenic.v1.Sales", "ConfirmHold", &confirm.base, &scenic__v1__sell_response__descriptor, "HOLD_NOT_FOUND", &status);
+    hold.request_id = "decode-check-hold-too-long";
+    hold.expires_in_minutes = 121;
+    check_refusal(pos, "scenic.v1.Sales", "Hold", &hold.base, &scenic__v1__hold__descriptor, "OUT_OF_RANGE", &status);
+
+    /* The event feed: the distributor's own events and the broadcast ones on the pos socket, all on the admin socket. */
+    Scenic__V1__ListEventsRequest events = SCENIC__V1__LIST_EVENTS_REQUEST__INIT;
+    events.limit = 1000;
+    int64_t last_id = 0;
+    size_t pos_events = 0;
+    got = fetch(pos, "scenic.v1.Events", "List", &events.base, &scenic__v1__list_events_response__descriptor);
+    if (got) {
+        const Scenic__V1__ListEventsResponse *page = (Scenic__V1__ListEventsResponse *)got;
+        int good = page->n_events > 0 && page->oldest_kept_id >= 1 && page->last_id == page->events[page->n_events - 1]->id, released = 0;
+        for (size_t i = 0; i < page->n_events; i++) {
+            const Scenic__V1__Event *event = page->events[i];
+            good &= event->distributor_id == 1 || event->distributor_id == 0;
+            good &= i == 0 || event->id > page->events[i - 1]->id;
+            released |= event->kind == SCENIC__V1__EVENT_KIND__EVENT_KIND_HOLD_RELEASED && event->hold_id == hold_id && event->amount_fen == 100;
+        }
+        last_id = page->last_id;
+        pos_events = page->n_events;
+        snprintf(detail, sizeof detail, "%zu events to %" PRId64 ", oldest kept %" PRId64 "%s", page->n_events, page->last_id,
+                 page->oldest_kept_id, released ? ", the hold released" : ", NO hold_released");
+        judge(got, "scenic.v1.Events", "List", good && released, detail);
+    }
+    got = fetch(admin, "scenic.v1.Events", "List", &events.base, &scenic__v1__list_events_response__descriptor);
+    if (got) {
+        const Scenic__V1__ListEventsResponse *page = (Scenic__V1__ListEventsResponse *)got;
+        snprintf(detail, sizeof detail, "%zu events (admin: all)", page->n_events);
+        judge(got, "scenic.v1.Events", "List", page->n_events >= pos_events && page->last_id >= last_id, detail);
+    }
+    /* Nothing after the last: the long poll waits its second and answers an empty page at the same cursor. */
+    events.after = last_id;
+    events.wait_seconds = 1;
+    got = fetch(pos, "scenic.v1.Events", "List", &events.base, &scenic__v1__list_events_response__descriptor);
+    if (got) {
+        const Scenic__V1__ListEventsResponse *page = (Scenic__V1__ListEventsResponse *)got;
+        judge(got, "scenic.v1.Events", "List", page->n_events == 0 && page->last_id == last_id, "waited 1 s: none, cursor kept");
+    }
+    events.wait_seconds = 31;
+    check_refusal(pos, "scenic.v1.Events", "List", &events.base, &scenic__v1__list_events_response__descriptor, "OUT_OF_RANGE", &status);
+
+    /* API keys: one that may only read, used, then revoked. */
+    Scenic__V1__ApiKeyScope read_only[] = {SCENIC__V1__API_KEY_SCOPE__API_KEY_SCOPE_READ};
+    Scenic__V1__CreateApiKeyRequest create_key = SCENIC__V1__CREATE_API_KEY_REQUEST__INIT;
+    create_key.distributor_id = 1;
+    create_key.name = "decode-check";
+    create_key.scopes = read_only;
+    create_key.n_scopes = 1;
+    char secret[128] = "";
+    int64_t key_id = 0;
+    got = fetch(admin, "scenic.v1.ApiKeyAdmin", "Create", &create_key.base, &scenic__v1__create_api_key_response__descriptor);
+    if (got) {
+        const Scenic__V1__CreateApiKeyResponse *created = (Scenic__V1__CreateApiKeyResponse *)got;
+        const Scenic__V1__ApiKey *key = created->key;
+        int good = key && key->id > 0 && key->distributor_id == 1 && key->n_scopes == 1 &&
+                   key->scopes[0] == SCENIC__V1__API_KEY_SCOPE__API_KEY_SCOPE_READ && strncmp(key->prefix, "sk_", 3) == 0 &&
+                   strncmp(created->secret, key->prefix, strlen(key->prefix)) == 0 && key->revoked_at[0] == '\0';
+        if (key) key_id = key->id;
+        snprintf(secret, sizeof secret, "%s", created->secret);
+        snprintf(detail, sizeof detail, "key %" PRId64 " %s..., read only", key_id, key ? key->prefix : "(none)");
+        judge(got, "scenic.v1.ApiKeyAdmin", "Create", good, detail);
+    }
+    create_key.expires_on = "2020-01-01";
+    check_refusal(admin, "scenic.v1.ApiKeyAdmin", "Create", &create_key.base, &scenic__v1__create_api_key_response__descriptor, "IN_THE_PAST",
+                  &status);
+    Scenic__V1__ListApiKeysRequest list_keys = SCENIC__V1__LIST_API_KEYS_REQUEST__INIT;
+    list_keys.distributor_id = 1;
+    got = fetch(admin, "scenic.v1.ApiKeyAdmin", "List", &list_keys.base, &scenic__v1__list_api_keys_response__descriptor);
+    if (got) {
+        const Scenic__V1__ListApiKeysResponse *keys = (Scenic__V1__ListApiKeysResponse *)got;
+        snprintf(detail, sizeof detail, "%zu keys, newest first", keys->n_keys);
+        judge(got, "scenic.v1.ApiKeyAdmin", "List", keys->n_keys >= 1 && keys->keys[0]->id == key_id, detail);
+    }
+    scenic_conn *keyed = scenic_connect(argv[2]);
+    if (!keyed) {
+        perror("connect");
+        return 1;
+    }
+    scenic_set_api_key(keyed, secret);
+    got = fetch(keyed, "scenic.v1.DistributorSession", "WhoAmI", &whoami.base, &scenic__v1__who_am_iresponse__descriptor);
+    if (got) {
+        const Scenic__V1__WhoAmIResponse *me = (Scenic__V1__WhoAmIResponse *)got;
+        judge(got, "scenic.v1.DistributorSession", "WhoAmI", me->distributor_id == 1 && strcmp(me->credential, "api-key:decode-check") == 0,
+              me->credential);
+    }
+    events.after = 0;
+    events.wait_seconds = 0;
+    check(keyed, "scenic.v1.Events", "List", &events.base, &scenic__v1__list_events_response__descriptor, 1);
+    hold.request_id = "decode-check-hold-by-key";
+    hold.expires_in_minutes = 0;
+    check_refusal(keyed, "scenic.v1.Sales", "Hold", &hold.base, &scenic__v1__hold__descriptor, "SCOPE_MISSING", &status);
+    const char *scope = scenic_status_metadata(&status, "scope");
+    if (!scope || strcmp(scope, "sell") != 0) {
+        printf("FAIL SCOPE_MISSING without metadata scope=sell\n");
+        failed++;
+    }
+    codes[0] = redeem_code;
+    refund.request_id = "decode-check-refund-by-key";
+    check_refusal(keyed, "scenic.v1.Sales", "Refund", &refund.base, &scenic__v1__refund_response__descriptor, "SCOPE_MISSING", &status);
     Scenic__V1__LogoutRequest logout = SCENIC__V1__LOGOUT_REQUEST__INIT;
+    check_refusal(keyed, "scenic.v1.DistributorSession", "Logout", &logout.base, &scenic__v1__logout_response__descriptor, "SESSION_REQUIRED",
+                  &status);
+    Scenic__V1__RevokeApiKeyRequest revoke = SCENIC__V1__REVOKE_API_KEY_REQUEST__INIT;
+    revoke.id = key_id;
+    got = fetch(admin, "scenic.v1.ApiKeyAdmin", "Revoke", &revoke.base, &scenic__v1__api_key__descriptor);
+    if (got) {
+        const Scenic__V1__ApiKey *key = (Scenic__V1__ApiKey *)got;
+        judge(got, "scenic.v1.ApiKeyAdmin", "Revoke", key->id == key_id && key->revoked_at[0], key->revoked_at);
+    }
+    /* From the very next call. */
+    check_refusal(keyed, "scenic.v1.DistributorSession", "WhoAmI", &whoami.base, &scenic__v1__who_am_iresponse__descriptor, "API_KEY_REVOKED",
+                  &status);
+    scenic_set_api_key(keyed, "sk_00000000_not-a-key");
+    check_refusal(keyed, "scenic.v1.Sales", "Balance", &balance.base, &scenic__v1__balance_response__descriptor, "API_KEY_INVALID", &status);
+    revoke.id = 999999;
+    check_refusal(admin, "scenic.v1.ApiKeyAdmin", "Revoke", &revoke.base, &scenic__v1__api_key__descriptor, "API_KEY_NOT_FOUND", &status);
+    scenic_close(keyed);
+
     check(pos, "scenic.v1.DistributorSession", "Logout", &logout.base, &scenic__v1__logout_response__descriptor, 1);
 
     printf("decoded: %d passed, %d failed\n", passed, failed);
