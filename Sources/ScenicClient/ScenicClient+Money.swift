@@ -66,4 +66,23 @@ extension ScenicClient {
         request.requestID = requestID
         return try await call(service: "scenic.v1.Sales", method: "Refund", request: request)
     }
+
+    /// Takes seats and keeps their price aside from the available balance, without charging
+    /// it, until the hold is confirmed, released or expires.
+    public func hold(_ request: Scenic_V1_HoldRequest) async throws -> Scenic_V1_Hold {
+        try await call(service: "scenic.v1.Sales", method: "Hold", request: request)
+    }
+
+    /// The sale of a hold at its held price: the answer of ``sell(_:)``.
+    public func confirmHold(_ request: Scenic_V1_ConfirmHoldRequest) async throws -> Scenic_V1_SellResponse {
+        try await call(service: "scenic.v1.Sales", method: "ConfirmHold", request: request)
+    }
+
+    /// Gives a hold's seats and amount back.
+    public func releaseHold(id: Int64, requestID: String) async throws -> Scenic_V1_Hold {
+        var request = Scenic_V1_ReleaseHoldRequest()
+        request.holdID = id
+        request.requestID = requestID
+        return try await call(service: "scenic.v1.Sales", method: "ReleaseHold", request: request)
+    }
 }

@@ -65,10 +65,17 @@ public enum ScenicMethods {
         m("scenic.v1.Sales", "ListVouchers", Scenic_V1_VoucherFilter.self, Scenic_V1_ListVouchersResponse.self),
         m("scenic.v1.Sales", "Refund", Scenic_V1_RefundRequest.self, Scenic_V1_RefundResponse.self),
         m("scenic.v1.Sales", "Statement", Scenic_V1_StatementRequest.self, Scenic_V1_StatementResponse.self),
+        m("scenic.v1.Sales", "Hold", Scenic_V1_HoldRequest.self, Scenic_V1_Hold.self),
+        m("scenic.v1.Sales", "ConfirmHold", Scenic_V1_ConfirmHoldRequest.self, Scenic_V1_SellResponse.self),
+        m("scenic.v1.Sales", "ReleaseHold", Scenic_V1_ReleaseHoldRequest.self, Scenic_V1_Hold.self),
         m("scenic.v1.Reports", "Statement", Scenic_V1_StatementRequest.self, Scenic_V1_StatementResponse.self),
         m("scenic.v1.Reports", "Sales", Scenic_V1_SalesReportRequest.self, Scenic_V1_SalesReportResponse.self),
         m("scenic.v1.Maintenance", "Backup", Scenic_V1_BackupRequest.self, Scenic_V1_BackupResponse.self),
         m("scenic.v1.Reports", "SetLowBalanceAlert", Scenic_V1_SetLowBalanceAlertRequest.self, Scenic_V1_Distributor.self),
+        m("scenic.v1.ApiKeyAdmin", "Create", Scenic_V1_CreateApiKeyRequest.self, Scenic_V1_CreateApiKeyResponse.self),
+        m("scenic.v1.ApiKeyAdmin", "List", Scenic_V1_ListApiKeysRequest.self, Scenic_V1_ListApiKeysResponse.self),
+        m("scenic.v1.ApiKeyAdmin", "Revoke", Scenic_V1_RevokeApiKeyRequest.self, Scenic_V1_ApiKey.self),
+        m("scenic.v1.Events", "List", Scenic_V1_ListEventsRequest.self, Scenic_V1_ListEventsResponse.self),
     ])
 
     /// Calls `name` ("service/method") with a JSON request (protobuf's JSON mapping) and

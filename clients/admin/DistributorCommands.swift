@@ -9,7 +9,7 @@ struct DistributorCommand: AsyncParsableCommand {
         abstract: "Create and manage distributor accounts.",
         subcommands: [
             Create.self, List.self, Show.self, Update.self, Disable.self, Enable.self, ResetPassword.self,
-            Bind.self, SetPrice.self, Unbind.self, Products.self, Recharge.self, Adjust.self, Ledger.self, SetAlert.self,
+            Bind.self, SetPrice.self, Unbind.self, Products.self, Recharge.self, Adjust.self, Ledger.self, SetAlert.self, ApiKeys.self,
         ]
     )
 
@@ -145,7 +145,7 @@ enum DistributorView {
             ("name", distributor.name),
             ("phone", distributor.phone),
             ("status", status(distributor)),
-            ("balance", "¥" + Output.yuan(distributor.balanceFen)),
+        ] + MoneyViews.balanceRows(balanceFen: distributor.balanceFen, heldFen: distributor.heldFen) + [
             ("low-balance alert", distributor.lowBalanceThresholdFen == 0 ? "off" : "below ¥" + Output.yuan(distributor.lowBalanceThresholdFen)),
             ("password", distributor.passwordChangeRequired ? "initial (must be changed at first login)" : "set by the distributor"),
             ("created", distributor.createdAt),

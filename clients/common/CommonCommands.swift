@@ -75,19 +75,19 @@ public struct CallCommand<Role: ClientRole>: AsyncParsableCommand {
         CommandConfiguration(
             commandName: "call",
             abstract: "Call any method with a JSON request (protobuf's JSON mapping) and print the JSON answer.",
-            discussion: "For example: call scenic.v1.System/ServerInfo --data '{}'. The point of sale sends its session if it has one.")
+            discussion: "For example: call scenic.v1.System/ServerInfo --data '{}'. The point of sale sends its API key, else its session, if it has one.")
     }
 
     @Argument(help: "The method, as service/method.") var method: String
     @Option(help: "The request as JSON (default {}).") var data: String = "{}"
-    @OptionGroup var session: SessionOptions
+    @OptionGroup var credentials: CredentialOptions
     @OptionGroup public var connection: ConnectionOptions
 
     public init() {}
 
     public func run() async throws {
-        let metadata = (try? SessionFile.load(from: session.path)).map { [ScenicClient.sessionMetadataKey: $0.token] } ?? [:]
-        let answer = try await connection.withClient(Role.self, metadata: Role.self == AdminRole.self ? [:] : metadata) {
+        let metadata = Role.self == AdminRole.self ? [:] : try credentials.metadataIfAny()
+        let answer = try await connection.withClient(Role.self, metadata: metadata) {
             try await ScenicMethods.callJSON($0, method, json: data)
         }
         print(answer)

@@ -20,6 +20,14 @@ public struct RequestIDOption: ParsableArguments {
 
 /// The shared tables of the money and voucher commands of both clients.
 public enum MoneyViews {
+    /// The balance as `label: value` rows; with holds, what they keep aside and what is
+    /// left to spend (balance − held, as the daemon counts it) under it.
+    public static func balanceRows(balanceFen: Int64, heldFen: Int64) -> [(String, String)] {
+        let balance = ("balance", "¥" + Output.yuan(balanceFen))
+        guard heldFen > 0 else { return [balance] }
+        return [balance, ("held", "¥" + Output.yuan(heldFen)), ("available", "¥" + Output.yuan(balanceFen - heldFen))]
+    }
+
     public static func kind(_ kind: Scenic_V1_LedgerKind) -> String {
         switch kind {
         case .recharge: "recharge"

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import ArgumentParser
 import Foundation
+import ScenicClient
 
 /// The point of sale's session on disk: the token from `login`, kept in a file only its
 /// owner can read, so that every later command can send it.
@@ -49,9 +50,13 @@ public struct SessionFile: Codable {
     public static func remove(at path: String) {
         try? FileManager.default.removeItem(atPath: path)
     }
+
+    /// The session as a call carries it.
+    public var metadata: [String: String] { [ScenicClient.sessionMetadataKey: token] }
 }
 
-/// `--session-file`, shared by every point-of-sale command that needs a session.
+/// `--session-file`: where `login` keeps the session that `passwd` and `logout` need and
+/// that the other point-of-sale commands use when no API key is given (``CredentialOptions``).
 public struct SessionOptions: ParsableArguments {
     @Option(help: "Where the session token is kept (default: $XDG_CONFIG_HOME/scenic/session.json or ~/.config/scenic/session.json).")
     public var sessionFile: String?

@@ -7,7 +7,7 @@ public enum StatementView {
         let check = statement.balanced
             ? "check: closing = opening + movements = the ledger's balance (\(money(statement.closingBalanceFen)))"
             : "CHECK FAILED: opening + movements = \(money(statement.computedClosingFen)), the ledger says \(money(statement.closingBalanceFen))"
-        return Output.fields([
+        var rows = [
             ("distributor", "\(statement.distributorName) (id \(statement.distributorID))"),
             ("period", "\(statement.fromDate) to \(statement.toDate)"),
             ("opening balance", money(statement.openingBalanceFen)),
@@ -16,7 +16,12 @@ public enum StatementView {
             ("sales", "\(statement.sales.count) tickets = \(money(statement.sales.amountFen))"),
             ("refunds", "\(statement.refunds.count) vouchers = \(money(statement.refunds.amountFen))"),
             ("closing balance", money(statement.closingBalanceFen)),
-            ("vouchers", "valid \(statement.vouchersValid), redeemed \(statement.vouchersRedeemed), refunded \(statement.vouchersRefunded), expired \(statement.vouchersExpired)"),
-        ]) + "\n" + check
+        ]
+        // Not a movement: a hold charges nothing until it is confirmed, as a sale.
+        if statement.heldFen > 0 { rows.append(("held now", money(statement.heldFen) + " (kept aside by holds; not a movement)")) }
+        rows.append((
+            "vouchers",
+            "valid \(statement.vouchersValid), redeemed \(statement.vouchersRedeemed), refunded \(statement.vouchersRefunded), expired \(statement.vouchersExpired)"))
+        return Output.fields(rows) + "\n" + check
     }
 }

@@ -11,16 +11,16 @@ struct Availability: AsyncParsableCommand {
 
     @Argument(help: "The product's code.") var code: String
     @Option(help: "The month, YYYY-MM.") var month: CalendarMonth
-    @OptionGroup var session: SessionOptions
+    @OptionGroup var credentials: CredentialOptions
     @OptionGroup var connection: ConnectionOptions
 
     func run() async throws {
-        let saved = try SessionFile.load(from: session.path)
+        let metadata = try credentials.metadata()
         var request = Scenic_V1_AvailabilityRequest()
         request.productCode = code
         request.fromDate = month.firstDate
         request.toDate = month.lastDate
-        let answer = try await connection.withClient(PointOfSaleRole.self, metadata: saved.metadata) { try await $0.availability(request) }
+        let answer = try await connection.withClient(PointOfSaleRole.self, metadata: metadata) { try await $0.availability(request) }
         try Output.emit(answer, json: connection.json) { answer.productCode + "  " + CalendarGrid.render(month, days: answer.days) }
     }
 }

@@ -6,12 +6,12 @@ import ScenicClient
 struct Products: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "List the products you may sell and what each costs you.")
 
-    @OptionGroup var session: SessionOptions
+    @OptionGroup var credentials: CredentialOptions
     @OptionGroup var connection: ConnectionOptions
 
     func run() async throws {
-        let saved = try SessionFile.load(from: session.path)
-        let sellable = try await connection.withClient(PointOfSaleRole.self, metadata: saved.metadata) {
+        let metadata = try credentials.metadata()
+        let sellable = try await connection.withClient(PointOfSaleRole.self, metadata: metadata) {
             try await $0.sellableProducts()
         }
         try Output.emit(sellable, json: connection.json) {

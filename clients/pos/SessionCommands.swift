@@ -52,23 +52,26 @@ struct Passwd: AsyncParsableCommand {
     }
 }
 
-/// `scenic-pos whoami`: who this session belongs to, and the balance.
+/// `scenic-pos whoami`: who this session or API key belongs to, and the balance.
 struct WhoAmI: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "whoami", abstract: "Show your name, phone, status and balance.")
 
-    @OptionGroup var session: SessionOptions
+    @OptionGroup var credentials: CredentialOptions
     @OptionGroup var connection: ConnectionOptions
 
     func run() async throws {
-        let saved = try SessionFile.load(from: session.path)
-        let me = try await connection.withClient(PointOfSaleRole.self, metadata: saved.metadata) { try await $0.whoAmI() }
+        let metadata = try credentials.metadata()
+        let me = try await connection.withClient(PointOfSaleRole.self, metadata: metadata) { try await $0.whoAmI() }
         try Output.emit(me, json: connection.json) {
-            Output.fields([
+            var rows = [
                 ("distributor", "\(me.name) (id \(me.distributorID))"),
                 ("phone", me.phone),
                 ("status", me.status == .active ? "active" : "disabled"),
-                ("balance", "¥" + Output.yuan(me.balanceFen)),
-            ])
+            ]
+            rows += MoneyViews.balanceRows(balanceFen: me.balanceFen, heldFen: me.heldFen)
+            // A session is the usual way; a key is worth naming, since it may sell unattended.
+            if me.credential.hasPrefix("api-key:") { rows.append(("calling with", "API key " + me.credential.dropFirst("api-key:".count))) }
+            return Output.fields(rows)
         }
     }
 }
@@ -90,8 +93,4 @@ struct Logout: AsyncParsableCommand {
         SessionFile.remove(at: session.path)
         if connection.json { print("{}") } else { print("Logged out.") }
     }
-}
-
-extension SessionFile {
-    var metadata: [String: String] { [ScenicClient.sessionMetadataKey: token] }
 }
