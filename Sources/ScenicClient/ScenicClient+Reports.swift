@@ -32,6 +32,16 @@ extension ScenicClient {
         return try await call(service: "scenic.v1.Maintenance", method: "Backup", request: request, timeout: .seconds(3600))
     }
 
+    /// The daemon's metrics in Prometheus' text format.
+    public func metrics() async throws -> String {
+        try await call(service: "scenic.v1.Maintenance", method: "Metrics", request: Scenic_V1_MetricsRequest(), as: Scenic_V1_MetricsResponse.self).text
+    }
+
+    /// The sizes of the database and its WAL, and the free disk.
+    public func storage() async throws -> Scenic_V1_StorageResponse {
+        try await call(service: "scenic.v1.Maintenance", method: "Storage", request: Scenic_V1_StorageRequest())
+    }
+
     private static func statementRequest(_ id: Int64, _ from: String, _ to: String) -> Scenic_V1_StatementRequest {
         var request = Scenic_V1_StatementRequest()
         request.distributorID = id

@@ -71,6 +71,8 @@ public enum ScenicMethods {
         m("scenic.v1.Reports", "Statement", Scenic_V1_StatementRequest.self, Scenic_V1_StatementResponse.self),
         m("scenic.v1.Reports", "Sales", Scenic_V1_SalesReportRequest.self, Scenic_V1_SalesReportResponse.self),
         m("scenic.v1.Maintenance", "Backup", Scenic_V1_BackupRequest.self, Scenic_V1_BackupResponse.self),
+        m("scenic.v1.Maintenance", "Metrics", Scenic_V1_MetricsRequest.self, Scenic_V1_MetricsResponse.self),
+        m("scenic.v1.Maintenance", "Storage", Scenic_V1_StorageRequest.self, Scenic_V1_StorageResponse.self),
         m("scenic.v1.Reports", "SetLowBalanceAlert", Scenic_V1_SetLowBalanceAlertRequest.self, Scenic_V1_Distributor.self),
         m("scenic.v1.ApiKeyAdmin", "Create", Scenic_V1_CreateApiKeyRequest.self, Scenic_V1_CreateApiKeyResponse.self),
         m("scenic.v1.ApiKeyAdmin", "List", Scenic_V1_ListApiKeysRequest.self, Scenic_V1_ListApiKeysResponse.self),

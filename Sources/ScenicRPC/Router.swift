@@ -51,6 +51,9 @@ public struct Router: Sendable {
     /// error is the answer to every call of that peer.
     public var admission: (@Sendable (PeerCredentials?) -> RPCError?)?
 
+    /// Told of every answer the socket sends.
+    public var observer: (any CallObserver)?
+
     public init() {}
 
     /// Every routed method as `service/method`, sorted.

@@ -18,13 +18,21 @@ public struct DaemonServices: Sendable {
     public let personalData: PersonalDataVault
     /// Releases holds when they expire; a new hold wakes it.
     public let holdExpiry: HoldExpiry
+    /// Who is told of each socket's answered calls (the metrics), if anyone.
+    public let callObserver: @Sendable (SocketRole) -> (any CallObserver)?
+    /// The metrics in Prometheus' text format, for `Maintenance/Metrics`.
+    public let metricsText: (@Sendable () async -> String)?
     private let decoyHash: String
 
     public init(
         store: ScenicStore, status: DaemonStatus, adminAccess: AdminAccessPolicy, personalData: PersonalDataVault,
         accountPolicy: AccountPolicy = .init(), hasher: PasswordHasher = .init(),
-        smsQueued: @escaping @Sendable () -> Void = {}
+        smsQueued: @escaping @Sendable () -> Void = {},
+        callObserver: @escaping @Sendable (SocketRole) -> (any CallObserver)? = { _ in nil },
+        metricsText: (@Sendable () async -> String)? = nil
     ) {
+        self.callObserver = callObserver
+        self.metricsText = metricsText
         self.store = store
         self.personalData = personalData
         let clock = accountPolicy.now
@@ -58,7 +66,7 @@ public struct DaemonServices: Sendable {
             AccountService(store: store, policy: accountPolicy, numbers: numbers).register(in: &router)
             VoucherAdminService(store: store, policy: accountPolicy, numbers: numbers, personalData: personalData).register(in: &router)
             ReportsService(store: store, policy: accountPolicy).register(in: &router)
-            MaintenanceService(store: store, policy: accountPolicy).register(in: &router)
+            MaintenanceService(store: store, policy: accountPolicy, metrics: metricsText).register(in: &router)
             AuditService(store: store, numbers: numbers).register(in: &router)
             ApiKeyAdminService(store: store, policy: accountPolicy).register(in: &router)
             EventsService(store: store, numbers: numbers, authenticator: nil).register(in: &router)
@@ -76,6 +84,7 @@ public struct DaemonServices: Sendable {
             ).register(in: &router)
             EventsService(store: store, numbers: numbers, authenticator: authenticator).register(in: &router)
         }
+        router.observer = callObserver(role)
         let methods = (router.methods + [SystemService.serverInfoMethod]).sorted()
         SystemService(
             role: role, schemaVersion: store.schemaVersion, status: status, methods: methods,

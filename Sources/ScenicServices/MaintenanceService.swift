@@ -4,7 +4,7 @@ import ScenicProto
 import ScenicRPC
 import ScenicStore
 
-/// `scenic.v1.Maintenance`: online backups.
+/// `scenic.v1.Maintenance`: online backups, metrics and the store's size.
 public struct MaintenanceService: Sendable {
     public static let service = "scenic.v1.Maintenance"
     /// Copying a large database takes a while of blocking I/O: it gets a thread of its own.
@@ -12,6 +12,8 @@ public struct MaintenanceService: Sendable {
 
     let store: ScenicStore
     let policy: AccountPolicy
+    /// The daemon's metrics in Prometheus' text format; nil when it keeps none.
+    let metrics: (@Sendable () async -> String)?
 
     public func backup(_ request: Scenic_V1_BackupRequest, context: CallContext) async throws -> Scenic_V1_BackupResponse {
         guard request.path.hasPrefix("/") else {
@@ -34,8 +36,27 @@ public struct MaintenanceService: Sendable {
         return response
     }
 
+    public func metrics(_ request: Scenic_V1_MetricsRequest, context: CallContext) async throws -> Scenic_V1_MetricsResponse {
+        guard let metrics else { throw RPCError(.unimplemented, "this daemon keeps no metrics", reason: "METRICS_OFF") }
+        var response = Scenic_V1_MetricsResponse()
+        response.text = await metrics()
+        return response
+    }
+
+    public func storage(_ request: Scenic_V1_StorageRequest, context: CallContext) async throws -> Scenic_V1_StorageResponse {
+        let size = store.storageSize()
+        var response = Scenic_V1_StorageResponse()
+        response.dataDirectory = (store.databasePath as NSString).deletingLastPathComponent
+        response.databaseBytes = size.databaseBytes
+        response.walBytes = size.walBytes
+        response.freeDiskBytes = size.freeDiskBytes
+        return response
+    }
+
     func register(in router: inout Router) {
         router.register(service: Self.service, method: "Backup", handler: backup)
+        router.register(service: Self.service, method: "Metrics", handler: metrics)
+        router.register(service: Self.service, method: "Storage", handler: storage)
     }
 }
 

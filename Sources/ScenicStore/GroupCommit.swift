@@ -100,11 +100,13 @@ extension ScenicStore {
                 let (answers, executed) = try writeBlocking { db in
                     (try batch.map { try $0.run(db) }, ContinuousClock.now)
                 }
+                let committed = ContinuousClock.now
                 logger.debug(
                     "group commit",
                     metadata: [
-                        "writes": "\(batch.count)", "executing": "\(executed - started)", "committing": "\(ContinuousClock.now - executed)",
+                        "writes": "\(batch.count)", "executing": "\(executed - started)", "committing": "\(committed - executed)",
                     ])
+                groupCommitObserver.withLock { $0 }?(batch.count, executed - started, committed - executed)
                 for answer in answers { answer() }
             } catch {
                 for job in batch { job.fail(error) }

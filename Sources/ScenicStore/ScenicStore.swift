@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Logging
+import Synchronization
 
 /// The one SQLite database holding all of Scenic's state, and the only way to it.
 ///
@@ -18,6 +19,17 @@ public final class ScenicStore: Sendable {
     let sessionCache = SessionCache()
     /// Rings when events commit, for the feed's long polls.
     public let eventBell = EventBell()
+    /// Told of every group commit, for the daemon's metrics.
+    let groupCommitObserver = Mutex<GroupCommitObserver?>(nil)
+
+    /// What a group commit is reported with: how many writes it held, how long they ran
+    /// and how long the commit (its fsync) took.
+    public typealias GroupCommitObserver = @Sendable (_ writes: Int, _ executing: Duration, _ committing: Duration) -> Void
+
+    /// Reports every group commit from now on to `observer`.
+    public func observeGroupCommits(_ observer: @escaping GroupCommitObserver) {
+        groupCommitObserver.withLock { $0 = observer }
+    }
     /// The number of migrations applied, shown in server info.
     public let schemaVersion: Int
     /// The store's own random key for the numbers rows are shown under (16 bytes): kept

@@ -63,6 +63,11 @@ final class ConnectionRegistry: Sendable {
         return admission
     }
 
+    /// Connections open now, and those refused since start.
+    var counts: (open: Int, refused: Int) {
+        state.withLock { ($0.open.count, $0.refused) }
+    }
+
     /// Marks the server as draining and returns the connections open now.
     func beginDraining() -> [any Channel] {
         state.withLock { state in

@@ -175,9 +175,18 @@ final class RPCServerHandler: ChannelDuplexHandler {
         let router = router
         let peer = peer
         let logger = logger
-        let call = router.call(for: payload, peer: peer, logger: logger, arrival: bytesArrived)
-        if let response = call.answerNow() {
+        let arrival = bytesArrived
+        let call = router.call(for: payload, peer: peer, logger: logger, arrival: arrival)
+        let observer = router.observer
+        /// Counts the call's answer with its method, then writes it.
+        func answer(_ response: Ttrpc_Response) {
+            observer?.answered(
+                service: call.context?.service ?? "", method: call.context?.method ?? "",
+                code: StatusCode(rawValue: response.status.code), duration: MonotonicInstant.now - arrival)
             write(context: context, streamID: streamID, response: response)
+        }
+        if let response = call.answerNow() {
+            answer(response)
             return
         }
         let answered = context.eventLoop.makePromise(of: Ttrpc_Response.self)
@@ -188,20 +197,21 @@ final class RPCServerHandler: ChannelDuplexHandler {
             context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(deadline - .now)) {
                 guard let task = self.running.removeValue(forKey: streamID) else { return }
                 task.cancel()
-                self.write(context: context, streamID: streamID, response: Router.response(for: Router.deadlineExceeded))
+                answer(Router.response(for: Router.deadlineExceeded))
             }
         }
         answered.futureResult.assumeIsolated().whenSuccess { response in
             expiry?.cancel()
             // Nil when the deadline already answered this call.
             guard self.running.removeValue(forKey: streamID) != nil else { return }
-            self.write(context: context, streamID: streamID, response: response)
+            answer(response)
         }
     }
 
     /// Answers a call that needs no handler; it counts as in flight until written.
     private func respond(context: ChannelHandlerContext, streamID: UInt32, with response: Ttrpc_Response) {
         callsInFlight += 1
+        router.observer?.answered(service: "", method: "", code: StatusCode(rawValue: response.status.code), duration: MonotonicInstant.now - bytesArrived)
         write(context: context, streamID: streamID, response: response)
     }
 

@@ -178,6 +178,9 @@ public final class UnixSocketServer: Service {
         try? await serverChannel.eventLoop.submit {}.get()
     }
 
+    /// Connections open now, and those refused (the socket or a user's share full) since start.
+    public var connectionCounts: (open: Int, refused: Int) { connections.counts }
+
     /// Stops listening without serving: for a start-up that fails after this bind.
     public func close() async {
         try? await serverChannel.close()

@@ -1,11 +1,13 @@
 import ArgumentParser
 import Foundation
 import Logging
+import ScenicMetrics
 import ScenicRPC
 import ScenicServices
 import ScenicStore
 import ScenicTransport
 import ServiceLifecycle
+import Synchronization
 
 /// The composition root: reads flags, opens the store, binds both sockets, serves until
 /// SIGTERM or SIGINT, then drains and exits 0.
@@ -18,7 +20,9 @@ struct Scenicd: AsyncParsableCommand {
             Serves the back office on admin.sock (mode 0600, peer uid checked) and points of sale \
             on pos.sock (mode 0666), both in the data directory unless overridden. The data \
             directory defaults to $SCENIC_DATA_DIR, else /var/lib/scenic for root and \
-            $XDG_STATE_HOME/scenic (~/.local/state/scenic) for other users.
+            $XDG_STATE_HOME/scenic (~/.local/state/scenic) for other users. Under systemd, \
+            sockets passed by socket activation (named admin and pos) are served in place of \
+            binding, and readiness, status and watchdog pings go to $NOTIFY_SOCKET.
             """,
         version: DaemonStatus.version
     )
@@ -37,6 +41,14 @@ struct Scenicd: AsyncParsableCommand {
 
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
+
+    @Option(help: "text (one line per entry) or json (one JSON object per line, for log shippers).")
+    var logFormat: String = "text"
+
+    @Option(help: ArgumentHelp(
+        "HOST:PORT to serve GET /metrics on over HTTP, for Prometheus (off by default).",
+        discussion: "The same metrics are on the admin socket (scenic-admin metrics) either way."))
+    var metricsAddress: String?
 
     @Option(help: "Largest frame payload accepted, in bytes.")
     var maxFrameBytes: Int = FrameDecoder.defaultMaxPayloadSize
@@ -105,6 +117,10 @@ struct Scenicd: AsyncParsableCommand {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
         }
+        guard ["text", "json"].contains(logFormat) else { throw ValidationError("--log-format must be text or json") }
+        if let metricsAddress, Self.hostAndPort(metricsAddress) == nil {
+            throw ValidationError("--metrics-address must be HOST:PORT, e.g. 127.0.0.1:9464")
+        }
         guard (Self.smallestFrameLimit...Self.largestFrameLimit).contains(maxFrameBytes) else {
             throw ValidationError("--max-frame-bytes must be \(Self.smallestFrameLimit) to \(Self.largestFrameLimit)")
         }
@@ -129,7 +145,9 @@ struct Scenicd: AsyncParsableCommand {
 
     func run() async throws {
         let level = Logger.Level(rawValue: logLevel) ?? .info
+        let json = logFormat == "json"
         LoggingSystem.bootstrap { label in
+            if json { return JSONLogHandler(label: label, logLevel: level) }
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
@@ -181,10 +199,16 @@ struct Scenicd: AsyncParsableCommand {
         accounts.sessionIdleTimeout = .seconds(sessionIdleHours * 3600)
         accounts.sessionLifetime = .seconds(sessionDays * 86400)
         accounts.calendar = SceneCalendar(timeZone: TimeZone(identifier: timeZone)!)
+        // The sockets are known once open; the metrics read their connections at each scrape.
+        let servers = Mutex<[(role: SocketRole, server: UnixSocketServer)]>([])
+        let metrics = DaemonMetrics(store: store) {
+            servers.withLock { $0.map { ($0.role.rawValue, $0.server.connectionCounts.open, $0.server.connectionCounts.refused) } }
+        }
         let services = DaemonServices(
             store: store, status: status,
             adminAccess: AdminAccessPolicy(adminGroupID: adminGroup.flatMap(AdminAccessPolicy.groupID(named:))),
-            personalData: personalData, accountPolicy: accounts, hasher: PasswordHasher(logN: scryptLogN), smsQueued: { sms.wake() })
+            personalData: personalData, accountPolicy: accounts, hasher: PasswordHasher(logN: scryptLogN), smsQueued: { sms.wake() },
+            callObserver: { metrics.calls(on: $0.rawValue) }, metricsText: { await metrics.render() })
         let limits = ConnectionLimits(
             maxFrameSize: maxFrameBytes, maxCallsInFlight: maxCallsPerConnection,
             stalledClientTimeout: .seconds(stalledClientSeconds), firstFrameTimeout: .seconds(firstRequestSeconds),
@@ -197,6 +221,17 @@ struct Scenicd: AsyncParsableCommand {
             .init(
                 path: path, mode: mode, limits: limits,
                 maxConnections: maxConnections, maxConnectionsPerUser: maxConnectionsPerUser, drainTimeout: grace)
+        }
+        servers.withLock { $0 = [(.admin, admin), (.pointOfSale, pointOfSale)] }
+        var metricsServer: MetricsHTTPServer?
+        if let metricsAddress, let (host, port) = Self.hostAndPort(metricsAddress) {
+            do {
+                metricsServer = try await MetricsHTTPServer.bind(host: host, port: port, metrics: metrics, logger: logger)
+            } catch {
+                await admin.close()
+                await pointOfSale.close()
+                throw ValidationError("--metrics-address \(metricsAddress): \(error)")
+            }
         }
         let systemd = notifySocket.map {
             SystemdNotifier(
@@ -220,6 +255,7 @@ struct Scenicd: AsyncParsableCommand {
                         await PersonalDataRetention(store: store, days: personalDataDays, calendar: calendar).run(logger: logger)
                     }),
                 ]
+                    + (metricsServer.map { [.init(service: $0)] } ?? [])
                     // Last: the group stops its services in reverse order, so STOPPING=1 goes
                     // out as shutdown begins rather than after the sockets have drained.
                     + (systemd.map { [.init(service: $0)] } ?? []),
@@ -228,6 +264,17 @@ struct Scenicd: AsyncParsableCommand {
         logger.info("ready", metadata: ["data_dir": "\(dataDir)", "version": "\(DaemonStatus.version)"])
         try await group.run()
         logger.info("stopped")
+    }
+}
+
+extension Scenicd {
+    /// `HOST:PORT` split, the port 1–65535 (0 too, for "any free port"); an IPv6 host in brackets.
+    static func hostAndPort(_ address: String) -> (host: String, port: Int)? {
+        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]), (0...65535).contains(port)
+        else { return nil }
+        var host = String(address[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return host.isEmpty ? nil : (host, port)
     }
 }
 

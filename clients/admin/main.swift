@@ -8,7 +8,7 @@ struct ScenicAdmin: AsyncParsableCommand {
         abstract: "Back-office client for scenicd (admin socket).",
         subcommands: [
             DistributorCommand.self, ProductCommand.self, CalendarCommand.self, VouchersCommand.self, GateCommand.self, ReportCommand.self,
-            AuditCommand.self, EventsCommand.self, BackupCommand.self, SMSCommand.self,
+            AuditCommand.self, EventsCommand.self, BackupCommand.self, MetricsCommand.self, SMSCommand.self,
             HealthCommand<AdminRole>.self, InfoCommand<AdminRole>.self, CallCommand<AdminRole>.self,
         ]
     )

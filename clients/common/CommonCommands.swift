@@ -30,16 +30,29 @@ public struct InfoCommand<Role: ClientRole>: AsyncParsableCommand {
     public init() {}
 
     public func run() async throws {
-        let info = try await connection.withClient(Role.self) { try await $0.serverInfo() }
+        let (info, storage) = try await connection.withClient(Role.self) { client in
+            let info = try await client.serverInfo()
+            // The store's size is the back office's to see.
+            return (info, info.socket == "admin" ? try await client.storage() : nil)
+        }
         try Output.emit(info, json: connection.json) {
-            Output.fields([
-                ("version", info.version),
-                ("schema version", "\(info.schemaVersion)"),
-                ("uptime", "\(info.uptimeSeconds)s"),
-                ("socket", info.socket),
-                ("time zone", info.timeZone),
-                ("methods", info.methods.joined(separator: "\n" + String(repeating: " ", count: 16))),
-            ])
+            Output.fields(
+                [
+                    ("version", info.version),
+                    ("schema version", "\(info.schemaVersion)"),
+                    ("uptime", "\(info.uptimeSeconds)s"),
+                    ("socket", info.socket),
+                    ("time zone", info.timeZone),
+                ]
+                    + (storage.map { storage in
+                        [
+                            ("data directory", storage.dataDirectory),
+                            ("database", Output.bytes(storage.databaseBytes)),
+                            ("WAL", Output.bytes(storage.walBytes)),
+                            ("free disk", Output.bytes(storage.freeDiskBytes)),
+                        ]
+                    } ?? [])
+                    + [("methods", info.methods.joined(separator: "\n" + String(repeating: " ", count: 16)))])
         }
     }
 }

@@ -38,6 +38,18 @@ extension Output {
     }
 
     /// Fen as yuan with two decimals, e.g. 12345 → "123.45".
+    /// A size for a person: "41.2 MB", in powers of 1000 as disks are sold.
+    public static func bytes(_ count: Int64) -> String {
+        let units = ["bytes", "kB", "MB", "GB", "TB"]
+        var value = Double(count)
+        var unit = 0
+        while value >= 1000, unit < units.count - 1 {
+            value /= 1000
+            unit += 1
+        }
+        return unit == 0 ? "\(count) bytes" : String(format: "%.1f %@", value, units[unit])
+    }
+
     public static func yuan(_ fen: Int64) -> String {
         let sign = fen < 0 ? "-" : ""
         let magnitude = fen.magnitude
