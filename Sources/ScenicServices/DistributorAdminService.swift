@@ -25,7 +25,7 @@ public struct DistributorAdminService: Sendable {
         guard let name, let phone else { return .init() }
 
         let password = Secrets.initialPassword()
-        let hash = try await hasher.hash(password)
+        let hash = try await hasher.hash(password, deadline: context.deadline)
         let record = try await store.createDistributor(
             name: name, phone: phone, passwordHash: hash,
             sms: SMSTemplates.welcome(name: name, phone: phone, password: password),
@@ -86,7 +86,7 @@ public struct DistributorAdminService: Sendable {
         -> Scenic_V1_ResetPasswordResponse
     {
         let password = Secrets.initialPassword()
-        let hash = try await hasher.hash(password)
+        let hash = try await hasher.hash(password, deadline: context.deadline)
         let record = try await store.resetPassword(
             id: request.id, passwordHash: hash,
             sms: { SMSTemplates.passwordReset(name: $0.name, phone: $0.phone, password: password) },

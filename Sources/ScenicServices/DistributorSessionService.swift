@@ -32,7 +32,7 @@ public struct DistributorSessionService: Sendable {
         var distributor: DistributorRecord?
         if let phone { distributor = try await store.distributor(phone: phone) }
         // An unknown phone is verified against the decoy: the same work, the same time.
-        let matches = try await hasher.verify(request.password, against: distributor?.passwordHash ?? decoyHash, for: peer)
+        let matches = try await hasher.verify(request.password, against: distributor?.passwordHash ?? decoyHash, for: peer, deadline: context.deadline)
         guard let distributor, matches else {
             throttle.failed(peer: peer, phone: typed, now: policy.now().millis)
             throw SessionError.invalidCredentials
@@ -90,14 +90,16 @@ public struct DistributorSessionService: Sendable {
             throw LoginThrottle.refusal(retryAt: retryAt, now: policy.now().millis)
         }
         let stamp = context.distributorStamp(principal.distributor.id, at: policy.now().millis)
-        guard try await hasher.verify(request.oldPassword, against: principal.distributor.passwordHash, for: peer) else {
+        guard try await hasher.verify(
+            request.oldPassword, against: principal.distributor.passwordHash, for: peer, deadline: context.deadline)
+        else {
             throttle.failed(peer: peer, phone: phone, now: policy.now().millis)
             throw RPCError.invalidArgument(
                 "the old password is wrong",
                 violations: [.init(field: "old_password", description: "is wrong", reason: "WRONG_PASSWORD")])
         }
         throttle.succeeded(peer: peer, phone: phone)
-        let hash = try await hasher.hash(request.newPassword, for: peer)
+        let hash = try await hasher.hash(request.newPassword, for: peer, deadline: context.deadline)
         try await store.changePassword(
             distributorID: principal.distributor.id, passwordHash: hash, keepSession: principal.session!.id, stamp: stamp)
         return .init()

@@ -1,6 +1,7 @@
 import Crypto
 import CryptoExtras
 import Foundation
+import ScenicRPC
 
 /// scrypt password hashing, stored as `scrypt$LOG_N$R$P$SALT$HASH` (base64), so the cost
 /// can rise later without invalidating stored hashes.
@@ -27,10 +28,10 @@ public struct PasswordHasher: Sendable {
         self.pool = pool
     }
 
-    public func hash(_ password: String, for peer: UInt32? = nil) async throws -> String {
+    public func hash(_ password: String, for peer: UInt32? = nil, deadline: MonotonicInstant? = nil) async throws -> String {
         var generator = SystemRandomNumberGenerator()
         let salt = (0..<16).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        let derived = try await derive(password, salt: salt, logN: logN, r: blockSize, p: parallelism, for: peer)
+        let derived = try await derive(password, salt: salt, logN: logN, r: blockSize, p: parallelism, for: peer, deadline: deadline)
         return ["scrypt", "\(logN)", "\(blockSize)", "\(parallelism)", Data(salt).base64EncodedString(),
             Data(derived).base64EncodedString()].joined(separator: "$")
     }
@@ -45,20 +46,24 @@ public struct PasswordHasher: Sendable {
     }
 
     /// Whether `password` matches `stored`; false for a malformed hash.
-    public func verify(_ password: String, against stored: String, for peer: UInt32? = nil) async throws -> Bool {
+    public func verify(
+        _ password: String, against stored: String, for peer: UInt32? = nil, deadline: MonotonicInstant? = nil
+    ) async throws -> Bool {
         let parts = stored.split(separator: "$").map(String.init)
         guard parts.count == 6, parts[0] == "scrypt", let logN = Int(parts[1]), (10...20).contains(logN),
             let r = Int(parts[2]), let p = Int(parts[3]), let salt = Data(base64Encoded: parts[4]),
             let expected = Data(base64Encoded: parts[5])
         else { return false }
-        let derived = try await derive(password, salt: Array(salt), logN: logN, r: r, p: p, for: peer)
+        let derived = try await derive(password, salt: Array(salt), logN: logN, r: r, p: p, for: peer, deadline: deadline)
         // Constant-time comparison: the time says nothing about how much matched.
         guard derived.count == expected.count else { return false }
         return zip(derived, expected).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
     }
 
-    private func derive(_ password: String, salt: [UInt8], logN: Int, r: Int, p: Int, for peer: UInt32?) async throws -> [UInt8] {
-        try await pool.run(for: peer) {
+    private func derive(
+        _ password: String, salt: [UInt8], logN: Int, r: Int, p: Int, for peer: UInt32?, deadline: MonotonicInstant?
+    ) async throws -> [UInt8] {
+        try await pool.run(for: peer, deadline: deadline) {
             let key = try KDF.Scrypt.deriveKey(
                 from: Array(password.utf8), salt: salt, outputByteCount: 32, rounds: 1 << logN, blockSize: r, parallelism: p)
             return key.withUnsafeBytes { Array($0) }

@@ -10,8 +10,11 @@ import Synchronization
 /// queue without end: each peer (Unix user) may have at most `perPeerShare` hashes
 /// queued or running, and at most `queueCapacity` wait in all; past either, a login is
 /// refused at once with a retry hint instead of waiting behind the flood. Work the
-/// back office asks for (a new distributor's initial password) has no peer and only waits,
-/// and so does the work of ``PeerCredentials/unlimitedUsers``.
+/// back office asks for (a new distributor's initial password) has no peer and is not
+/// bounded so, and neither is the work of ``PeerCredentials/unlimitedUsers``. Whoever
+/// asks, a call whose deadline would pass before its turn came (the queue ahead of it,
+/// at the hashes' measured pace) is refused at once too, with the wait as its hint: at
+/// opening time, when every terminal logs in together, no login times out in the queue.
 public final class PasswordHashingPool: Sendable {
     private struct Job {
         var peer: UInt32?
@@ -21,13 +24,15 @@ public final class PasswordHashingPool: Sendable {
     private enum Start {
         case now(worker: Int)
         case queued
-        case refused
+        case refused(retryAfterSeconds: Int)
     }
 
     private struct State {
         var idleWorkers: [Int]
         var waiting: [Job] = []
         var perPeer: [UInt32: Int] = [:]
+        /// How long a hash takes, a moving average of the last ones; nil before the first.
+        var hashTime: Duration?
     }
 
     public let queueCapacity: Int
@@ -49,16 +54,31 @@ public final class PasswordHashingPool: Sendable {
     }
 
     /// Runs `work` on a hashing thread for `peer`, or throws RESOURCE_EXHAUSTED
-    /// (`HASHING_BUSY`) at once when the peer's share or the queue is full.
-    func run<T: Sendable>(for peer: UInt32?, _ work: @escaping @Sendable () throws -> T) async throws -> T {
+    /// (`HASHING_BUSY`) at once when the peer's share or the queue is full, or when the
+    /// call's `deadline` would pass before the hash is done.
+    func run<T: Sendable>(
+        for peer: UInt32?, deadline: MonotonicInstant? = nil, _ work: @escaping @Sendable () throws -> T
+    ) async throws -> T {
         let peer = peer.flatMap { unlimitedPeers.contains($0) ? nil : $0 }
+        let workerCount = workers.count
         return try await withCheckedThrowingContinuation { continuation in
             let job = Job(peer: peer) { continuation.resume(with: Result { try work() }) }
             let start = state.withLock { state -> Start in
+                // Done after the hashes ahead of it, a worker's share of them, and its own.
+                if let deadline, let hashTime = state.hashTime {
+                    let rounds = state.idleWorkers.isEmpty ? state.waiting.count / workerCount + 2 : 1
+                    let done = hashTime * rounds
+                    if MonotonicInstant.now + done > deadline {
+                        return .refused(retryAfterSeconds: max(1, Int(done.components.seconds) + 1))
+                    }
+                } else if deadline != nil, state.idleWorkers.isEmpty, state.waiting.count >= queueCapacity {
+                    // No hash measured yet (the first rush after start): the queue's bound stands in.
+                    return .refused(retryAfterSeconds: 1)
+                }
                 if let peer {
                     guard state.perPeer[peer, default: 0] < perPeerShare,
                         !state.idleWorkers.isEmpty || state.waiting.count < queueCapacity
-                    else { return .refused }
+                    else { return .refused(retryAfterSeconds: 1) }
                     state.perPeer[peer, default: 0] += 1
                 }
                 guard let worker = state.idleWorkers.popLast() else {
@@ -70,15 +90,19 @@ public final class PasswordHashingPool: Sendable {
             switch start {
             case .now(let worker): execute(job, on: worker)
             case .queued: break
-            case .refused: continuation.resume(throwing: Self.busy)
+            case .refused(let seconds): continuation.resume(throwing: Self.busy(retryAfterSeconds: seconds))
             }
         }
     }
 
     private func execute(_ job: Job, on worker: Int) {
         workers[worker].async {
+            let started = ContinuousClock.now
             job.run()
+            let took = ContinuousClock.now - started
             let next: Job? = self.state.withLock { state in
+                // Weighted to the last few hashes, so a change of cost is learned quickly.
+                state.hashTime = state.hashTime.map { ($0 * 3 + took) / 4 } ?? took
                 if let peer = job.peer {
                     state.perPeer[peer]! -= 1
                     if state.perPeer[peer] == 0 { state.perPeer[peer] = nil }
@@ -93,7 +117,9 @@ public final class PasswordHashingPool: Sendable {
         }
     }
 
-    static let busy = RPCError(
-        .resourceExhausted, "too many logins in progress from this user: try again in a second",
-        reason: "HASHING_BUSY", metadata: ["retry_after_seconds": "1"])
+    static func busy(retryAfterSeconds: Int) -> RPCError {
+        RPCError(
+            .resourceExhausted, "too many logins in progress: try again in \(retryAfterSeconds) s",
+            reason: "HASHING_BUSY", metadata: ["retry_after_seconds": "\(retryAfterSeconds)"])
+    }
 }

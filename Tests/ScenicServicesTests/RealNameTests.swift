@@ -152,7 +152,7 @@ struct RealNameTests {
         _ = try await harness.sell(token: sellers[0].token, visitors: [harness.visitor("李四", ResidentIDs.li)], on: date)
         _ = try await harness.sell(token: sellers[0].token, visitors: [harness.visitor("张三", ResidentIDs.zhang)], on: harness.day(3))
 
-        let soldBy = try await harness.store.pool.read { db in
+        let soldBy = try harness.store.pool.read { db in
             try Row.fetchOne(
                 db,
                 sql: """
@@ -247,7 +247,7 @@ struct RealNameTests {
         #expect(revealed.name == "Zhang Sanfeng")
         #expect(revealed.idNumber == ResidentIDs.zhao)
         #expect(revealed.idType == .residentID)
-        let audit = try await harness.store.pool.read {
+        let audit = try harness.store.pool.read {
             try Row.fetchOne($0, sql: "SELECT target, summary FROM audit_log WHERE method LIKE '%RevealVisitor'")
         }
         #expect(audit?["target"] == "voucher:\(sale.voucherCodes[0])")
