@@ -7,6 +7,8 @@ struct Fixture: Sendable {
     struct Seller: Sendable {
         let id: Int64
         let token: String
+        let phone: String
+        let password: String
     }
 
     static let productCode = "BENCH"
@@ -54,7 +56,7 @@ struct Fixture: Sendable {
                     let session = try await ScenicClient.connect(socketPath: posSocket, metadata: [ScenicClient.sessionMetadataKey: token])
                     defer { Task { await session.close() } }
                     try await session.changePassword(old: created.initialPassword, new: "bench password \(index)")
-                    return Seller(id: id, token: token)
+                    return Seller(id: id, token: token, phone: phone, password: "bench password \(index)")
                 }
             }
             return try await group.reduce(into: []) { $0.append($1) }.sorted { $0.id < $1.id }

@@ -27,7 +27,7 @@ struct Floors {
                     "--per-transaction", "\(perTransaction)", "--seconds", duration,
                 ])
             }
-        case .voucherPage, .statement:
+        case .voucherPage, .statement, .login:
             return []
         }
     }

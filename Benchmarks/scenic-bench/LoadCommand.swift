@@ -10,7 +10,7 @@ struct LoadCommand: AsyncParsableCommand {
         commandName: "load",
         abstract: "Drive scenicd with concurrent calls and report throughput and latency.")
 
-    @Option(help: "sell, mixed, health, voucher-page or statement.")
+    @Option(help: "sell, mixed, health, voucher-page, statement or login.")
     var profile: LoadProfile = .sell
 
     @Option(help: "Connections to open.")
@@ -105,8 +105,8 @@ struct LoadCommand: AsyncParsableCommand {
         var plans: [CallPlan] = []
         for index in 0..<connections {
             let client: ScenicClient
-            if let fixture {
-                let seller = fixture.sellers[index % fixture.sellers.count]
+            let seller = fixture.map { $0.sellers[index % $0.sellers.count] }
+            if let seller, profile.signedIn {
                 client = try await ScenicClient.connect(
                     socketPath: daemon.posSocket, metadata: [ScenicClient.sessionMetadataKey: seller.token])
             } else {
@@ -115,7 +115,8 @@ struct LoadCommand: AsyncParsableCommand {
             for slot in 0..<inFlight {
                 plans.append(CallPlan(
                     profile: profile, client: client, today: today, distributorID: distributorID,
-                    label: "bench-\(UInt32.random(in: .min ... .max))-\(index)-\(slot)", dateRange: range))
+                    label: "bench-\(UInt32.random(in: .min ... .max))-\(index)-\(slot)", dateRange: range,
+                    account: (seller?.phone ?? "", seller?.password ?? "")))
             }
         }
         return plans

@@ -13,9 +13,15 @@ enum LoadProfile: String, ExpressibleByArgument, CaseIterable, Sendable {
     case voucherPage = "voucher-page"
     /// Admin statement of one distributor over 40 days.
     case statement
+    /// Point-of-sale logins with the right password, a password hash each: the opening-time
+    /// rush. At the daemon's scrypt cost (`--daemon-arguments="--scrypt-log-n 17"` for production's);
+    /// refusals (`HASHING_BUSY`) count as failures.
+    case login
 
-    /// Whether the profile sells, and so needs distributors set up.
-    var needsSellers: Bool { self == .sell || self == .mixed }
+    /// Whether the profile needs distributors set up.
+    var needsSellers: Bool { self == .sell || self == .mixed || self == .login }
+    /// Whether its connections carry a seller's session.
+    var signedIn: Bool { self == .sell || self == .mixed }
     var usesAdminSocket: Bool { self == .voucherPage || self == .statement }
 }
 
@@ -28,6 +34,8 @@ struct CallPlan: Sendable {
     let distributorID: Int64
     let label: String
     let dateRange: (from: String, to: String)
+    /// Who the login profile logs in as.
+    let account: (phone: String, password: String)
 
     /// Makes the `number`th call of this task.
     func call(_ number: Int) async throws {
@@ -55,6 +63,14 @@ struct CallPlan: Sendable {
             _ = try await client.vouchers(filter)
         case .statement:
             _ = try await client.statement(distributorID: distributorID, from: dateRange.from, to: dateRange.to)
+        case .login:
+            do {
+                _ = try await client.login(phone: account.phone, password: account.password)
+            } catch let error as RPCError where error.reason == "HASHING_BUSY" {
+                // As a point of sale does: wait as told before trying again, rather than spin.
+                try await Task.sleep(for: .seconds(Int(error.metadata["retry_after_seconds"] ?? "") ?? 1))
+                throw error
+            }
         }
     }
 
