@@ -42,7 +42,7 @@ struct EventFeedEndToEndTests {
         // The bridge: appends each event's voucher code (or kind) to a file.
         let received = directory + "-received.txt"
         let cursor = directory + "-bridge.cursor"
-        FileManager.default.createFile(atPath: received, contents: nil)
+        _ = FileManager.default.createFile(atPath: received, contents: nil)
         let hook = "python3 -c 'import json,sys; e=json.load(sys.stdin); print(e.get(\"voucherCode\") or e[\"kind\"])' >> \(received)"
         func startFollower() throws -> Process {
             let process = Process()
@@ -81,6 +81,44 @@ struct EventFeedEndToEndTests {
         follower.interrupt()
         follower.waitUntilExit()
         #expect(redeemed() == codes, "\(redeemed())")
+        daemon.signal(SIGTERM)
+        #expect(try await daemon.waitForExit() == 0)
+    }
+
+    /// The daemon's CPU time so far (user + system), from /proc.
+    static func cpuTime(of pid: Int32) -> Duration {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let end = stat.lastIndex(of: ")") else {
+            return .zero
+        }
+        let fields = stat[stat.index(after: end)...].split(separator: " ")
+        let ticks = (Int(fields[11]) ?? 0) + (Int(fields[12]) ?? 0)
+        return .milliseconds(ticks * 1000 / sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    @Test("ten idle followers long-polling the admin feed cost the daemon next to no CPU")
+    func idleFollowers() async throws {
+        let daemon = try await DaemonProcess()
+        let followers = try (0..<10).map { _ in
+            let process = Process()
+            process.executableURL = DaemonProcess.binDirectory.appendingPathComponent("scenic-admin")
+            process.arguments = ["events", "--follow", "--socket", daemon.adminSocket]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            return process
+        }
+        try await Task.sleep(for: .seconds(2))
+        let before = Self.cpuTime(of: daemon.process.processIdentifier)
+        try await Task.sleep(for: .seconds(5))
+        let spent = Self.cpuTime(of: daemon.process.processIdentifier) - before
+        #expect(followers.allSatisfy { $0.isRunning })
+        // Ten calls waiting on a continuation each, and the daemon's hourly chores asleep:
+        // a few clock ticks at most in five seconds.
+        #expect(spent < .milliseconds(100), "\(spent)")
+        for follower in followers {
+            follower.interrupt()
+            follower.waitUntilExit()
+        }
         daemon.signal(SIGTERM)
         #expect(try await daemon.waitForExit() == 0)
     }
