@@ -6,7 +6,31 @@ DATA_DIR ?= $(CURDIR)/data
 # hash takes about 0.5 s instead of 3 s, while Swift code keeps its debug checks.
 SWIFT_BUILD_FLAGS ?= -Xcc -O2
 
-.PHONY: run test build deps check-generated generate floors clean
+# `make install`: scenicd and the clients built in release mode, the systemd units, the
+# sysusers file, man pages and shell completions, under $(DESTDIR)$(PREFIX). systemd
+# loads units from /usr/local/lib/systemd/system as it does from /usr/lib/systemd/system
+# (PREFIX=/usr, a distribution's place), leaving /etc/systemd/system to the administrator's
+# own units and overrides; sysusers.d likewise.
+PREFIX ?= /usr/local
+DESTDIR ?=
+BUILD_CONFIG ?= release
+BINDIR = $(PREFIX)/bin
+UNITDIR = $(PREFIX)/lib/systemd/system
+SYSUSERSDIR = $(PREFIX)/lib/sysusers.d
+MAN1DIR = $(PREFIX)/share/man/man1
+BASH_COMPLETION_DIR = $(PREFIX)/share/bash-completion/completions
+ZSH_COMPLETION_DIR = $(PREFIX)/share/zsh/site-functions
+PROGRAMS = scenicd scenic-admin scenic-pos
+CLIENTS = scenic-admin scenic-pos
+SOCKET_UNITS = scenicd-admin.socket scenicd-pos.socket
+# Every file install writes, and so every file uninstall removes.
+INSTALLED = $(PROGRAMS:%=$(BINDIR)/%) $(UNITDIR)/scenicd.service $(SOCKET_UNITS:%=$(UNITDIR)/%) \
+	$(SYSUSERSDIR)/scenic.conf $(PROGRAMS:%=$(MAN1DIR)/%.1) \
+	$(CLIENTS:%=$(BASH_COMPLETION_DIR)/%) $(CLIENTS:%=$(ZSH_COMPLETION_DIR)/_%)
+# Where swift-argument-parser's generate-manual plugin writes each executable's page.
+MANUAL_DIR = .build/plugins/GenerateManual/outputs
+
+.PHONY: run test build deps check-generated generate floors clean install uninstall
 
 ## Install what is needed, build, and run scenicd with its data in ./data.
 run: deps
@@ -15,18 +39,43 @@ run: deps
 
 ## Install what is needed and run every test: the generated-code check, the stock ttrpc
 ## client and the C example client against real daemons, a one-second turn of the
-## health-against-echo benchmark (so that it cannot rot; its figure is not checked), then
-## every Swift test (unit, socket and process tests, the crash test, the hostile-input
-## suite, the bench smoke runs).
+## health-against-echo benchmark (so that it cannot rot; its figure is not checked), an
+## install and uninstall of the debug build into a scratch directory, then every Swift
+## test (unit, socket and process tests, the crash test, the hostile-input suite, the
+## bench smoke runs).
 test: deps check-generated floors
 	swift build $(SWIFT_BUILD_FLAGS) --build-tests
 	scripts/ttrpc-interop.sh
 	scripts/c-client-test.sh
 	SCENIC_BIN_DIR="$$(swift build $(SWIFT_BUILD_FLAGS) --show-bin-path)" scripts/health-vs-echo.sh 1 1 16 > /dev/null
+	scripts/install-test.sh
 	swift test $(SWIFT_BUILD_FLAGS) --skip-build
 
 build: deps
 	swift build $(SWIFT_BUILD_FLAGS)
+
+## Build in release mode and install under $(DESTDIR)$(PREFIX) (default /usr/local);
+## README.md, "Running as a service", says what comes next.
+install: deps
+	swift build -c $(BUILD_CONFIG) $(SWIFT_BUILD_FLAGS)
+	swift package $(SWIFT_BUILD_FLAGS) plugin generate-manual --configuration $(BUILD_CONFIG) > /dev/null
+	install -d $(addprefix $(DESTDIR),$(BINDIR) $(UNITDIR) $(SYSUSERSDIR) $(MAN1DIR) $(BASH_COMPLETION_DIR) $(ZSH_COMPLETION_DIR))
+	bin="$$(swift build -c $(BUILD_CONFIG) $(SWIFT_BUILD_FLAGS) --show-bin-path)" && \
+	install -m 0755 $(PROGRAMS:%="$$bin/%") $(DESTDIR)$(BINDIR) && \
+	for client in $(CLIENTS); do \
+		"$$bin/$$client" --generate-completion-script bash > $(DESTDIR)$(BASH_COMPLETION_DIR)/$$client && \
+		"$$bin/$$client" --generate-completion-script zsh > $(DESTDIR)$(ZSH_COMPLETION_DIR)/_$$client || exit 1; \
+	done
+	sed 's|@BINDIR@|$(BINDIR)|g' packaging/systemd/scenicd.service.in > $(DESTDIR)$(UNITDIR)/scenicd.service
+	install -m 0644 $(SOCKET_UNITS:%=packaging/systemd/%) $(DESTDIR)$(UNITDIR)
+	install -m 0644 packaging/systemd/scenic.conf $(DESTDIR)$(SYSUSERSDIR)
+	install -m 0644 $(foreach p,$(PROGRAMS),$(MANUAL_DIR)/$(p)/$(p).1) $(DESTDIR)$(MAN1DIR)
+	@# Written by redirection, so whatever the umask: readable by all, as installed files are.
+	chmod 0644 $(DESTDIR)$(UNITDIR)/scenicd.service $(addprefix $(DESTDIR),$(CLIENTS:%=$(BASH_COMPLETION_DIR)/%) $(CLIENTS:%=$(ZSH_COMPLETION_DIR)/_%))
+
+## Remove exactly the files install wrote (directories, shared with others, stay).
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
 
 deps:
 	@scripts/install-deps.sh

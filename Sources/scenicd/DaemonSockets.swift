@@ -33,8 +33,8 @@ struct DaemonSockets {
         pointOfSale = try activation.pointOfSale.map { .adopt(try InheritedSocket(descriptor: $0)) } ?? .bind(posPath)
     }
 
-    /// Serves both, the admin socket at mode 0600 and the point of sale at 0666 where the
-    /// daemon binds them; closes the first if the second fails.
+    /// Listens on both, binding the admin socket at mode 0600 and the point of sale's at
+    /// 0666 or adopting what was passed; closes the first if the second fails.
     func open(
         admin adminRouter: Router, pointOfSale posRouter: Router, logger: Logger,
         configuration: (_ path: String, _ mode: mode_t) -> UnixSocketServer.Configuration

@@ -8,7 +8,8 @@ import Synchronization
 /// A server on a fresh socket with one test method, `test.v1.Echo/Echo`: it answers a
 /// HealthCheckRequest whose `service` is "sleep-MS-TAG" (or just "TAG") with a
 /// ServerInfoResponse whose `version` is TAG, after MS milliseconds; and `Grow`, whose
-/// answer's `version` is as many "x" as the request's `service` says.
+/// answer's `version` is as many "x" as the request's `service` says. It binds
+/// `test.sock` in its directory, or serves a socket given as if by socket activation.
 struct TestServer {
     static let service = "test.v1.Echo"
 
@@ -38,7 +39,8 @@ struct TestServer {
         maxConnections: Int = UnixSocketServer.Configuration.defaultMaxConnections,
         drainTimeout: Duration = .seconds(10),
         admission: (@Sendable (PeerCredentials?) -> RPCError?)? = nil,
-        in directory: String = makeDirectory()
+        in directory: String = makeDirectory(),
+        adopting inherited: InheritedSocket? = nil
     ) async throws -> TestServer {
         let concurrency = Concurrency()
         var router = Router()
@@ -68,11 +70,15 @@ struct TestServer {
                 request.service == "wait" ? nil : try EncodedResponse(.with { $0.version = request.service })
             },
             handler: { _, _ in .with { $0.version = "waited" } })
-        let server = try await UnixSocketServer.bind(
-            .init(
-                path: directory + "/test.sock", mode: 0o600, limits: limits, maxConnections: maxConnections,
-                drainTimeout: drainTimeout),
-            router: router, logger: Logger(label: "test"))
+        let configuration = UnixSocketServer.Configuration(
+            path: directory + "/test.sock", mode: 0o600, limits: limits, maxConnections: maxConnections,
+            drainTimeout: drainTimeout)
+        let server =
+            if let inherited {
+                try await UnixSocketServer.adopt(inherited, configuration, router: router, logger: Logger(label: "test"))
+            } else {
+                try await UnixSocketServer.bind(configuration, router: router, logger: Logger(label: "test"))
+            }
         return TestServer(directory: directory, server: server, concurrency: concurrency)
     }
 

@@ -21,16 +21,22 @@ final class DaemonProcess: @unchecked Sendable {
         "/tmp/scenicd-test-\(UUID().uuidString.prefix(8))"
     }
 
-    /// Starts scenicd and waits until both sockets answer health.
-    init(dataDirectory: String = DaemonProcess.makeDataDirectory(), arguments: [String] = []) async throws {
+    /// Starts scenicd, with `environment` added to its own, and waits until the
+    /// point-of-sale socket answers health unless `waitUntilServing` is false.
+    init(
+        dataDirectory: String = DaemonProcess.makeDataDirectory(), arguments: [String] = [],
+        environment: [String: String] = [:], waitUntilServing: Bool = true
+    ) async throws {
         self.dataDirectory = dataDirectory
         logPath = dataDirectory + ".log"
         guard FileManager.default.createFile(atPath: logPath, contents: nil) else { throw CocoaError(.fileWriteUnknown) }
         process = Process()
         process.executableURL = Self.binDirectory.appendingPathComponent("scenicd")
         process.arguments = ["--data-dir", dataDirectory, "--log-level", "warning"] + arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.standardError = FileHandle(forWritingAtPath: logPath)
         try process.run()
+        guard waitUntilServing else { return }
         let deadline = ContinuousClock.now + .seconds(20)
         while true {
             if !process.isRunning { throw DaemonFailed(stderr: readStderr()) }

@@ -10,14 +10,14 @@ public protocol ClientRole {
 
 public enum AdminRole: ClientRole {
     public static var defaultSocketPath: String {
-        ScenicPaths.adminSocket(inDataDirectory: ScenicPaths.defaultDataDirectory())
+        ScenicPaths.clientSocket(ScenicPaths.adminSocket(inDataDirectory:))
     }
     public static let socketEnvironmentVariable = "SCENIC_ADMIN_SOCKET"
 }
 
 public enum PointOfSaleRole: ClientRole {
     public static var defaultSocketPath: String {
-        ScenicPaths.posSocket(inDataDirectory: ScenicPaths.defaultDataDirectory())
+        ScenicPaths.clientSocket(ScenicPaths.posSocket(inDataDirectory:))
     }
     public static let socketEnvironmentVariable = "SCENIC_POS_SOCKET"
 }
