@@ -81,8 +81,8 @@ public enum ScenicMethods {
     ])
 
     /// Calls `name` ("service/method") with a JSON request (protobuf's JSON mapping) and
-    /// returns the JSON answer.
-    public static func callJSON(_ client: ScenicClient, _ name: String, json: String) async throws -> String {
+    /// returns the answer, for the caller to write as JSON with the options it prints by.
+    public static func callJSON(_ client: ScenicClient, _ name: String, json: String) async throws -> any SwiftProtobuf.Message {
         guard let method = all[name] else {
             throw RPCError(.unimplemented, "unknown method \(name); see `info` for what a socket serves", reason: "UNKNOWN_METHOD")
         }
@@ -94,7 +94,6 @@ public enum ScenicMethods {
                 .invalidArgument, "the data is not a \(method.request.protoMessageName) in JSON: \(error)", reason: "MALFORMED_JSON")
         }
         let answer = try await client.call(service: method.service, method: method.method, payload: request.serializedBytes())
-        let response = try method.response.init(serializedBytes: answer)
-        return try response.jsonString()
+        return try method.response.init(serializedBytes: answer)
     }
 }

@@ -109,14 +109,15 @@ struct VisitorArgumentsTests {
     @Test("a field the daemon names by index is labelled by where the visitor was given")
     func labels() throws {
         let options = VisitorArguments(options: try ["Zhang San,11010519491231002X", "Li Si,110101199003070012"].map(VisitorOption.init(parsing:)))
-        #expect(options.label(forField: "visitors[1].id_number") == "visitor 2 (--visitor \"Li Si,110101199003070012\"): ID number")
-        #expect(options.label(forField: "visitors[0].name") == "visitor 1 (--visitor \"Zhang San,11010519491231002X\"): name")
-        #expect(options.label(forField: "visitors[0]") == "visitor 1 (--visitor \"Zhang San,11010519491231002X\")")
-        #expect(options.label(forField: "visitors[2].id_number") == nil)
-        #expect(options.label(forField: "visitors") == nil)
-        #expect(options.label(forField: "visit_date") == nil)
+        func label(_ visitors: VisitorArguments, _ field: String) -> String? { visitors.items.locate(field)?.label }
+        #expect(label(options, "visitors[1].id_number") == "visitor 2 (--visitor \"Li Si,110101199003070012\"), ID number")
+        #expect(label(options, "visitors[0].name") == "visitor 1 (--visitor \"Zhang San,11010519491231002X\"), name")
+        #expect(label(options, "visitors[0]") == "visitor 1 (--visitor \"Zhang San,11010519491231002X\")")
+        #expect(label(options, "visitors[2].id_number") == nil)
+        #expect(label(options, "visitors") == nil)
+        #expect(label(options, "visit_date") == nil)
         let file = try VisitorArguments(csv: "name,id_number\n\"A\nB\",1\nC,2\n", file: "visitors.csv")
-        #expect(file.label(forField: "visitors[1].id_number") == "visitors.csv line 4: ID number")
+        #expect(label(file, "visitors[1].id_number") == "visitors.csv line 4, ID number")
     }
 
     @Test("a refusal prints labelled fields in place of their paths, in the message too; others keep their path")
@@ -129,11 +130,11 @@ struct VisitorArgumentsTests {
                 .init(field: "visit_date", description: "must be today or later", reason: "IN_THE_PAST"),
             ])
         let visitors = try VisitorArguments(csv: "name,id_number\nA,1\n\nB,2\n", file: "visitors.csv")
-        let failure = CommandFailure(error: error, socketPath: "/run/pos.sock", fieldLabel: { visitors.label(forField: $0) })
+        let failure = CommandFailure(error: error, socketPath: "/run/pos.sock", items: visitors.items)
+        // INVALID_ARGUMENT is not said again as the reason: each field line has its own.
         #expect(failure.description == """
-            error: INVALID_ARGUMENT: visitors.csv line 4: ID number the check character (the last) does not match the first 17; visit_date must be today or later
-            reason: INVALID_ARGUMENT
-            visitors.csv line 4: ID number: the check character (the last) does not match the first 17 (INVALID_ID_NUMBER)
+            error: INVALID_ARGUMENT: visitors.csv line 4, ID number the check character (the last) does not match the first 17; visit_date must be today or later
+            visitors.csv line 4, ID number: the check character (the last) does not match the first 17 (INVALID_ID_NUMBER)
             field visit_date: must be today or later (IN_THE_PAST)
             """)
         #expect(CommandFailure(error: error, socketPath: "").description.contains("field visitors[1].id_number: the check"))

@@ -43,7 +43,7 @@ struct CatalogEndToEndTests {
         // The same file again: every code is taken, nothing changes.
         let again = try await CommandResult.run("scenic-admin", ["product", "import", file], environment: environment)
         #expect(again.status == 1)
-        #expect(again.stderr.contains("row 2 code: a product with this code exists"))
+        #expect(again.stderr.contains("\(file) line 2, code: a product with this code exists (CODE_TAKEN)"))
         daemon.signal(SIGTERM)
         #expect(try await daemon.waitForExit() == 0)
     }

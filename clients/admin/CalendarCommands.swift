@@ -43,8 +43,10 @@ struct CalendarCommand: AsyncParsableCommand {
         @OptionGroup var dates: DateRangeOptions
         @Option(help: "Tickets a day, over all slots.") var capacity: Int32?
         @Flag(help: "No daily limit (the slots keep theirs).") var unlimited = false
-        @Option(name: .customLong("slot"), help: "HH:MM-HH:MM=N, repeatable: a time slot and its capacity.", transform: Self.slot)
-        var slots: [Scenic_V1_SlotCapacity] = []
+        @Option(
+            name: .customLong("slot"), help: "HH:MM-HH:MM=N, repeatable: a time slot and its capacity.",
+            transform: Given.parsing(Self.slot))
+        var slots: [Given<Scenic_V1_SlotCapacity>] = []
         @OptionGroup var connection: ConnectionOptions
 
         func validate() throws {
@@ -57,8 +59,9 @@ struct CalendarCommand: AsyncParsableCommand {
             request.dates = dates.range
             request.unlimited = unlimited
             request.capacity = capacity ?? 0
-            request.slots = slots
-            let change = try await connection.withClient(AdminRole.self) { try await $0.setCapacity(request) }
+            request.slots = slots.map(\.value)
+            let given = RequestItems(field: "slots", origins: slots.map { "--slot " + $0.text }, parts: ["slot": "", "capacity": ""])
+            let change = try await connection.withClient(AdminRole.self, items: given) { try await $0.setCapacity(request) }
             try Output.emit(change, json: connection.json) { CalendarView.dates(change) + " set" }
         }
 
@@ -120,8 +123,8 @@ struct CalendarCommand: AsyncParsableCommand {
         @Flag(help: "Back to the product's own retail price on those dates.") var productPrice = false
         @Option(
             name: .customLong("settlement"), help: "DISTRIBUTOR_ID=YUAN, repeatable: that distributor's settlement price on those dates.",
-            transform: Self.settlement)
-        var settlements: [Scenic_V1_DistributorDatePrice] = []
+            transform: Given.parsing(Self.settlement))
+        var settlements: [Given<Scenic_V1_DistributorDatePrice>] = []
         @Option(name: .customLong("binding-price"), help: "DISTRIBUTOR_ID, repeatable: back to that distributor's binding price.")
         var bindingPrices: [Int64] = []
         @OptionGroup var connection: ConnectionOptions
@@ -140,12 +143,16 @@ struct CalendarCommand: AsyncParsableCommand {
             request.dates = dates.range
             // On the wire 0 keeps the retail price and -1 goes back to the product's.
             request.retailPriceFen = productPrice ? -1 : retail ?? 0
-            request.settlementPrices = settlements + bindingPrices.map { id in
+            request.settlementPrices = settlements.map(\.value) + bindingPrices.map { id in
                 var price = Scenic_V1_DistributorDatePrice()
                 price.distributorID = id
                 return price
             }
-            let change = try await connection.withClient(AdminRole.self) { try await $0.setDatePrices(request) }
+            let given = RequestItems(
+                field: "settlement_prices",
+                origins: settlements.map { "--settlement " + $0.text } + bindingPrices.map { "--binding-price \($0)" },
+                parts: ["distributor_id": "", "settlement_price_fen": ""])
+            let change = try await connection.withClient(AdminRole.self, items: given) { try await $0.setDatePrices(request) }
             try Output.emit(change, json: connection.json) { "prices set on " + CalendarView.dates(change) }
         }
 

@@ -210,17 +210,18 @@ struct ProductCommand: AsyncParsableCommand {
         static let chunk = 1_000
 
         func run() async throws {
-            let rows = try ImportFile.products(file)
-            let summary = try await connection.withClient(AdminRole.self) { client in
+            let lines = try ImportFile.products(file)
+            let rows = lines.map(\.row)
+            let given = RequestItems(field: "products", origins: lines.map { "\(file) line \($0.line)" }, parts: ImportFile.columns)
+            let summary = try await connection.withClient(AdminRole.self, items: given) { client in
                 let progress = ProgressBar(label: "checking", total: rows.count)
                 for start in stride(from: 0, to: rows.count, by: Self.chunk) {
                     let end = min(start + Self.chunk, rows.count)
                     do {
                         _ = try await client.importProducts(Array(rows[start..<end]), dryRun: true)
-                    } catch var error as RPCError {
+                    } catch let error as RPCError {
                         progress.finish()
-                        error.fieldViolations = error.fieldViolations.map { ImportFile.rowPath($0, offset: start) }
-                        throw error
+                        throw given.renumbered(error, from: start)
                     }
                     progress.update(end)
                 }
@@ -232,19 +233,13 @@ struct ProductCommand: AsyncParsableCommand {
     }
 }
 
-/// Reading the import files, with row numbers that match the file.
+/// Reading the import files, each row kept with its line in the file.
 enum ImportFile {
-    /// Field violations name `products[i]`; a person wants the CSV line (header is line 1).
-    static func rowPath(_ violation: RPCError.FieldViolation, offset: Int) -> RPCError.FieldViolation {
-        var violation = violation
-        if let open = violation.field.firstIndex(of: "["), let close = violation.field.firstIndex(of: "]"),
-            let index = Int(violation.field[violation.field.index(after: open)..<close])
-        {
-            violation.field = "row \(index + offset + 2) " + violation.field[violation.field.index(after: close)...]
-                .trimmingCharacters(in: CharacterSet(charactersIn: "."))
-        }
-        return violation
-    }
+    /// The product import's columns by the request fields the daemon checks, for a
+    /// refusal to name the column (`products.csv line 4, price`).
+    static let columns = [
+        "code": "code", "name": "name", "retail_price_fen": "price", "valid_days": "valid_days", "real_name.id_limit": "id_limit",
+    ]
 
     static func read(_ path: String) throws -> [(line: Int, fields: [String])] {
         guard let data = FileManager.default.contents(atPath: path) else { throw InputError("cannot read \(path)") }
@@ -253,13 +248,13 @@ enum ImportFile {
         return Array(records.dropFirst())
     }
 
-    static func products(_ path: String) throws -> [Scenic_V1_CreateProductRequest] {
+    static func products(_ path: String) throws -> [(line: Int, row: Scenic_V1_CreateProductRequest)] {
         var problems: [String] = []
-        let rows = try read(path).map { line, fields -> Scenic_V1_CreateProductRequest in
+        let rows = try read(path).map { line, fields -> (line: Int, row: Scenic_V1_CreateProductRequest) in
             var row = Scenic_V1_CreateProductRequest()
             guard (3...8).contains(fields.count) else {
                 problems.append("line \(line): expected 3 to 8 columns, found \(fields.count)")
-                return row
+                return (line, row)
             }
             row.code = fields[0]
             row.name = fields[1]
@@ -283,20 +278,20 @@ enum ImportFile {
                 if period == nil { problems.append("line \(line): id_limit_period must be day, week or month") }
                 if let mode, let limit, let period { row.realName = ProductCommand.realNameRules(mode, idLimit: limit, period: period) }
             }
-            return row
+            return (line, row)
         }
         guard problems.isEmpty else { throw InputError(problems.joined(separator: "\n")) }
         return rows
     }
 
-    static func bindings(_ path: String) throws -> [(code: String, settlementPriceFen: Int64)] {
+    static func bindings(_ path: String) throws -> PricedBatch {
         var problems: [String] = []
-        let items = try read(path).compactMap { line, fields -> (String, Int64)? in
+        let items = try read(path).compactMap { line, fields -> (String, String, Int64)? in
             guard fields.count == 2, let fen = Yuan.fen(fields[1]) else {
                 problems.append("line \(line): expected code,settlement_price (yuan)")
                 return nil
             }
-            return (fields[0], fen)
+            return ("\(path) line \(line)", fields[0], fen)
         }
         guard problems.isEmpty else { throw InputError(problems.joined(separator: "\n")) }
         return items

@@ -103,6 +103,6 @@ public struct CallCommand<Role: ClientRole>: AsyncParsableCommand {
         let answer = try await connection.withClient(Role.self, metadata: metadata) {
             try await ScenicMethods.callJSON($0, method, json: data)
         }
-        print(answer)
+        print(try ProtoJSON.text(answer))
     }
 }

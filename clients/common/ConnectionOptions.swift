@@ -4,10 +4,10 @@ import ScenicClient
 
 /// Options every client command takes: where the daemon is, how to print, how long to wait.
 public struct ConnectionOptions: ParsableArguments {
-    @Option(help: "Path of the daemon's socket (default: $SCENIC_ADMIN_SOCKET or $SCENIC_POS_SOCKET, else the socket in the default data directory).")
+    @Option(help: "Path of the daemon's socket (default: $SCENIC_ADMIN_SOCKET or $SCENIC_POS_SOCKET, else the socket in $SCENIC_DATA_DIR, else the service's in /run/scenic if there, else the one in the default data directory).")
     public var socket: String?
 
-    @Flag(help: "Print the response as JSON (protobuf's canonical JSON mapping).")
+    @Flag(help: "Print the response as JSON: protobuf's JSON mapping with every field, zeros included.")
     public var json = false
 
     @Option(help: "Seconds to wait for the daemon's answer (at most 86400, a day).")
@@ -39,12 +39,12 @@ public struct ConnectionOptions: ParsableArguments {
         return Role.defaultSocketPath
     }
 
-    /// Connects, runs `body`, and turns any failure into the one-line report of
-    /// ``CommandFailure``, naming bad fields with `fieldLabel` when the command has one.
+    /// Connects, runs `body`, and turns any failure into the report of ``CommandFailure``,
+    /// naming the request's batch by `items` when the command has one.
     public func withClient<Role: ClientRole, T>(
         _ role: Role.Type,
         metadata: [String: String] = [:],
-        fieldLabel: FieldLabeler? = nil,
+        items: RequestItems? = nil,
         _ body: (ScenicClient) async throws -> T
     ) async throws -> T {
         let path = socketPath(for: role)
@@ -60,7 +60,7 @@ public struct ConnectionOptions: ParsableArguments {
                 throw error
             }
         } catch let error as RPCError {
-            throw CommandFailure(error: error, socketPath: path, fieldLabel: fieldLabel)
+            throw CommandFailure(error: error, socketPath: path, items: items)
         }
     }
 }

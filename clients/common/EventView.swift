@@ -39,25 +39,17 @@ public enum EventView {
     }
 }
 
-/// An event in protobuf's JSON mapping with every field, zeros and empty strings included
-/// (proto3 leaves them out), so that a script reads any field without knowing which may
-/// be absent: what `events --json` prints and `--exec` hands over.
+/// An event as ``ProtoJSON`` writes it, every field included, so that a script reads any
+/// field without knowing which may be absent: what `events --json` prints and `--exec`
+/// hands over.
 public struct EventJSON {
     public let text: String
     /// The kind as the JSON names it, e.g. `EVENT_KIND_VOUCHER_REDEEMED`.
     public let kind: String
 
     public init(_ event: Scenic_V1_Event) throws {
-        let given = try JSONSerialization.jsonObject(with: Data(event.jsonString().utf8)) as? [String: Any] ?? [:]
-        let fields = (Self.defaults as [String: Any]).merging(given) { _, value in value }
-        text = String(decoding: try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self)
-        kind = "\(fields["kind"] ?? "")"
+        let object = try ProtoJSON.object(event)
+        text = try ProtoJSON.text(object)
+        kind = object["kind"] as? String ?? ""
     }
-
-    /// Every field of `Event` with the value protobuf's JSON mapping gives its default
-    /// (64-bit integers as strings).
-    static let defaults: [String: String] = [
-        "id": "0", "at": "", "kind": "EVENT_KIND_UNSPECIFIED", "distributorId": "0", "voucherCode": "", "holdId": "0",
-        "productCode": "", "amountFen": "0", "balanceFen": "0", "dates": "",
-    ]
 }

@@ -1,13 +1,12 @@
 import Foundation
 import ScenicClient
 
-/// Prints a response: canonical protobuf JSON with `--json`, else the human form.
+/// Prints a response: protobuf's JSON mapping with every field (``ProtoJSON``) with
+/// `--json`, else the human form.
 public enum Output {
     public static func emit(_ message: some SwiftProtobuf.Message, json: Bool, human: () -> String) throws {
         if json {
-            var options = JSONEncodingOptions()
-            options.alwaysPrintEnumsAsInts = false
-            print(try message.jsonString(options: options))
+            print(try ProtoJSON.text(message))
         } else {
             print(human())
         }
@@ -37,7 +36,6 @@ extension Output {
         return ([line(headers)] + rows.map(line)).joined(separator: "\n")
     }
 
-    /// Fen as yuan with two decimals, e.g. 12345 → "123.45".
     /// A size for a person: "41.2 MB", in powers of 1000 as disks are sold.
     public static func bytes(_ count: Int64) -> String {
         let units = ["bytes", "kB", "MB", "GB", "TB"]
@@ -50,11 +48,18 @@ extension Output {
         return unit == 0 ? "\(count) bytes" : String(format: "%.1f %@", value, units[unit])
     }
 
+    /// Fen as yuan with two decimals, e.g. 12345 → "123.45".
     public static func yuan(_ fen: Int64) -> String {
         let sign = fen < 0 ? "-" : ""
         let magnitude = fen.magnitude
         let cents = magnitude % 100
         return "\(sign)\(magnitude / 100).\(cents < 10 ? "0" : "")\(cents)"
+    }
+
+    /// Fen as an amount of money, e.g. 12345 → "¥123.45", -450 → "-¥4.50".
+    public static func money(_ fen: Int64) -> String {
+        let text = yuan(fen)
+        return text.hasPrefix("-") ? "-¥" + text.dropFirst() : "¥" + text
     }
 
     /// Where a list continues, said after the table when there is more.

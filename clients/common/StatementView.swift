@@ -3,7 +3,7 @@ import ScenicClient
 /// A statement as a person reads it, with its check line.
 public enum StatementView {
     public static func text(_ statement: Scenic_V1_StatementResponse) -> String {
-        func money(_ fen: Int64) -> String { fen < 0 ? "-¥" + Output.yuan(-fen) : "¥" + Output.yuan(fen) }
+        let money = Output.money
         let check = statement.balanced
             ? "check: closing = opening + movements = the ledger's balance (\(money(statement.closingBalanceFen)))"
             : "CHECK FAILED: opening + movements = \(money(statement.computedClosingFen)), the ledger says \(money(statement.closingBalanceFen))"

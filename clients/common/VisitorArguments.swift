@@ -128,17 +128,10 @@ public struct VisitorArguments: Sendable {
         self.entries = entries
     }
 
-    /// A field the daemon names (`visitors[2].id_number`) as the user gave it
-    /// (`visitors.csv line 4: ID number`); nil for a field that is not one visitor's.
-    public func label(forField field: String) -> String? {
-        let prefix = "visitors["
-        guard field.hasPrefix(prefix), let close = field.firstIndex(of: "]"),
-            let index = Int(field[field.index(field.startIndex, offsetBy: prefix.count)..<close]), entries.indices.contains(index)
-        else { return nil }
-        let part = field[field.index(after: close)...].drop { $0 == "." }
-        guard !part.isEmpty else { return entries[index].origin }
-        return entries[index].origin + ": " + (Self.partNames[String(part)] ?? String(part))
+    /// The visitors as the request's `visitors`, for a refusal to name one where it was
+    /// given (`visitors.csv line 4, ID number`) instead of by its index (`visitors[2].id_number`).
+    public var items: RequestItems {
+        RequestItems(
+            field: "visitors", origins: entries.map(\.origin), parts: ["name": "name", "id_number": "ID number", "id_type": "ID type"])
     }
-
-    private static let partNames = ["name": "name", "id_number": "ID number", "id_type": "ID type"]
 }

@@ -67,7 +67,7 @@ struct HoldCommand: AsyncParsableCommand {
             request.visitors = visitors.visitors
             request.requestID = requestID.resolve()
             let sale = try await connection.withClient(
-                PointOfSaleRole.self, metadata: metadata, fieldLabel: visitors.label(forField:)
+                PointOfSaleRole.self, metadata: metadata, items: visitors.items
             ) { try await $0.confirmHold(request) }
             try output.emit(sale, json: connection.json)
         }

@@ -31,7 +31,7 @@ struct Sell: AsyncParsableCommand {
         request.visitors = visitors.visitors
         request.requestID = requestID.resolve()
         let sale = try await connection.withClient(
-            PointOfSaleRole.self, metadata: metadata, fieldLabel: visitors.label(forField:)
+            PointOfSaleRole.self, metadata: metadata, items: visitors.items
         ) { try await $0.sell(request) }
         try output.emit(sale, json: connection.json)
     }
@@ -90,7 +90,10 @@ struct Refund: AsyncParsableCommand {
 
     func run() async throws {
         let metadata = try credentials.metadata()
-        let refund = try await connection.withClient(PointOfSaleRole.self, metadata: metadata) {
+        // The daemon names a bad code by its index, and one it cannot refund by its digits.
+        let given = RequestItems(
+            field: "voucher_codes", items: codes.map { .init(origin: $0, key: VoucherCodeArgument.compact($0)) }, metadataKey: "code")
+        let refund = try await connection.withClient(PointOfSaleRole.self, metadata: metadata, items: given) {
             try await $0.refund(codes: codes, requestID: requestID.resolve())
         }
         try Output.emit(refund, json: connection.json) {
