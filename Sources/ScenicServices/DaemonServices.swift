@@ -80,7 +80,7 @@ public struct DaemonServices: Sendable {
             CatalogService(store: store, policy: accountPolicy, authenticator: authenticator).register(in: &router)
             SalesService(
                 store: store, policy: accountPolicy, numbers: numbers, authenticator: authenticator, personalData: personalData,
-                holdsChanged: { [holdExpiry] in holdExpiry.wake() }
+                holdMade: { [holdExpiry] in holdExpiry.holdMade(expiringAt: $0) }
             ).register(in: &router)
             EventsService(store: store, numbers: numbers, authenticator: authenticator).register(in: &router)
         }

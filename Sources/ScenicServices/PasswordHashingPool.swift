@@ -65,9 +65,10 @@ public final class PasswordHashingPool: Sendable {
             let job = Job(peer: peer) { continuation.resume(with: Result { try work() }) }
             let start = state.withLock { state -> Start in
                 // Done after the hashes ahead of it, a worker's share of them, and its own.
-                if let deadline, let hashTime = state.hashTime {
-                    let rounds = state.idleWorkers.isEmpty ? state.waiting.count / workerCount + 2 : 1
-                    let done = hashTime * rounds
+                // With a worker idle the hash starts now: never refused then, so that one slow
+                // hash cannot make the estimate refuse every later one.
+                if let deadline, let hashTime = state.hashTime, state.idleWorkers.isEmpty {
+                    let done = hashTime * (state.waiting.count / workerCount + 2)
                     // A quarter to spare: hashes slow down when the machine is busiest.
                     if MonotonicInstant.now + done + done / 4 > deadline {
                         return .refused(retryAfterSeconds: max(1, Int(done.components.seconds) + 1))

@@ -79,10 +79,11 @@ public struct PersonalDataVault: Sendable {
         Data(HMAC<SHA256>.authenticationCode(for: Data("scenic personal data key check".utf8), using: indexKey))
     }
 
-    /// The keyed hash of a document: its kind and number, so that a passport and an ID
-    /// card with the same characters stay apart.
+    /// The keyed hash of a document's number, whatever kind it was given as: a passport's
+    /// form takes every permit's numbers too, and a limit must not double by naming the
+    /// same document as another kind.
     func idHash(_ document: IdentityDocument) -> Data {
-        Data(HMAC<SHA256>.authenticationCode(for: Data("\(document.kind.rawValue):\(document.number)".utf8), using: indexKey))
+        Data(HMAC<SHA256>.authenticationCode(for: Data(document.number.utf8), using: indexKey))
     }
 
     /// A digest of request content that may hold personal data (the fingerprint of a

@@ -33,7 +33,7 @@ extension SalesService {
         let outcome = try await store.hold(
             .init(sale: sale, expiresAt: clock.millis + Int64(minutes) * 60_000), key: key, at: clock.millis,
             encode: { try Scenic_V1_Hold($0, numbers: numbers).serializedData() })
-        if case .first = outcome { holdsChanged() }
+        if case .first(let hold) = outcome { holdMade(hold.expiresAt) }
         return try RequestIdentity.response(outcome) { Scenic_V1_Hold($0, numbers: numbers) }
     }
 

@@ -15,8 +15,8 @@ public struct SalesService: Sendable {
     let numbers: PublicNumbers
     let authenticator: SessionAuthenticator
     let personalData: PersonalDataVault
-    /// Called after a hold was made, so that its expiry is watched.
-    let holdsChanged: @Sendable () -> Void
+    /// Called after a hold was made, with its expiry, so that the expiry is watched.
+    let holdMade: @Sendable (_ expiresAt: Millis) -> Void
 
     public func sell(_ request: Scenic_V1_SellRequest, context: CallContext) async throws -> Scenic_V1_SellResponse {
         let principal = try await authenticator.authenticate(context, scope: .sell)

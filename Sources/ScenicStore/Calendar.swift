@@ -161,11 +161,15 @@ extension ScenicStore {
                         arguments: [product.id, day, distributorID])
                     continue
                 }
+                // Tickets sold and seats held count against an allotment alike: a hold gives
+                // its seats back to the allotment when it ends.
                 let sold = try Int.fetchOne(
                     db,
                     sql: """
-                        SELECT count(*) FROM voucher WHERE product_id = ? AND visit_date = ? AND distributor_id = ?
-                            AND status != 'refunded'
+                        SELECT (SELECT count(*) FROM voucher WHERE product_id = ?1 AND visit_date = ?2 AND distributor_id = ?3
+                                AND status != 'refunded')
+                            + (SELECT coalesce(sum(quantity), 0) FROM hold WHERE product_id = ?1 AND visit_date = ?2
+                                AND distributor_id = ?3 AND status = 'held')
                         """,
                     arguments: [product.id, day, distributorID]) ?? 0
                 guard sold <= allotment else {
@@ -350,10 +354,11 @@ extension ScenicStore {
         try db.execute(
             sql: """
                 INSERT INTO calendar_day (product_id, visit_date, sold)
-                SELECT ?, ?, count(*) FROM voucher WHERE product_id = ? AND visit_date = ? AND status != 'refunded'
+                VALUES (?1, ?2, (SELECT count(*) FROM voucher WHERE product_id = ?1 AND visit_date = ?2 AND status != 'refunded')
+                    + (SELECT coalesce(sum(quantity), 0) FROM hold WHERE product_id = ?1 AND visit_date = ?2 AND status = 'held'))
                 ON CONFLICT DO NOTHING
                 """,
-            arguments: [productID, date, productID, date])
+            arguments: [productID, date])
     }
 
     private static func bindingPrice(_ db: Database, distributorID: Int64, productID: Int64) throws -> Int64? {

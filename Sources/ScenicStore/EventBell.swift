@@ -64,6 +64,8 @@ public final class EventBell: Sendable {
             }
             waiter?.resume()
         }
+        // Cancelled after it was woken: nothing is parked under the id to forget.
+        _ = state.withLock { $0.cancelled.remove(id) }
     }
 }
 

@@ -48,15 +48,26 @@ extension ScenicStore {
 
     /// Writes a `voucher_expired` event for each voucher still valid whose last valid day
     /// is after the last day done and before `today`; answers how many.
+    ///
+    /// The vouchers are found on a reader, not in the write transaction: no index leads to
+    /// them (one would cost every sale a page), and the scan must not hold up sales. What it
+    /// finds cannot change meanwhile, since a voucher past its last day can no longer be
+    /// redeemed or refunded.
     @discardableResult
     public func recordExpiredVouchers(today: String, at: Millis) async throws -> Int {
-        try await write { db in
+        let (done, through, expired) = try await read { db -> (String, String, [VoucherRecord]) in
             let done = try String.fetchOne(db, sql: "SELECT expiry_events_through FROM store_info") ?? ""
             let through = try String.fetchOne(db, sql: "SELECT date(?, '-1 day')", arguments: [today]) ?? today
-            guard through > done else { return 0 }
+            guard through > done else { return (done, through, []) }
             let expired = try VoucherRecord.fetchAll(
                 db, sql: VoucherRecord.select + " WHERE voucher.status = 'valid' AND voucher.valid_until > ? AND voucher.valid_until <= ?",
                 arguments: [done, through])
+            return (done, through, expired)
+        }
+        guard through > done else { return 0 }
+        return try await write { db in
+            // Another sweep got here first.
+            guard try String.fetchOne(db, sql: "SELECT expiry_events_through FROM store_info") == done else { return 0 }
             for voucher in expired { try EventRecord.voucher(.voucherExpired, voucher, at: at).append(db) }
             try db.execute(sql: "UPDATE store_info SET expiry_events_through = ?", arguments: [through])
             return expired.count

@@ -58,6 +58,10 @@ extension ScenicStore {
         try await groupWrite { db in
             try Self.once(db, key, at: at, encode: encode) {
                 let hold = try Self.requireLiveHold(db, id: id, distributorID: sale.distributorID, at: at)
+                // A hold made late in the evening may outlive its visit date.
+                guard hold.visitDate >= sale.now.today else {
+                    throw MoneyError.visitDateInPast(visitDate: hold.visitDate, today: sale.now.today)
+                }
                 let (_, binding) = try Self.requireSellable(db, distributorID: sale.distributorID, productCode: hold.productCode)
                 var sale = sale
                 sale.productCode = hold.productCode

@@ -400,6 +400,15 @@ enum Migrations {
                 UPDATE store_info SET expiry_events_through = date('now', '-1 day');
                 """)
         }
+        migrator.registerMigration("0013_visitor_erasure_indexes") { db in
+            try db.execute(sql: """
+                -- The hourly erasure looks only at what it has left to erase, not at every
+                -- visitor ever sold.
+                DROP INDEX visitor_by_valid_until;
+                CREATE INDEX visitor_sealed_by_valid_until ON visitor (valid_until) WHERE sealed IS NOT NULL;
+                CREATE INDEX visitor_hashed_by_valid_until ON visitor (valid_until) WHERE id_hash IS NOT NULL;
+                """)
+        }
         return migrator
     }
 }

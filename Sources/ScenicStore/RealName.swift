@@ -141,12 +141,15 @@ extension ScenicStore {
     }
 
     /// Records the check of the personal data key on first use, and refuses another key
-    /// while anything sealed under the first one remains.
+    /// while anything sealed or hashed under the first one remains.
     public func adoptPersonalDataKey(check: Data) async throws {
         try await write { db in
             let stored = try Data.fetchOne(db, sql: "SELECT personal_data_key_check FROM store_info")
             guard stored != check else { return }
-            if stored != nil, try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM visitor WHERE sealed IS NOT NULL)") ?? false {
+            // The ID hashes too: under another key no limit or gate lookup would find them.
+            if stored != nil,
+                try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM visitor WHERE sealed IS NOT NULL OR id_hash IS NOT NULL)") ?? false
+            {
                 throw RealNameError.keyMismatch
             }
             try db.execute(sql: "UPDATE store_info SET personal_data_key_check = ?", arguments: [check])

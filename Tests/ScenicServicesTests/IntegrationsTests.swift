@@ -261,7 +261,7 @@ struct IntegrationsTests {
         // A hold made while the runner sleeps wakes it; it expires at its time, not an hour later.
         let short = try await harness.hold(token: token, on: harness.day(2), minutes: 1)
         harness.clock.advance(.seconds(61))
-        expiry.wake()
+        expiry.holdMade(expiringAt: harness.clock.now.millis - 1000)
         let again = ContinuousClock.now + .seconds(5)
         while try await harness.balanceWith(token: token).heldFen != 0, ContinuousClock.now < again {
             try await Task.sleep(for: .milliseconds(20))
@@ -269,6 +269,39 @@ struct IntegrationsTests {
         try await expectFailure(.failedPrecondition, reason: "HOLD_EXPIRED") { _ = try await harness.release(token: token, short.id) }
         let kinds = try await harness.events(harness.pos, token: token).events.map(\.kind)
         #expect(kinds.filter { $0 == .holdExpired }.count == 2)
+    }
+
+    @Test("a calendar row or an allotment set while a hold is live counts its seats; a hold outliving its visit date does not confirm")
+    func holdsAndLaterCalendar() async throws {
+        let harness = try Harness()
+        let (id, token) = try await harness.seller(balance: 1_000_000)
+        // Held on a date with nothing set, then the date gets a capacity and an allotment.
+        let held = try await harness.hold(token: token, quantity: 3, on: harness.day(2))
+        try await harness.setCapacity(harness.range(2, 2), capacity: 5)
+        var allot = Scenic_V1_SetAllotmentRequest()
+        allot.productCode = "GATE"
+        allot.dates = harness.range(2, 2)
+        allot.distributorID = id
+        allot.allotment = 2
+        try await expectFailure(.failedPrecondition, reason: "BELOW_SOLD") { _ = try await harness.calendarCall("SetAllotment", allot) }
+        allot.allotment = 4
+        _ = try await harness.calendarCall("SetAllotment", allot)
+        try await harness.checkHoldInvariants()
+        // Two seats left of five, one of the allotment of four.
+        _ = try await harness.sell(token: token, on: harness.day(2))
+        try await expectFailure(.resourceExhausted, reason: "SOLD_OUT") { _ = try await harness.sell(token: token, on: harness.day(2)) }
+        harness.clock.advance(.seconds(31 * 60))
+        let expired = try await harness.store.expireHolds(at: harness.clock.now.millis)
+        #expect(expired.expired == 1)
+        try await harness.checkHoldInvariants()
+        _ = try await harness.sell(token: token, on: harness.day(2), quantity: 3)
+        try await expectFailure(.failedPrecondition, reason: "HOLD_EXPIRED") { _ = try await harness.confirm(token: token, held.id) }
+
+        // Held at 23:50 for today with two hours to run: at 00:10 it is yesterday's.
+        harness.clock.advance(.seconds(7 * 3600 + 19 * 60))
+        let late = try await harness.hold(token: token, on: harness.today, minutes: 120)
+        harness.clock.advance(.seconds(20 * 60))
+        try await expectViolation("IN_THE_PAST") { _ = try await harness.confirm(token: token, late.id) }
     }
 
     @Test("the feed: every redemption in order, a distributor's own and the broadcast ones only, a long poll woken by the event")

@@ -113,4 +113,13 @@ struct PasswordHashingPoolTests {
         #expect(refused.allSatisfy { $0.1 < .milliseconds(50) })
         #expect(MonotonicInstant.now - deadline < .milliseconds(150))
     }
+
+    @Test("one slow hash does not make the estimate refuse a call that an idle worker starts at once")
+    func slowHashThenIdle() async throws {
+        let pool = PasswordHashingPool(workers: 1, queueCapacity: 100, perPeerShare: 100, unlimitedPeers: [0])
+        _ = try await pool.run(for: nil) { usleep(400_000) }
+        // The pace says 400 ms, the deadline gives 100: but the worker is idle, so it starts now.
+        let value = try await pool.run(for: 0, deadline: MonotonicInstant.now + .milliseconds(100)) { 5 }
+        #expect(value == 5)
+    }
 }

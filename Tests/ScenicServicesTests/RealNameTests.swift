@@ -170,6 +170,17 @@ struct RealNameTests {
         try await harness.checkLedgerInvariants()
     }
 
+    @Test("the limit counts a document's number whatever kind it is named as")
+    func limitAcrossKinds() async throws {
+        let harness = try Harness()
+        let (_, token) = try await harness.seller(balance: 100_000)
+        try await harness.setRealName(.perTicket, limit: 1)
+        _ = try await harness.sell(token: token, visitors: [harness.visitor("陈大文", "H12345678", .hkMacaoPermit)])
+        try await expectFailure(.resourceExhausted, reason: "ID_LIMIT_EXCEEDED") {
+            _ = try await harness.sell(token: token, visitors: [harness.visitor("陈大文", "H12345678", .passport)])
+        }
+    }
+
     @Test("one visitor per order holds all of its tickets; a weekly limit counts the week around the visit date")
     func perOrderWeeklyLimit() async throws {
         let harness = try Harness()
