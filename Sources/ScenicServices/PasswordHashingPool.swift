@@ -18,7 +18,10 @@ import Synchronization
 public final class PasswordHashingPool: Sendable {
     private struct Job {
         var peer: UInt32?
+        var deadline: MonotonicInstant?
         var run: @Sendable () -> Void
+        /// Answers the call HASHING_BUSY instead of running it.
+        var refuse: @Sendable () -> Void
     }
 
     private enum Start {
@@ -33,6 +36,13 @@ public final class PasswordHashingPool: Sendable {
         var perPeer: [UInt32: Int] = [:]
         /// How long a hash takes, a moving average of the last ones; nil before the first.
         var hashTime: Duration?
+
+        /// Gives back the share of the peer a job was for.
+        mutating func release(_ job: Job) {
+            guard let peer = job.peer else { return }
+            perPeer[peer]! -= 1
+            if perPeer[peer] == 0 { perPeer[peer] = nil }
+        }
     }
 
     public let queueCapacity: Int
@@ -62,7 +72,9 @@ public final class PasswordHashingPool: Sendable {
         let peer = peer.flatMap { unlimitedPeers.contains($0) ? nil : $0 }
         let workerCount = workers.count
         return try await withCheckedThrowingContinuation { continuation in
-            let job = Job(peer: peer) { continuation.resume(with: Result { try work() }) }
+            let job = Job(
+                peer: peer, deadline: deadline, run: { continuation.resume(with: Result { try work() }) },
+                refuse: { continuation.resume(throwing: Self.busy(retryAfterSeconds: 1)) })
             let start = state.withLock { state -> Start in
                 // Done after the hashes ahead of it, a worker's share of them, and its own.
                 // With a worker idle the hash starts now: never refused then, so that one slow
@@ -102,19 +114,24 @@ public final class PasswordHashingPool: Sendable {
             let started = ContinuousClock.now
             job.run()
             let took = ContinuousClock.now - started
+            var overdue: [Job] = []
             let next: Job? = self.state.withLock { state in
                 // Weighted to the last few hashes, so a change of cost is learned quickly.
-                state.hashTime = state.hashTime.map { ($0 * 3 + took) / 4 } ?? took
-                if let peer = job.peer {
-                    state.perPeer[peer]! -= 1
-                    if state.perPeer[peer] == 0 { state.perPeer[peer] = nil }
+                let hashTime = state.hashTime.map { ($0 * 3 + took) / 4 } ?? took
+                state.hashTime = hashTime
+                state.release(job)
+                // A waiting call whose deadline has come too near for its hash (the machine
+                // slowed since it was let in) is told so now rather than at its deadline.
+                while !state.waiting.isEmpty {
+                    let candidate = state.waiting.removeFirst()
+                    guard let deadline = candidate.deadline, MonotonicInstant.now + hashTime > deadline else { return candidate }
+                    state.release(candidate)
+                    overdue.append(candidate)
                 }
-                guard !state.waiting.isEmpty else {
-                    state.idleWorkers.append(worker)
-                    return nil
-                }
-                return state.waiting.removeFirst()
+                state.idleWorkers.append(worker)
+                return nil
             }
+            for job in overdue { job.refuse() }
             if let next { self.execute(next, on: worker) }
         }
     }

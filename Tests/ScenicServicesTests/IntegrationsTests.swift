@@ -365,7 +365,8 @@ struct IntegrationsTests {
         }
         #expect(counts == 0)
         let elapsed = ContinuousClock.now - started
-        #expect(elapsed >= .milliseconds(1900) && elapsed < .seconds(4))
+        // Not early; and ended by the wait, not hanging on (a loaded machine may take its time).
+        #expect(elapsed >= .milliseconds(1900) && elapsed < .seconds(30))
     }
 
     @Test("a voucher whose last day passed unused is told once; old events are dropped after their days")

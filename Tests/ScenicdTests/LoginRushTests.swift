@@ -3,11 +3,12 @@ import ScenicClient
 import Testing
 
 /// Opening time: every terminal logs in at once. Each login either succeeds within its
-/// deadline or is refused at once with a retry hint; none waits in the queue until its
-/// deadline passes.
+/// deadline or is refused with a retry hint before it (at once when the queue is already
+/// too long for it, or when its turn would come too late); none waits in the queue until
+/// its deadline passes. `make test` runs it alone: it measures the machine's pace.
 @Suite("Logins under a rush", .serialized)
 struct LoginRushTests {
-    @Test("200 logins at once with a 2 s deadline: each done in time or refused at once with HASHING_BUSY and a retry hint")
+    @Test("200 logins at once with a 2 s deadline: each done in time or refused in time with HASHING_BUSY and a retry hint")
     func rush() async throws {
         // About 60 ms a hash: a few dozen fit in 2 s on two cores, 200 cannot.
         let daemon = try await DaemonProcess(arguments: ["--scrypt-log-n", "14"])
@@ -45,8 +46,9 @@ struct LoginRushTests {
         #expect(outcomes.filter { $0.0 == "OK" }.allSatisfy { $0.1 < .seconds(2) })
         let refused = outcomes.filter { $0.0 == "HASHING_BUSY" }
         #expect(refused.allSatisfy { Int($0.2 ?? "") ?? 0 >= 1 })
-        // Refused at once: well before the deadline, not at it.
-        #expect(refused.allSatisfy { $0.1 < .seconds(1) }, "\(refused.map(\.1).max() ?? .zero)")
+        // Refused before the deadline, not at it; most of them at once.
+        #expect(refused.allSatisfy { $0.1 < .seconds(2) }, "\(refused.map(\.1).max() ?? .zero)")
+        #expect(refused.filter { $0.1 < .milliseconds(500) }.count * 2 > refused.count)
         daemon.signal(SIGTERM)
         #expect(try await daemon.waitForExit() == 0)
     }
