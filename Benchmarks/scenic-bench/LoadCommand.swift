@@ -68,9 +68,13 @@ struct LoadCommand: AsyncParsableCommand {
         do {
             let plans = try await makePlans(daemon)
             let cpuBefore = daemon.local?.cpuTime
+            let writtenBefore = daemon.local?.storageWrittenBytes
             let (recorder, elapsed) = try await drive(plans)
             report.record(recorder, seconds: elapsed)
             if let cpuBefore, let cpuAfter = daemon.local?.cpuTime { report.daemonCPU = cpuAfter - cpuBefore }
+            if let writtenBefore, let writtenAfter = daemon.local?.storageWrittenBytes {
+                report.daemonStorageBytes = writtenAfter - writtenBefore
+            }
             report.peakResidentBytes = daemon.local?.peakResidentBytes
             for plan in plans { await plan.client.close() }
         } catch {

@@ -13,6 +13,9 @@ struct LoadReport {
     var peakResidentBytes: Int?
     /// The daemon's CPU time (user + system) while the load ran, set-up excluded.
     var daemonCPU: Duration?
+    /// What the daemon had written to storage while the load ran (`write_bytes` of
+    /// /proc/PID/io: the WAL and checkpoints together, as the disk sees them), set-up excluded.
+    var daemonStorageBytes: Int?
     var startToReadyMillis: Double?
     var floors: [Floors.Result] = []
 
@@ -40,6 +43,11 @@ struct LoadReport {
         return daemonCPU.inSeconds * 1e6 / Double(calls)
     }
 
+    var storageBytesPerCall: Double? {
+        guard let daemonStorageBytes, calls > 0 else { return nil }
+        return Double(daemonStorageBytes) / Double(calls)
+    }
+
     /// The daemon's rate over each floor's.
     var ratios: [(floor: String, ratio: Double)] {
         floors.compactMap { floor in
@@ -59,6 +67,9 @@ struct LoadReport {
         for (key, count) in failures.sorted(by: { $0.value > $1.value }) { lines.append("  failure    \(key): \(count)") }
         if let peakResidentBytes { lines.append(String(format: "  daemon     peak RSS %.1f MB", Double(peakResidentBytes) / 1e6)) }
         if let daemonCPUMicrosPerCall { lines.append(String(format: "  daemon     CPU %.1f µs a call (user + system)", daemonCPUMicrosPerCall)) }
+        if let storageBytesPerCall {
+            lines.append(String(format: "  daemon     storage %.0f bytes written a call", storageBytesPerCall))
+        }
         if let startToReadyMillis { lines.append(String(format: "  daemon     start to ready %.0f ms", startToReadyMillis)) }
         for floor in floors {
             let name = floor["floor"] as? String ?? "floor"
@@ -82,6 +93,7 @@ struct LoadReport {
         object["daemon_peak_rss_bytes"] = peakResidentBytes
         object["daemon_start_to_ready_ms"] = startToReadyMillis
         object["daemon_cpu_us_per_call"] = daemonCPUMicrosPerCall
+        object["daemon_storage_bytes_per_call"] = storageBytesPerCall
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         return String(decoding: data, as: UTF8.self)
     }

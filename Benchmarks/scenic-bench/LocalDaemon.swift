@@ -56,6 +56,16 @@ final class LocalDaemon: @unchecked Sendable {
         return .milliseconds((user + system) * 1000 / sysconf(Int32(_SC_CLK_TCK)))
     }
 
+    /// The bytes the daemon has caused to be written to storage so far (`write_bytes` of
+    /// /proc/PID/io): what reached the disk, the WAL's pages and the checkpoints' alike.
+    var storageWrittenBytes: Int? {
+        guard let io = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/io", encoding: .utf8) else { return nil }
+        for line in io.split(separator: "\n") where line.hasPrefix("write_bytes:") {
+            return Int(line.dropFirst("write_bytes:".count).trimmingCharacters(in: .whitespaces))
+        }
+        return nil
+    }
+
     private static func statusField(_ name: String, pid: Int32) -> Int? {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
             let line = status.split(separator: "\n").first(where: { $0.hasPrefix(name + ":") })

@@ -27,6 +27,7 @@ struct BenchSmokeTests {
         #expect((latency["p50"] ?? 0) > 0 && (latency["p50"] ?? 0) <= (latency["p99"] ?? 0))
         #expect((report["daemon_peak_rss_bytes"] as? Int ?? 0) > 0)
         #expect((report["daemon_cpu_us_per_call"] as? Double ?? 0) > 0, "\(result.stdout)")
+        #expect((report["daemon_storage_bytes_per_call"] as? Double ?? -1) >= 0, "\(result.stdout)")
         if arguments.contains("--floors") {
             let floors = try #require(report["floors"] as? [[String: Any]])
             #expect(!floors.isEmpty && floors.allSatisfy { ($0["per_second"] as? Double ?? 0) > 0 }, "\(floors)")
