@@ -85,10 +85,9 @@ public final class PasswordHashingPool: Sendable {
                     if MonotonicInstant.now + done + done / 4 > deadline {
                         return .refused(retryAfterSeconds: max(1, Int(done.components.seconds) + 1))
                     }
-                } else if deadline != nil, state.idleWorkers.isEmpty, state.waiting.count >= queueCapacity {
-                    // No hash measured yet (the first rush after start): the queue's bound stands in.
-                    return .refused(retryAfterSeconds: 1)
                 }
+                // Before the first hash is measured nothing is refused on an estimate: a call
+                // whose turn then comes too late is refused at its turn (below).
                 if let peer {
                     guard state.perPeer[peer, default: 0] < perPeerShare,
                         !state.idleWorkers.isEmpty || state.waiting.count < queueCapacity
