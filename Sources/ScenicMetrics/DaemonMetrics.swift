@@ -21,10 +21,9 @@ public final class DaemonMetrics: Sendable {
     public let registry = PrometheusCollectorRegistry()
     private let factory: PrometheusMetricsFactory
     private let store: ScenicStore
-    /// Counters and timers by their labels, made once: swift-metrics' handles are found in
-    /// the registry under a lock, too dear for every call.
-    private let calls = Mutex<[String: CoreMetrics.Counter]>([:])
-    private let latencies = Mutex<[String: CoreMetrics.Timer]>([:])
+    /// A call's counter and latency timer by its labels, made once: swift-metrics' handles
+    /// are found in the registry under a lock and by rendered labels, too dear for every call.
+    private let calls = Mutex<[CallLabels: (count: CoreMetrics.Counter, latency: CoreMetrics.Timer)]>([:])
     private let batchSize: CoreMetrics.Recorder
     private let executing: CoreMetrics.Timer
     private let committing: CoreMetrics.Timer
@@ -54,25 +53,24 @@ public final class DaemonMetrics: Sendable {
     }
 
     fileprivate func answered(socket: String, service: String, method: String, code: StatusCode, duration: Duration) {
-        let name = service.isEmpty ? "unrouted" : service + "/" + method
-        let key = socket + " " + name + " " + code.description
-        let counter = calls.withLock { calls in
-            if let counter = calls[key] { return counter }
-            let counter = CoreMetrics.Counter(
-                label: "scenic_calls_total", dimensions: [("socket", socket), ("method", name), ("code", code.description)],
-                factory: factory)
-            calls[key] = counter
-            return counter
+        // The key holds the strings the call already has: no label is rendered until a
+        // method and status are first seen.
+        let labels = CallLabels(socket: socket, service: service, method: method, code: code)
+        let handles = calls.withLock { calls in
+            if let handles = calls[labels] { return handles }
+            let name = service.isEmpty ? "unrouted" : service + "/" + method
+            let handles = (
+                count: CoreMetrics.Counter(
+                    label: "scenic_calls_total", dimensions: [("socket", socket), ("method", name), ("code", code.description)],
+                    factory: factory),
+                latency: CoreMetrics.Timer(
+                    label: "scenic_call_duration_seconds", dimensions: [("socket", socket), ("method", name)], factory: factory)
+            )
+            calls[labels] = handles
+            return handles
         }
-        counter.increment()
-        let timer = latencies.withLock { latencies in
-            if let timer = latencies[socket + " " + name] { return timer }
-            let timer = CoreMetrics.Timer(
-                label: "scenic_call_duration_seconds", dimensions: [("socket", socket), ("method", name)], factory: factory)
-            latencies[socket + " " + name] = timer
-            return timer
-        }
-        timer.recordNanoseconds(duration.nanoseconds)
+        handles.count.increment()
+        handles.latency.recordNanoseconds(duration.nanoseconds)
     }
 
     /// Every metric in Prometheus' text format, with the store's gauges read now.
@@ -101,6 +99,14 @@ public final class DaemonMetrics: Sendable {
     private func gauge(_ label: String, _ dimensions: [(String, String)] = []) -> CoreMetrics.Gauge {
         CoreMetrics.Gauge(label: label, dimensions: dimensions, factory: factory)
     }
+}
+
+/// What a call is counted under.
+private struct CallLabels: Hashable {
+    let socket: String
+    let service: String
+    let method: String
+    let code: StatusCode
 }
 
 /// One socket's calls, counted into the daemon's metrics.

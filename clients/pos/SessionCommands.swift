@@ -52,7 +52,7 @@ struct Passwd: AsyncParsableCommand {
     }
 }
 
-/// `scenic-pos whoami`: who this session or API key belongs to, and the balance.
+/// `scenic-pos whoami`: the distributor the call's credential (a login or an API key) belongs to, and the balance.
 struct WhoAmI: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "whoami", abstract: "Show your name, phone, status and balance.")
 
