@@ -98,6 +98,15 @@ public nonisolated struct Scenic_V1_Distributor: Sendable {
   /// Kept aside by holds not yet confirmed, released or expired.
   public var heldFen: Int64 = 0
 
+  /// Credit line (授信): sales may take the balance down to −credit_limit_fen; 0 = prepaid only.
+  public var creditLimitFen: Int64 = 0
+
+  /// What is owed: −balance when the balance is below zero, else 0.
+  public var creditUsedFen: Int64 = 0
+
+  /// What a sale may still spend: balance + credit limit − held.
+  public var availableFen: Int64 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -209,6 +218,22 @@ public nonisolated struct Scenic_V1_UpdateDistributorRequest: Sendable {
   public init() {}
 }
 
+public nonisolated struct Scenic_V1_SetCreditRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var id: Int64 = 0
+
+  /// 0 to 100,000,000 (¥1,000,000.00). Below what is owed and held is FAILED_PRECONDITION
+  /// CREDIT_IN_USE (metadata credit_used_fen, held_fen).
+  public var creditLimitFen: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 public nonisolated struct Scenic_V1_DistributorIdRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -254,7 +279,7 @@ nonisolated extension Scenic_V1_DistributorStatus: SwiftProtobuf._ProtoNameProvi
 
 nonisolated extension Scenic_V1_Distributor: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Distributor"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}name\0\u{1}phone\0\u{1}status\0\u{3}balance_fen\0\u{3}password_change_required\0\u{3}locked_until\0\u{3}created_at\0\u{3}updated_at\0\u{3}low_balance_threshold_fen\0\u{3}low_balance\0\u{3}held_fen\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}name\0\u{1}phone\0\u{1}status\0\u{3}balance_fen\0\u{3}password_change_required\0\u{3}locked_until\0\u{3}created_at\0\u{3}updated_at\0\u{3}low_balance_threshold_fen\0\u{3}low_balance\0\u{3}held_fen\0\u{3}credit_limit_fen\0\u{3}credit_used_fen\0\u{3}available_fen\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -274,6 +299,9 @@ nonisolated extension Scenic_V1_Distributor: SwiftProtobuf.Message, SwiftProtobu
       case 10: try { try decoder.decodeSingularInt64Field(value: &self.lowBalanceThresholdFen) }()
       case 11: try { try decoder.decodeSingularBoolField(value: &self.lowBalance) }()
       case 12: try { try decoder.decodeSingularInt64Field(value: &self.heldFen) }()
+      case 13: try { try decoder.decodeSingularInt64Field(value: &self.creditLimitFen) }()
+      case 14: try { try decoder.decodeSingularInt64Field(value: &self.creditUsedFen) }()
+      case 15: try { try decoder.decodeSingularInt64Field(value: &self.availableFen) }()
       default: break
       }
     }
@@ -316,6 +344,15 @@ nonisolated extension Scenic_V1_Distributor: SwiftProtobuf.Message, SwiftProtobu
     if self.heldFen != 0 {
       try visitor.visitSingularInt64Field(value: self.heldFen, fieldNumber: 12)
     }
+    if self.creditLimitFen != 0 {
+      try visitor.visitSingularInt64Field(value: self.creditLimitFen, fieldNumber: 13)
+    }
+    if self.creditUsedFen != 0 {
+      try visitor.visitSingularInt64Field(value: self.creditUsedFen, fieldNumber: 14)
+    }
+    if self.availableFen != 0 {
+      try visitor.visitSingularInt64Field(value: self.availableFen, fieldNumber: 15)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -332,6 +369,9 @@ nonisolated extension Scenic_V1_Distributor: SwiftProtobuf.Message, SwiftProtobu
     if lhs.lowBalanceThresholdFen != rhs.lowBalanceThresholdFen {return false}
     if lhs.lowBalance != rhs.lowBalance {return false}
     if lhs.heldFen != rhs.heldFen {return false}
+    if lhs.creditLimitFen != rhs.creditLimitFen {return false}
+    if lhs.creditUsedFen != rhs.creditUsedFen {return false}
+    if lhs.availableFen != rhs.availableFen {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -556,6 +596,41 @@ nonisolated extension Scenic_V1_UpdateDistributorRequest: SwiftProtobuf.Message,
     if lhs.id != rhs.id {return false}
     if lhs.name != rhs.name {return false}
     if lhs.phone != rhs.phone {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Scenic_V1_SetCreditRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".SetCreditRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}credit_limit_fen\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularInt64Field(value: &self.id) }()
+      case 2: try { try decoder.decodeSingularInt64Field(value: &self.creditLimitFen) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.id != 0 {
+      try visitor.visitSingularInt64Field(value: self.id, fieldNumber: 1)
+    }
+    if self.creditLimitFen != 0 {
+      try visitor.visitSingularInt64Field(value: self.creditLimitFen, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Scenic_V1_SetCreditRequest, rhs: Scenic_V1_SetCreditRequest) -> Bool {
+    if lhs.id != rhs.id {return false}
+    if lhs.creditLimitFen != rhs.creditLimitFen {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

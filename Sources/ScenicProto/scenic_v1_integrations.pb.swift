@@ -93,6 +93,19 @@ public nonisolated enum Scenic_V1_EventKind: SwiftProtobuf.Enum, Swift.CaseItera
   case availabilityChanged // = 12
   case balanceLow // = 13
   case recharge // = 14
+
+  /// A refund that needs approval was asked for (amount_fen: what approval would credit).
+  case refundRequested // = 15
+
+  /// The back office refused it; the voucher is valid again.
+  case refundRejected // = 16
+
+  /// A voucher moved to another visit date (dates "OLD..NEW", amount_fen the price
+  /// difference charged, negative when credited).
+  case dateChanged // = 17
+
+  /// The back office changed the distributor's credit line (amount_fen: the new limit).
+  case creditChanged // = 18
   case UNRECOGNIZED(Int)
 
   public init() {
@@ -116,6 +129,10 @@ public nonisolated enum Scenic_V1_EventKind: SwiftProtobuf.Enum, Swift.CaseItera
     case 12: self = .availabilityChanged
     case 13: self = .balanceLow
     case 14: self = .recharge
+    case 15: self = .refundRequested
+    case 16: self = .refundRejected
+    case 17: self = .dateChanged
+    case 18: self = .creditChanged
     default: self = .UNRECOGNIZED(rawValue)
     }
   }
@@ -137,6 +154,10 @@ public nonisolated enum Scenic_V1_EventKind: SwiftProtobuf.Enum, Swift.CaseItera
     case .availabilityChanged: return 12
     case .balanceLow: return 13
     case .recharge: return 14
+    case .refundRequested: return 15
+    case .refundRejected: return 16
+    case .dateChanged: return 17
+    case .creditChanged: return 18
     case .UNRECOGNIZED(let i): return i
     }
   }
@@ -158,6 +179,10 @@ public nonisolated enum Scenic_V1_EventKind: SwiftProtobuf.Enum, Swift.CaseItera
     .availabilityChanged,
     .balanceLow,
     .recharge,
+    .refundRequested,
+    .refundRejected,
+    .dateChanged,
+    .creditChanged,
   ]
 
 }
@@ -357,7 +382,7 @@ nonisolated extension Scenic_V1_ApiKeyScope: SwiftProtobuf._ProtoNameProviding {
 }
 
 nonisolated extension Scenic_V1_EventKind: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0EVENT_KIND_UNSPECIFIED\0\u{1}EVENT_KIND_VOUCHER_REDEEMED\0\u{1}EVENT_KIND_REDEMPTION_UNDONE\0\u{1}EVENT_KIND_VOUCHER_REFUNDED\0\u{1}EVENT_KIND_VOUCHER_EXPIRED\0\u{1}EVENT_KIND_HOLD_CONFIRMED\0\u{1}EVENT_KIND_HOLD_RELEASED\0\u{1}EVENT_KIND_HOLD_EXPIRED\0\u{1}EVENT_KIND_BINDING_ADDED\0\u{1}EVENT_KIND_BINDING_CHANGED\0\u{1}EVENT_KIND_BINDING_REMOVED\0\u{1}EVENT_KIND_PRODUCT_ARCHIVED\0\u{1}EVENT_KIND_AVAILABILITY_CHANGED\0\u{1}EVENT_KIND_BALANCE_LOW\0\u{1}EVENT_KIND_RECHARGE\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0EVENT_KIND_UNSPECIFIED\0\u{1}EVENT_KIND_VOUCHER_REDEEMED\0\u{1}EVENT_KIND_REDEMPTION_UNDONE\0\u{1}EVENT_KIND_VOUCHER_REFUNDED\0\u{1}EVENT_KIND_VOUCHER_EXPIRED\0\u{1}EVENT_KIND_HOLD_CONFIRMED\0\u{1}EVENT_KIND_HOLD_RELEASED\0\u{1}EVENT_KIND_HOLD_EXPIRED\0\u{1}EVENT_KIND_BINDING_ADDED\0\u{1}EVENT_KIND_BINDING_CHANGED\0\u{1}EVENT_KIND_BINDING_REMOVED\0\u{1}EVENT_KIND_PRODUCT_ARCHIVED\0\u{1}EVENT_KIND_AVAILABILITY_CHANGED\0\u{1}EVENT_KIND_BALANCE_LOW\0\u{1}EVENT_KIND_RECHARGE\0\u{1}EVENT_KIND_REFUND_REQUESTED\0\u{1}EVENT_KIND_REFUND_REJECTED\0\u{1}EVENT_KIND_DATE_CHANGED\0\u{1}EVENT_KIND_CREDIT_CHANGED\0")
 }
 
 nonisolated extension Scenic_V1_ApiKey: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {

@@ -34,6 +34,9 @@ public nonisolated enum Scenic_V1_LedgerKind: SwiftProtobuf.Enum, Swift.CaseIter
   case sale // = 2
   case refund // = 3
   case adjustment // = 4
+
+  /// Vouchers moved to another visit date: the difference of the two dates' prices.
+  case dateChange // = 5
   case UNRECOGNIZED(Int)
 
   public init() {
@@ -47,6 +50,7 @@ public nonisolated enum Scenic_V1_LedgerKind: SwiftProtobuf.Enum, Swift.CaseIter
     case 2: self = .sale
     case 3: self = .refund
     case 4: self = .adjustment
+    case 5: self = .dateChange
     default: self = .UNRECOGNIZED(rawValue)
     }
   }
@@ -58,6 +62,7 @@ public nonisolated enum Scenic_V1_LedgerKind: SwiftProtobuf.Enum, Swift.CaseIter
     case .sale: return 2
     case .refund: return 3
     case .adjustment: return 4
+    case .dateChange: return 5
     case .UNRECOGNIZED(let i): return i
     }
   }
@@ -69,6 +74,7 @@ public nonisolated enum Scenic_V1_LedgerKind: SwiftProtobuf.Enum, Swift.CaseIter
     .sale,
     .refund,
     .adjustment,
+    .dateChange,
   ]
 
 }
@@ -82,6 +88,9 @@ public nonisolated enum Scenic_V1_VoucherStatus: SwiftProtobuf.Enum, Swift.CaseI
 
   /// Valid but past its last valid date.
   case expired // = 4
+
+  /// A refund awaits the back office's approval; it does not admit meanwhile.
+  case refundPending // = 5
   case UNRECOGNIZED(Int)
 
   public init() {
@@ -95,6 +104,7 @@ public nonisolated enum Scenic_V1_VoucherStatus: SwiftProtobuf.Enum, Swift.CaseI
     case 2: self = .redeemed
     case 3: self = .refunded
     case 4: self = .expired
+    case 5: self = .refundPending
     default: self = .UNRECOGNIZED(rawValue)
     }
   }
@@ -106,6 +116,7 @@ public nonisolated enum Scenic_V1_VoucherStatus: SwiftProtobuf.Enum, Swift.CaseI
     case .redeemed: return 2
     case .refunded: return 3
     case .expired: return 4
+    case .refundPending: return 5
     case .UNRECOGNIZED(let i): return i
     }
   }
@@ -117,6 +128,7 @@ public nonisolated enum Scenic_V1_VoucherStatus: SwiftProtobuf.Enum, Swift.CaseI
     .redeemed,
     .refunded,
     .expired,
+    .refundPending,
   ]
 
 }
@@ -228,6 +240,48 @@ public nonisolated enum Scenic_V1_HoldStatus: SwiftProtobuf.Enum, Swift.CaseIter
 
 }
 
+public nonisolated enum Scenic_V1_RefundApprovalStatus: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case unspecified // = 0
+  case pending // = 1
+  case approved // = 2
+  case rejected // = 3
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .pending
+    case 2: self = .approved
+    case 3: self = .rejected
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .pending: return 1
+    case .approved: return 2
+    case .rejected: return 3
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Scenic_V1_RefundApprovalStatus] = [
+    .unspecified,
+    .pending,
+    .approved,
+    .rejected,
+  ]
+
+}
+
 public nonisolated struct Scenic_V1_LedgerEntry: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -256,6 +310,10 @@ public nonisolated struct Scenic_V1_LedgerEntry: Sendable {
   public var actor: String = String()
 
   public var distributorID: Int64 = 0
+
+  /// A refund entry: what the refund's fee kept of the settlement price (amount_fen is
+  /// the price − the fee).
+  public var feeFen: Int64 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -290,7 +348,7 @@ public nonisolated struct Scenic_V1_AdjustRequest: Sendable {
 
   public var distributorID: Int64 = 0
 
-  /// Non-zero; never takes the balance below zero.
+  /// Non-zero; never takes the available amount (balance + credit limit − held) below zero.
   public var amountFen: Int64 = 0
 
   /// Required: why the correction.
@@ -316,6 +374,9 @@ public nonisolated struct Scenic_V1_BalanceChange: Sendable {
   public mutating func clearEntry() {self._entry = nil}
 
   public var balanceFen: Int64 = 0
+
+  /// What of a recharge repaid credit used.
+  public var repaidFen: Int64 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -487,6 +548,22 @@ public nonisolated struct Scenic_V1_Voucher: @unchecked Sendable {
   /// Clears the value of `visitor`. Subsequent reads from it will return its default value.
   public mutating func clearVisitor() {_uniqueStorage()._visitor = nil}
 
+  /// The refund rules of its sale.
+  public var refundPolicy: Scenic_V1_RefundPolicy {
+    get {_storage._refundPolicy ?? Scenic_V1_RefundPolicy()}
+    set {_uniqueStorage()._refundPolicy = newValue}
+  }
+  /// Returns true if `refundPolicy` has been explicitly set.
+  public var hasRefundPolicy: Bool {_storage._refundPolicy != nil}
+  /// Clears the value of `refundPolicy`. Subsequent reads from it will return its default value.
+  public mutating func clearRefundPolicy() {_uniqueStorage()._refundPolicy = nil}
+
+  /// A refunded voucher: what the refund's fee kept.
+  public var refundFeeFen: Int64 {
+    get {_storage._refundFeeFen}
+    set {_uniqueStorage()._refundFeeFen = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -560,10 +637,15 @@ public nonisolated struct Scenic_V1_BalanceResponse: Sendable {
 
   public var balanceFen: Int64 = 0
 
-  /// What holds keep aside, and what a sale may still spend: balance − held.
+  /// What holds keep aside, and what a sale may still spend: balance + credit limit − held.
   public var heldFen: Int64 = 0
 
   public var availableFen: Int64 = 0
+
+  /// The credit line, and what of it is used (−balance when the balance is below zero).
+  public var creditLimitFen: Int64 = 0
+
+  public var creditUsedFen: Int64 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -727,11 +809,103 @@ public nonisolated struct Scenic_V1_RefundResponse: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
+  /// Refunded, or REFUND_PENDING when their product's refunds need approval.
   public var vouchers: [Scenic_V1_Voucher] = []
 
+  /// Credited now: the settlement prices of the vouchers refunded, less their fees.
   public var refundedFen: Int64 = 0
 
   public var balanceAfterFen: Int64 = 0
+
+  /// Kept by the fees of the vouchers refunded now.
+  public var feeFen: Int64 = 0
+
+  /// The approvals filed for the others.
+  public var approvals: [Scenic_V1_RefundApproval] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Scenic_V1_ChangeDateRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var requestID: String = String()
+
+  /// The caller's own valid, unused vouchers, before their refund deadline; 1–100.
+  public var voucherCodes: [String] = []
+
+  /// YYYY-MM-DD, on sale for the product as for a new sale.
+  public var toDate: String = String()
+
+  /// "HH:MM-HH:MM" when the new date sells by time slot.
+  public var slot: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Scenic_V1_ChangeDateResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The same codes, on their new date.
+  public var vouchers: [Scenic_V1_Voucher] = []
+
+  /// The new date's settlement prices less those paid: charged when positive, credited
+  /// when negative, in one DATE_CHANGE ledger entry (none when 0).
+  public var differenceFen: Int64 = 0
+
+  public var balanceAfterFen: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// A refund awaiting, or given, the back office's decision.
+public nonisolated struct Scenic_V1_RefundApproval: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var id: Int64 = 0
+
+  public var voucherCode: String = String()
+
+  public var distributorID: Int64 = 0
+
+  public var distributorName: String = String()
+
+  public var productCode: String = String()
+
+  public var visitDate: String = String()
+
+  public var settlementPriceFen: Int64 = 0
+
+  /// Fixed when requested, by how early it was asked for; approval credits refund_fen.
+  public var feeFen: Int64 = 0
+
+  public var refundFen: Int64 = 0
+
+  public var status: Scenic_V1_RefundApprovalStatus = .unspecified
+
+  public var requestedAt: String = String()
+
+  /// By the daemon ("daemon") when none decided in time.
+  public var decidedAt: String = String()
+
+  public var decidedBy: String = String()
+
+  public var reason: String = String()
+
+  /// When the daemon approves it if no one decides first.
+  public var approveBy: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -806,16 +980,67 @@ public nonisolated struct Scenic_V1_RevealVisitorRequest: Sendable {
   public init() {}
 }
 
+public nonisolated struct Scenic_V1_ListRefundApprovalsRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// UNSPECIFIED: every status.
+  public var status: Scenic_V1_RefundApprovalStatus = .unspecified
+
+  /// Admin: 0 for all distributors. Point of sale: ignored (always the caller).
+  public var distributorID: Int64 = 0
+
+  public var pageSize: Int32 = 0
+
+  public var pageToken: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Scenic_V1_ListRefundApprovalsResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var approvals: [Scenic_V1_RefundApproval] = []
+
+  public var nextPageToken: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Scenic_V1_DecideRefundRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var requestID: String = String()
+
+  public var id: Int64 = 0
+
+  /// Required to reject; kept with the decision and in the audit log.
+  public var reason: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "scenic.v1"
 
 nonisolated extension Scenic_V1_LedgerKind: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0LEDGER_KIND_UNSPECIFIED\0\u{1}LEDGER_KIND_RECHARGE\0\u{1}LEDGER_KIND_SALE\0\u{1}LEDGER_KIND_REFUND\0\u{1}LEDGER_KIND_ADJUSTMENT\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0LEDGER_KIND_UNSPECIFIED\0\u{1}LEDGER_KIND_RECHARGE\0\u{1}LEDGER_KIND_SALE\0\u{1}LEDGER_KIND_REFUND\0\u{1}LEDGER_KIND_ADJUSTMENT\0\u{1}LEDGER_KIND_DATE_CHANGE\0")
 }
 
 nonisolated extension Scenic_V1_VoucherStatus: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0VOUCHER_STATUS_UNSPECIFIED\0\u{1}VOUCHER_STATUS_VALID\0\u{1}VOUCHER_STATUS_REDEEMED\0\u{1}VOUCHER_STATUS_REFUNDED\0\u{1}VOUCHER_STATUS_EXPIRED\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0VOUCHER_STATUS_UNSPECIFIED\0\u{1}VOUCHER_STATUS_VALID\0\u{1}VOUCHER_STATUS_REDEEMED\0\u{1}VOUCHER_STATUS_REFUNDED\0\u{1}VOUCHER_STATUS_EXPIRED\0\u{1}VOUCHER_STATUS_REFUND_PENDING\0")
 }
 
 nonisolated extension Scenic_V1_IdType: SwiftProtobuf._ProtoNameProviding {
@@ -826,9 +1051,13 @@ nonisolated extension Scenic_V1_HoldStatus: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0HOLD_STATUS_UNSPECIFIED\0\u{1}HOLD_STATUS_HELD\0\u{1}HOLD_STATUS_CONFIRMED\0\u{1}HOLD_STATUS_RELEASED\0\u{1}HOLD_STATUS_EXPIRED\0")
 }
 
+nonisolated extension Scenic_V1_RefundApprovalStatus: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0REFUND_APPROVAL_STATUS_UNSPECIFIED\0\u{1}REFUND_APPROVAL_STATUS_PENDING\0\u{1}REFUND_APPROVAL_STATUS_APPROVED\0\u{1}REFUND_APPROVAL_STATUS_REJECTED\0")
+}
+
 nonisolated extension Scenic_V1_LedgerEntry: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".LedgerEntry"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}at\0\u{1}kind\0\u{3}amount_fen\0\u{3}balance_after_fen\0\u{3}order_id\0\u{3}voucher_code\0\u{1}note\0\u{1}actor\0\u{3}distributor_id\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}at\0\u{1}kind\0\u{3}amount_fen\0\u{3}balance_after_fen\0\u{3}order_id\0\u{3}voucher_code\0\u{1}note\0\u{1}actor\0\u{3}distributor_id\0\u{3}fee_fen\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -846,6 +1075,7 @@ nonisolated extension Scenic_V1_LedgerEntry: SwiftProtobuf.Message, SwiftProtobu
       case 8: try { try decoder.decodeSingularStringField(value: &self.note) }()
       case 9: try { try decoder.decodeSingularStringField(value: &self.actor) }()
       case 10: try { try decoder.decodeSingularInt64Field(value: &self.distributorID) }()
+      case 11: try { try decoder.decodeSingularInt64Field(value: &self.feeFen) }()
       default: break
       }
     }
@@ -882,6 +1112,9 @@ nonisolated extension Scenic_V1_LedgerEntry: SwiftProtobuf.Message, SwiftProtobu
     if self.distributorID != 0 {
       try visitor.visitSingularInt64Field(value: self.distributorID, fieldNumber: 10)
     }
+    if self.feeFen != 0 {
+      try visitor.visitSingularInt64Field(value: self.feeFen, fieldNumber: 11)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -896,6 +1129,7 @@ nonisolated extension Scenic_V1_LedgerEntry: SwiftProtobuf.Message, SwiftProtobu
     if lhs.note != rhs.note {return false}
     if lhs.actor != rhs.actor {return false}
     if lhs.distributorID != rhs.distributorID {return false}
+    if lhs.feeFen != rhs.feeFen {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -993,7 +1227,7 @@ nonisolated extension Scenic_V1_AdjustRequest: SwiftProtobuf.Message, SwiftProto
 
 nonisolated extension Scenic_V1_BalanceChange: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".BalanceChange"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}entry\0\u{3}balance_fen\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}entry\0\u{3}balance_fen\0\u{3}repaid_fen\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1003,6 +1237,7 @@ nonisolated extension Scenic_V1_BalanceChange: SwiftProtobuf.Message, SwiftProto
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularMessageField(value: &self._entry) }()
       case 2: try { try decoder.decodeSingularInt64Field(value: &self.balanceFen) }()
+      case 3: try { try decoder.decodeSingularInt64Field(value: &self.repaidFen) }()
       default: break
       }
     }
@@ -1019,12 +1254,16 @@ nonisolated extension Scenic_V1_BalanceChange: SwiftProtobuf.Message, SwiftProto
     if self.balanceFen != 0 {
       try visitor.visitSingularInt64Field(value: self.balanceFen, fieldNumber: 2)
     }
+    if self.repaidFen != 0 {
+      try visitor.visitSingularInt64Field(value: self.repaidFen, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Scenic_V1_BalanceChange, rhs: Scenic_V1_BalanceChange) -> Bool {
     if lhs._entry != rhs._entry {return false}
     if lhs.balanceFen != rhs.balanceFen {return false}
+    if lhs.repaidFen != rhs.repaidFen {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1162,7 +1401,7 @@ nonisolated extension Scenic_V1_Visitor: SwiftProtobuf.Message, SwiftProtobuf._M
 
 nonisolated extension Scenic_V1_Voucher: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Voucher"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}code\0\u{3}order_id\0\u{3}distributor_id\0\u{3}distributor_name\0\u{3}product_code\0\u{3}product_name\0\u{3}sold_at\0\u{3}visit_date\0\u{3}valid_until\0\u{3}settlement_price_fen\0\u{3}retail_price_fen\0\u{3}refund_rule\0\u{1}status\0\u{3}redeemed_at\0\u{3}redeemed_by\0\u{3}refunded_at\0\u{1}slot\0\u{1}visitor\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}code\0\u{3}order_id\0\u{3}distributor_id\0\u{3}distributor_name\0\u{3}product_code\0\u{3}product_name\0\u{3}sold_at\0\u{3}visit_date\0\u{3}valid_until\0\u{3}settlement_price_fen\0\u{3}retail_price_fen\0\u{3}refund_rule\0\u{1}status\0\u{3}redeemed_at\0\u{3}redeemed_by\0\u{3}refunded_at\0\u{1}slot\0\u{1}visitor\0\u{3}refund_policy\0\u{3}refund_fee_fen\0")
 
   fileprivate class _StorageClass {
     var _code: String = String()
@@ -1183,6 +1422,8 @@ nonisolated extension Scenic_V1_Voucher: SwiftProtobuf.Message, SwiftProtobuf._M
     var _refundedAt: String = String()
     var _slot: String = String()
     var _visitor: Scenic_V1_Visitor? = nil
+    var _refundPolicy: Scenic_V1_RefundPolicy? = nil
+    var _refundFeeFen: Int64 = 0
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -1211,6 +1452,8 @@ nonisolated extension Scenic_V1_Voucher: SwiftProtobuf.Message, SwiftProtobuf._M
       _refundedAt = source._refundedAt
       _slot = source._slot
       _visitor = source._visitor
+      _refundPolicy = source._refundPolicy
+      _refundFeeFen = source._refundFeeFen
     }
   }
 
@@ -1247,6 +1490,8 @@ nonisolated extension Scenic_V1_Voucher: SwiftProtobuf.Message, SwiftProtobuf._M
         case 16: try { try decoder.decodeSingularStringField(value: &_storage._refundedAt) }()
         case 17: try { try decoder.decodeSingularStringField(value: &_storage._slot) }()
         case 18: try { try decoder.decodeSingularMessageField(value: &_storage._visitor) }()
+        case 19: try { try decoder.decodeSingularMessageField(value: &_storage._refundPolicy) }()
+        case 20: try { try decoder.decodeSingularInt64Field(value: &_storage._refundFeeFen) }()
         default: break
         }
       }
@@ -1313,6 +1558,12 @@ nonisolated extension Scenic_V1_Voucher: SwiftProtobuf.Message, SwiftProtobuf._M
       try { if let v = _storage._visitor {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 18)
       } }()
+      try { if let v = _storage._refundPolicy {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 19)
+      } }()
+      if _storage._refundFeeFen != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._refundFeeFen, fieldNumber: 20)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -1340,6 +1591,8 @@ nonisolated extension Scenic_V1_Voucher: SwiftProtobuf.Message, SwiftProtobuf._M
         if _storage._refundedAt != rhs_storage._refundedAt {return false}
         if _storage._slot != rhs_storage._slot {return false}
         if _storage._visitor != rhs_storage._visitor {return false}
+        if _storage._refundPolicy != rhs_storage._refundPolicy {return false}
+        if _storage._refundFeeFen != rhs_storage._refundFeeFen {return false}
         return true
       }
       if !storagesAreEqual {return false}
@@ -1480,7 +1733,7 @@ nonisolated extension Scenic_V1_BalanceRequest: SwiftProtobuf.Message, SwiftProt
 
 nonisolated extension Scenic_V1_BalanceResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".BalanceResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}balance_fen\0\u{3}held_fen\0\u{3}available_fen\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}balance_fen\0\u{3}held_fen\0\u{3}available_fen\0\u{3}credit_limit_fen\0\u{3}credit_used_fen\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1491,6 +1744,8 @@ nonisolated extension Scenic_V1_BalanceResponse: SwiftProtobuf.Message, SwiftPro
       case 1: try { try decoder.decodeSingularInt64Field(value: &self.balanceFen) }()
       case 2: try { try decoder.decodeSingularInt64Field(value: &self.heldFen) }()
       case 3: try { try decoder.decodeSingularInt64Field(value: &self.availableFen) }()
+      case 4: try { try decoder.decodeSingularInt64Field(value: &self.creditLimitFen) }()
+      case 5: try { try decoder.decodeSingularInt64Field(value: &self.creditUsedFen) }()
       default: break
       }
     }
@@ -1506,6 +1761,12 @@ nonisolated extension Scenic_V1_BalanceResponse: SwiftProtobuf.Message, SwiftPro
     if self.availableFen != 0 {
       try visitor.visitSingularInt64Field(value: self.availableFen, fieldNumber: 3)
     }
+    if self.creditLimitFen != 0 {
+      try visitor.visitSingularInt64Field(value: self.creditLimitFen, fieldNumber: 4)
+    }
+    if self.creditUsedFen != 0 {
+      try visitor.visitSingularInt64Field(value: self.creditUsedFen, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1513,6 +1774,8 @@ nonisolated extension Scenic_V1_BalanceResponse: SwiftProtobuf.Message, SwiftPro
     if lhs.balanceFen != rhs.balanceFen {return false}
     if lhs.heldFen != rhs.heldFen {return false}
     if lhs.availableFen != rhs.availableFen {return false}
+    if lhs.creditLimitFen != rhs.creditLimitFen {return false}
+    if lhs.creditUsedFen != rhs.creditUsedFen {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1880,7 +2143,7 @@ nonisolated extension Scenic_V1_RefundRequest: SwiftProtobuf.Message, SwiftProto
 
 nonisolated extension Scenic_V1_RefundResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".RefundResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}vouchers\0\u{3}refunded_fen\0\u{3}balance_after_fen\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}vouchers\0\u{3}refunded_fen\0\u{3}balance_after_fen\0\u{3}fee_fen\0\u{1}approvals\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1891,6 +2154,8 @@ nonisolated extension Scenic_V1_RefundResponse: SwiftProtobuf.Message, SwiftProt
       case 1: try { try decoder.decodeRepeatedMessageField(value: &self.vouchers) }()
       case 2: try { try decoder.decodeSingularInt64Field(value: &self.refundedFen) }()
       case 3: try { try decoder.decodeSingularInt64Field(value: &self.balanceAfterFen) }()
+      case 4: try { try decoder.decodeSingularInt64Field(value: &self.feeFen) }()
+      case 5: try { try decoder.decodeRepeatedMessageField(value: &self.approvals) }()
       default: break
       }
     }
@@ -1906,6 +2171,12 @@ nonisolated extension Scenic_V1_RefundResponse: SwiftProtobuf.Message, SwiftProt
     if self.balanceAfterFen != 0 {
       try visitor.visitSingularInt64Field(value: self.balanceAfterFen, fieldNumber: 3)
     }
+    if self.feeFen != 0 {
+      try visitor.visitSingularInt64Field(value: self.feeFen, fieldNumber: 4)
+    }
+    if !self.approvals.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.approvals, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1913,6 +2184,193 @@ nonisolated extension Scenic_V1_RefundResponse: SwiftProtobuf.Message, SwiftProt
     if lhs.vouchers != rhs.vouchers {return false}
     if lhs.refundedFen != rhs.refundedFen {return false}
     if lhs.balanceAfterFen != rhs.balanceAfterFen {return false}
+    if lhs.feeFen != rhs.feeFen {return false}
+    if lhs.approvals != rhs.approvals {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Scenic_V1_ChangeDateRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ChangeDateRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{3}voucher_codes\0\u{3}to_date\0\u{1}slot\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.requestID) }()
+      case 2: try { try decoder.decodeRepeatedStringField(value: &self.voucherCodes) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.toDate) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.slot) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.requestID.isEmpty {
+      try visitor.visitSingularStringField(value: self.requestID, fieldNumber: 1)
+    }
+    if !self.voucherCodes.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.voucherCodes, fieldNumber: 2)
+    }
+    if !self.toDate.isEmpty {
+      try visitor.visitSingularStringField(value: self.toDate, fieldNumber: 3)
+    }
+    if !self.slot.isEmpty {
+      try visitor.visitSingularStringField(value: self.slot, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Scenic_V1_ChangeDateRequest, rhs: Scenic_V1_ChangeDateRequest) -> Bool {
+    if lhs.requestID != rhs.requestID {return false}
+    if lhs.voucherCodes != rhs.voucherCodes {return false}
+    if lhs.toDate != rhs.toDate {return false}
+    if lhs.slot != rhs.slot {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Scenic_V1_ChangeDateResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ChangeDateResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}vouchers\0\u{3}difference_fen\0\u{3}balance_after_fen\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.vouchers) }()
+      case 2: try { try decoder.decodeSingularInt64Field(value: &self.differenceFen) }()
+      case 3: try { try decoder.decodeSingularInt64Field(value: &self.balanceAfterFen) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.vouchers.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.vouchers, fieldNumber: 1)
+    }
+    if self.differenceFen != 0 {
+      try visitor.visitSingularInt64Field(value: self.differenceFen, fieldNumber: 2)
+    }
+    if self.balanceAfterFen != 0 {
+      try visitor.visitSingularInt64Field(value: self.balanceAfterFen, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Scenic_V1_ChangeDateResponse, rhs: Scenic_V1_ChangeDateResponse) -> Bool {
+    if lhs.vouchers != rhs.vouchers {return false}
+    if lhs.differenceFen != rhs.differenceFen {return false}
+    if lhs.balanceAfterFen != rhs.balanceAfterFen {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Scenic_V1_RefundApproval: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RefundApproval"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}voucher_code\0\u{3}distributor_id\0\u{3}distributor_name\0\u{3}product_code\0\u{3}visit_date\0\u{3}settlement_price_fen\0\u{3}fee_fen\0\u{3}refund_fen\0\u{1}status\0\u{3}requested_at\0\u{3}decided_at\0\u{3}decided_by\0\u{1}reason\0\u{3}approve_by\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularInt64Field(value: &self.id) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.voucherCode) }()
+      case 3: try { try decoder.decodeSingularInt64Field(value: &self.distributorID) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.distributorName) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.productCode) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.visitDate) }()
+      case 7: try { try decoder.decodeSingularInt64Field(value: &self.settlementPriceFen) }()
+      case 8: try { try decoder.decodeSingularInt64Field(value: &self.feeFen) }()
+      case 9: try { try decoder.decodeSingularInt64Field(value: &self.refundFen) }()
+      case 10: try { try decoder.decodeSingularEnumField(value: &self.status) }()
+      case 11: try { try decoder.decodeSingularStringField(value: &self.requestedAt) }()
+      case 12: try { try decoder.decodeSingularStringField(value: &self.decidedAt) }()
+      case 13: try { try decoder.decodeSingularStringField(value: &self.decidedBy) }()
+      case 14: try { try decoder.decodeSingularStringField(value: &self.reason) }()
+      case 15: try { try decoder.decodeSingularStringField(value: &self.approveBy) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.id != 0 {
+      try visitor.visitSingularInt64Field(value: self.id, fieldNumber: 1)
+    }
+    if !self.voucherCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.voucherCode, fieldNumber: 2)
+    }
+    if self.distributorID != 0 {
+      try visitor.visitSingularInt64Field(value: self.distributorID, fieldNumber: 3)
+    }
+    if !self.distributorName.isEmpty {
+      try visitor.visitSingularStringField(value: self.distributorName, fieldNumber: 4)
+    }
+    if !self.productCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.productCode, fieldNumber: 5)
+    }
+    if !self.visitDate.isEmpty {
+      try visitor.visitSingularStringField(value: self.visitDate, fieldNumber: 6)
+    }
+    if self.settlementPriceFen != 0 {
+      try visitor.visitSingularInt64Field(value: self.settlementPriceFen, fieldNumber: 7)
+    }
+    if self.feeFen != 0 {
+      try visitor.visitSingularInt64Field(value: self.feeFen, fieldNumber: 8)
+    }
+    if self.refundFen != 0 {
+      try visitor.visitSingularInt64Field(value: self.refundFen, fieldNumber: 9)
+    }
+    if self.status != .unspecified {
+      try visitor.visitSingularEnumField(value: self.status, fieldNumber: 10)
+    }
+    if !self.requestedAt.isEmpty {
+      try visitor.visitSingularStringField(value: self.requestedAt, fieldNumber: 11)
+    }
+    if !self.decidedAt.isEmpty {
+      try visitor.visitSingularStringField(value: self.decidedAt, fieldNumber: 12)
+    }
+    if !self.decidedBy.isEmpty {
+      try visitor.visitSingularStringField(value: self.decidedBy, fieldNumber: 13)
+    }
+    if !self.reason.isEmpty {
+      try visitor.visitSingularStringField(value: self.reason, fieldNumber: 14)
+    }
+    if !self.approveBy.isEmpty {
+      try visitor.visitSingularStringField(value: self.approveBy, fieldNumber: 15)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Scenic_V1_RefundApproval, rhs: Scenic_V1_RefundApproval) -> Bool {
+    if lhs.id != rhs.id {return false}
+    if lhs.voucherCode != rhs.voucherCode {return false}
+    if lhs.distributorID != rhs.distributorID {return false}
+    if lhs.distributorName != rhs.distributorName {return false}
+    if lhs.productCode != rhs.productCode {return false}
+    if lhs.visitDate != rhs.visitDate {return false}
+    if lhs.settlementPriceFen != rhs.settlementPriceFen {return false}
+    if lhs.feeFen != rhs.feeFen {return false}
+    if lhs.refundFen != rhs.refundFen {return false}
+    if lhs.status != rhs.status {return false}
+    if lhs.requestedAt != rhs.requestedAt {return false}
+    if lhs.decidedAt != rhs.decidedAt {return false}
+    if lhs.decidedBy != rhs.decidedBy {return false}
+    if lhs.reason != rhs.reason {return false}
+    if lhs.approveBy != rhs.approveBy {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2062,6 +2520,126 @@ nonisolated extension Scenic_V1_RevealVisitorRequest: SwiftProtobuf.Message, Swi
 
   public static func ==(lhs: Scenic_V1_RevealVisitorRequest, rhs: Scenic_V1_RevealVisitorRequest) -> Bool {
     if lhs.code != rhs.code {return false}
+    if lhs.reason != rhs.reason {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Scenic_V1_ListRefundApprovalsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListRefundApprovalsRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}status\0\u{3}distributor_id\0\u{3}page_size\0\u{3}page_token\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularEnumField(value: &self.status) }()
+      case 2: try { try decoder.decodeSingularInt64Field(value: &self.distributorID) }()
+      case 3: try { try decoder.decodeSingularInt32Field(value: &self.pageSize) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.pageToken) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.status != .unspecified {
+      try visitor.visitSingularEnumField(value: self.status, fieldNumber: 1)
+    }
+    if self.distributorID != 0 {
+      try visitor.visitSingularInt64Field(value: self.distributorID, fieldNumber: 2)
+    }
+    if self.pageSize != 0 {
+      try visitor.visitSingularInt32Field(value: self.pageSize, fieldNumber: 3)
+    }
+    if !self.pageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.pageToken, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Scenic_V1_ListRefundApprovalsRequest, rhs: Scenic_V1_ListRefundApprovalsRequest) -> Bool {
+    if lhs.status != rhs.status {return false}
+    if lhs.distributorID != rhs.distributorID {return false}
+    if lhs.pageSize != rhs.pageSize {return false}
+    if lhs.pageToken != rhs.pageToken {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Scenic_V1_ListRefundApprovalsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListRefundApprovalsResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}approvals\0\u{3}next_page_token\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.approvals) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.nextPageToken) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.approvals.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.approvals, fieldNumber: 1)
+    }
+    if !self.nextPageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.nextPageToken, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Scenic_V1_ListRefundApprovalsResponse, rhs: Scenic_V1_ListRefundApprovalsResponse) -> Bool {
+    if lhs.approvals != rhs.approvals {return false}
+    if lhs.nextPageToken != rhs.nextPageToken {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Scenic_V1_DecideRefundRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".DecideRefundRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{1}id\0\u{1}reason\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.requestID) }()
+      case 2: try { try decoder.decodeSingularInt64Field(value: &self.id) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.reason) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.requestID.isEmpty {
+      try visitor.visitSingularStringField(value: self.requestID, fieldNumber: 1)
+    }
+    if self.id != 0 {
+      try visitor.visitSingularInt64Field(value: self.id, fieldNumber: 2)
+    }
+    if !self.reason.isEmpty {
+      try visitor.visitSingularStringField(value: self.reason, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Scenic_V1_DecideRefundRequest, rhs: Scenic_V1_DecideRefundRequest) -> Bool {
+    if lhs.requestID != rhs.requestID {return false}
+    if lhs.id != rhs.id {return false}
     if lhs.reason != rhs.reason {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true

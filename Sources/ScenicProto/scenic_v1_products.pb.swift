@@ -202,6 +202,57 @@ public nonisolated enum Scenic_V1_IdLimitPeriod: SwiftProtobuf.Enum, Swift.CaseI
 
 }
 
+/// Until when a refundable ticket may be refunded (or moved to another date).
+public nonisolated enum Scenic_V1_RefundDeadline: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+
+  /// In SetRefundPolicy and on a new product: until the visit date ends (VISIT_DAY).
+  case unspecified // = 0
+
+  /// Until the end of the visit date (the default).
+  case visitDay // = 1
+
+  /// Until deadline_hours before the visit starts: the visit date's 00:00, or its slot's start.
+  case hoursBefore // = 2
+
+  /// While the voucher is valid and unused, up to its last valid day.
+  case none // = 3
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .visitDay
+    case 2: self = .hoursBefore
+    case 3: self = .none
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .visitDay: return 1
+    case .hoursBefore: return 2
+    case .none: return 3
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Scenic_V1_RefundDeadline] = [
+    .unspecified,
+    .visitDay,
+    .hoursBefore,
+    .none,
+  ]
+
+}
+
 public nonisolated struct Scenic_V1_RealNameRules: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -220,46 +271,162 @@ public nonisolated struct Scenic_V1_RealNameRules: Sendable {
   public init() {}
 }
 
-public nonisolated struct Scenic_V1_Product: Sendable {
+/// What a refund keeps of a ticket's settlement price: a share or a sum per ticket,
+/// never more than the price. Both 0: no fee.
+public nonisolated struct Scenic_V1_RefundFee: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var id: Int64 = 0
+  /// Hundredths of a percent of the settlement price (1000 = 10%), 0–10000; the fee is
+  /// rounded to the nearest fen, halves up.
+  public var percentBp: Int32 = 0
 
-  /// Unique, 1–32 characters of A–Z a–z 0–9 - _ .
-  public var code: String = String()
+  /// Fen per ticket. At most one of percent_bp and fixed_fen is non-zero.
+  public var fixedFen: Int64 = 0
 
-  public var name: String = String()
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
 
-  /// The visitor's price, in fen; positive.
-  public var retailPriceFen: Int64 = 0
+  public init() {}
+}
 
-  public var refundRule: Scenic_V1_RefundRule = .unspecified
+/// A fee for refunds made at least hours_before hours before the visit starts.
+public nonisolated struct Scenic_V1_RefundFeeStep: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
 
-  /// Days a voucher is valid, counting from its visit date (1 = the visit date only).
-  public var validDays: Int32 = 0
+  /// 1–8760, each step's different.
+  public var hoursBefore: Int32 = 0
 
-  public var status: Scenic_V1_ProductStatus = .unspecified
-
-  public var createdAt: String = String()
-
-  public var updatedAt: String = String()
-
-  public var realName: Scenic_V1_RealNameRules {
-    get {_realName ?? Scenic_V1_RealNameRules()}
-    set {_realName = newValue}
+  public var fee: Scenic_V1_RefundFee {
+    get {_fee ?? Scenic_V1_RefundFee()}
+    set {_fee = newValue}
   }
-  /// Returns true if `realName` has been explicitly set.
-  public var hasRealName: Bool {self._realName != nil}
-  /// Clears the value of `realName`. Subsequent reads from it will return its default value.
-  public mutating func clearRealName() {self._realName = nil}
+  /// Returns true if `fee` has been explicitly set.
+  public var hasFee: Bool {self._fee != nil}
+  /// Clears the value of `fee`. Subsequent reads from it will return its default value.
+  public mutating func clearFee() {self._fee = nil}
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _realName: Scenic_V1_RealNameRules? = nil
+  fileprivate var _fee: Scenic_V1_RefundFee? = nil
+}
+
+/// A product's refund rules; each voucher keeps those of its sale.
+public nonisolated struct Scenic_V1_RefundPolicy: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var deadline: Scenic_V1_RefundDeadline = .unspecified
+
+  /// With HOURS_BEFORE: 1–8760.
+  public var deadlineHours: Int32 = 0
+
+  /// The fee of a refund no step applies to (made later than every step).
+  public var fee: Scenic_V1_RefundFee {
+    get {_fee ?? Scenic_V1_RefundFee()}
+    set {_fee = newValue}
+  }
+  /// Returns true if `fee` has been explicitly set.
+  public var hasFee: Bool {self._fee != nil}
+  /// Clears the value of `fee`. Subsequent reads from it will return its default value.
+  public mutating func clearFee() {self._fee = nil}
+
+  /// At most 8. A refund pays the fee of the step with the most hours it is early enough for.
+  public var steps: [Scenic_V1_RefundFeeStep] = []
+
+  /// Refunds are requests the back office approves or rejects (审核); the voucher does not
+  /// admit while one is pending.
+  public var needsApproval: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _fee: Scenic_V1_RefundFee? = nil
+}
+
+public nonisolated struct Scenic_V1_Product: @unchecked Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var id: Int64 {
+    get {_storage._id}
+    set {_uniqueStorage()._id = newValue}
+  }
+
+  /// Unique, 1–32 characters of A–Z a–z 0–9 - _ .
+  public var code: String {
+    get {_storage._code}
+    set {_uniqueStorage()._code = newValue}
+  }
+
+  public var name: String {
+    get {_storage._name}
+    set {_uniqueStorage()._name = newValue}
+  }
+
+  /// The visitor's price, in fen; positive.
+  public var retailPriceFen: Int64 {
+    get {_storage._retailPriceFen}
+    set {_uniqueStorage()._retailPriceFen = newValue}
+  }
+
+  public var refundRule: Scenic_V1_RefundRule {
+    get {_storage._refundRule}
+    set {_uniqueStorage()._refundRule = newValue}
+  }
+
+  /// Days a voucher is valid, counting from its visit date (1 = the visit date only).
+  public var validDays: Int32 {
+    get {_storage._validDays}
+    set {_uniqueStorage()._validDays = newValue}
+  }
+
+  public var status: Scenic_V1_ProductStatus {
+    get {_storage._status}
+    set {_uniqueStorage()._status = newValue}
+  }
+
+  public var createdAt: String {
+    get {_storage._createdAt}
+    set {_uniqueStorage()._createdAt = newValue}
+  }
+
+  public var updatedAt: String {
+    get {_storage._updatedAt}
+    set {_uniqueStorage()._updatedAt = newValue}
+  }
+
+  public var realName: Scenic_V1_RealNameRules {
+    get {_storage._realName ?? Scenic_V1_RealNameRules()}
+    set {_uniqueStorage()._realName = newValue}
+  }
+  /// Returns true if `realName` has been explicitly set.
+  public var hasRealName: Bool {_storage._realName != nil}
+  /// Clears the value of `realName`. Subsequent reads from it will return its default value.
+  public mutating func clearRealName() {_uniqueStorage()._realName = nil}
+
+  /// The refund rules new sales take (for a refundable product).
+  public var refundPolicy: Scenic_V1_RefundPolicy {
+    get {_storage._refundPolicy ?? Scenic_V1_RefundPolicy()}
+    set {_uniqueStorage()._refundPolicy = newValue}
+  }
+  /// Returns true if `refundPolicy` has been explicitly set.
+  public var hasRefundPolicy: Bool {_storage._refundPolicy != nil}
+  /// Clears the value of `refundPolicy`. Subsequent reads from it will return its default value.
+  public mutating func clearRefundPolicy() {_uniqueStorage()._refundPolicy = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 public nonisolated struct Scenic_V1_CreateProductRequest: Sendable {
@@ -386,6 +553,31 @@ public nonisolated struct Scenic_V1_SetRealNameRequest: Sendable {
   public init() {}
 
   fileprivate var _rules: Scenic_V1_RealNameRules? = nil
+}
+
+public nonisolated struct Scenic_V1_SetRefundPolicyRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var code: String = String()
+
+  /// Replaces the product's rules for sales from now on; unset: the default (until the
+  /// visit date ends, no fee, no approval). Vouchers already sold keep theirs.
+  public var policy: Scenic_V1_RefundPolicy {
+    get {_policy ?? Scenic_V1_RefundPolicy()}
+    set {_policy = newValue}
+  }
+  /// Returns true if `policy` has been explicitly set.
+  public var hasPolicy: Bool {self._policy != nil}
+  /// Clears the value of `policy`. Subsequent reads from it will return its default value.
+  public mutating func clearPolicy() {self._policy = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _policy: Scenic_V1_RefundPolicy? = nil
 }
 
 public nonisolated struct Scenic_V1_ImportProductsRequest: Sendable {
@@ -589,6 +781,10 @@ nonisolated extension Scenic_V1_IdLimitPeriod: SwiftProtobuf._ProtoNameProviding
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0ID_LIMIT_PERIOD_UNSPECIFIED\0\u{1}ID_LIMIT_PERIOD_DAY\0\u{1}ID_LIMIT_PERIOD_WEEK\0\u{1}ID_LIMIT_PERIOD_MONTH\0")
 }
 
+nonisolated extension Scenic_V1_RefundDeadline: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0REFUND_DEADLINE_UNSPECIFIED\0\u{1}REFUND_DEADLINE_VISIT_DAY\0\u{1}REFUND_DEADLINE_HOURS_BEFORE\0\u{1}REFUND_DEADLINE_NONE\0")
+}
+
 nonisolated extension Scenic_V1_RealNameRules: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".RealNameRules"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}mode\0\u{3}id_limit\0\u{3}id_limit_period\0")
@@ -629,9 +825,9 @@ nonisolated extension Scenic_V1_RealNameRules: SwiftProtobuf.Message, SwiftProto
   }
 }
 
-nonisolated extension Scenic_V1_Product: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
-  public static let protoMessageName: String = _protobuf_package + ".Product"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}code\0\u{1}name\0\u{3}retail_price_fen\0\u{3}refund_rule\0\u{3}valid_days\0\u{1}status\0\u{3}created_at\0\u{3}updated_at\0\u{3}real_name\0")
+nonisolated extension Scenic_V1_RefundFee: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RefundFee"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}percent_bp\0\u{3}fixed_fen\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -639,16 +835,43 @@ nonisolated extension Scenic_V1_Product: SwiftProtobuf.Message, SwiftProtobuf._M
       // allocates stack space for every case branch when no optimizations are
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
-      case 1: try { try decoder.decodeSingularInt64Field(value: &self.id) }()
-      case 2: try { try decoder.decodeSingularStringField(value: &self.code) }()
-      case 3: try { try decoder.decodeSingularStringField(value: &self.name) }()
-      case 4: try { try decoder.decodeSingularInt64Field(value: &self.retailPriceFen) }()
-      case 5: try { try decoder.decodeSingularEnumField(value: &self.refundRule) }()
-      case 6: try { try decoder.decodeSingularInt32Field(value: &self.validDays) }()
-      case 7: try { try decoder.decodeSingularEnumField(value: &self.status) }()
-      case 8: try { try decoder.decodeSingularStringField(value: &self.createdAt) }()
-      case 9: try { try decoder.decodeSingularStringField(value: &self.updatedAt) }()
-      case 10: try { try decoder.decodeSingularMessageField(value: &self._realName) }()
+      case 1: try { try decoder.decodeSingularInt32Field(value: &self.percentBp) }()
+      case 2: try { try decoder.decodeSingularInt64Field(value: &self.fixedFen) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.percentBp != 0 {
+      try visitor.visitSingularInt32Field(value: self.percentBp, fieldNumber: 1)
+    }
+    if self.fixedFen != 0 {
+      try visitor.visitSingularInt64Field(value: self.fixedFen, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Scenic_V1_RefundFee, rhs: Scenic_V1_RefundFee) -> Bool {
+    if lhs.percentBp != rhs.percentBp {return false}
+    if lhs.fixedFen != rhs.fixedFen {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Scenic_V1_RefundFeeStep: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RefundFeeStep"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}hours_before\0\u{1}fee\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularInt32Field(value: &self.hoursBefore) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._fee) }()
       default: break
       }
     }
@@ -659,50 +882,212 @@ nonisolated extension Scenic_V1_Product: SwiftProtobuf.Message, SwiftProtobuf._M
     // allocates stack space for every if/case branch local when no optimizations
     // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
     // https://github.com/apple/swift-protobuf/issues/1182
-    if self.id != 0 {
-      try visitor.visitSingularInt64Field(value: self.id, fieldNumber: 1)
+    if self.hoursBefore != 0 {
+      try visitor.visitSingularInt32Field(value: self.hoursBefore, fieldNumber: 1)
     }
-    if !self.code.isEmpty {
-      try visitor.visitSingularStringField(value: self.code, fieldNumber: 2)
-    }
-    if !self.name.isEmpty {
-      try visitor.visitSingularStringField(value: self.name, fieldNumber: 3)
-    }
-    if self.retailPriceFen != 0 {
-      try visitor.visitSingularInt64Field(value: self.retailPriceFen, fieldNumber: 4)
-    }
-    if self.refundRule != .unspecified {
-      try visitor.visitSingularEnumField(value: self.refundRule, fieldNumber: 5)
-    }
-    if self.validDays != 0 {
-      try visitor.visitSingularInt32Field(value: self.validDays, fieldNumber: 6)
-    }
-    if self.status != .unspecified {
-      try visitor.visitSingularEnumField(value: self.status, fieldNumber: 7)
-    }
-    if !self.createdAt.isEmpty {
-      try visitor.visitSingularStringField(value: self.createdAt, fieldNumber: 8)
-    }
-    if !self.updatedAt.isEmpty {
-      try visitor.visitSingularStringField(value: self.updatedAt, fieldNumber: 9)
-    }
-    try { if let v = self._realName {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 10)
+    try { if let v = self._fee {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
     } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
+  public static func ==(lhs: Scenic_V1_RefundFeeStep, rhs: Scenic_V1_RefundFeeStep) -> Bool {
+    if lhs.hoursBefore != rhs.hoursBefore {return false}
+    if lhs._fee != rhs._fee {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Scenic_V1_RefundPolicy: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RefundPolicy"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}deadline\0\u{3}deadline_hours\0\u{1}fee\0\u{1}steps\0\u{3}needs_approval\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularEnumField(value: &self.deadline) }()
+      case 2: try { try decoder.decodeSingularInt32Field(value: &self.deadlineHours) }()
+      case 3: try { try decoder.decodeSingularMessageField(value: &self._fee) }()
+      case 4: try { try decoder.decodeRepeatedMessageField(value: &self.steps) }()
+      case 5: try { try decoder.decodeSingularBoolField(value: &self.needsApproval) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if self.deadline != .unspecified {
+      try visitor.visitSingularEnumField(value: self.deadline, fieldNumber: 1)
+    }
+    if self.deadlineHours != 0 {
+      try visitor.visitSingularInt32Field(value: self.deadlineHours, fieldNumber: 2)
+    }
+    try { if let v = self._fee {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    } }()
+    if !self.steps.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.steps, fieldNumber: 4)
+    }
+    if self.needsApproval != false {
+      try visitor.visitSingularBoolField(value: self.needsApproval, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Scenic_V1_RefundPolicy, rhs: Scenic_V1_RefundPolicy) -> Bool {
+    if lhs.deadline != rhs.deadline {return false}
+    if lhs.deadlineHours != rhs.deadlineHours {return false}
+    if lhs._fee != rhs._fee {return false}
+    if lhs.steps != rhs.steps {return false}
+    if lhs.needsApproval != rhs.needsApproval {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Scenic_V1_Product: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Product"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}code\0\u{1}name\0\u{3}retail_price_fen\0\u{3}refund_rule\0\u{3}valid_days\0\u{1}status\0\u{3}created_at\0\u{3}updated_at\0\u{3}real_name\0\u{3}refund_policy\0")
+
+  fileprivate class _StorageClass {
+    var _id: Int64 = 0
+    var _code: String = String()
+    var _name: String = String()
+    var _retailPriceFen: Int64 = 0
+    var _refundRule: Scenic_V1_RefundRule = .unspecified
+    var _validDays: Int32 = 0
+    var _status: Scenic_V1_ProductStatus = .unspecified
+    var _createdAt: String = String()
+    var _updatedAt: String = String()
+    var _realName: Scenic_V1_RealNameRules? = nil
+    var _refundPolicy: Scenic_V1_RefundPolicy? = nil
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _id = source._id
+      _code = source._code
+      _name = source._name
+      _retailPriceFen = source._retailPriceFen
+      _refundRule = source._refundRule
+      _validDays = source._validDays
+      _status = source._status
+      _createdAt = source._createdAt
+      _updatedAt = source._updatedAt
+      _realName = source._realName
+      _refundPolicy = source._refundPolicy
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularInt64Field(value: &_storage._id) }()
+        case 2: try { try decoder.decodeSingularStringField(value: &_storage._code) }()
+        case 3: try { try decoder.decodeSingularStringField(value: &_storage._name) }()
+        case 4: try { try decoder.decodeSingularInt64Field(value: &_storage._retailPriceFen) }()
+        case 5: try { try decoder.decodeSingularEnumField(value: &_storage._refundRule) }()
+        case 6: try { try decoder.decodeSingularInt32Field(value: &_storage._validDays) }()
+        case 7: try { try decoder.decodeSingularEnumField(value: &_storage._status) }()
+        case 8: try { try decoder.decodeSingularStringField(value: &_storage._createdAt) }()
+        case 9: try { try decoder.decodeSingularStringField(value: &_storage._updatedAt) }()
+        case 10: try { try decoder.decodeSingularMessageField(value: &_storage._realName) }()
+        case 11: try { try decoder.decodeSingularMessageField(value: &_storage._refundPolicy) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if _storage._id != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._id, fieldNumber: 1)
+      }
+      if !_storage._code.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._code, fieldNumber: 2)
+      }
+      if !_storage._name.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._name, fieldNumber: 3)
+      }
+      if _storage._retailPriceFen != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._retailPriceFen, fieldNumber: 4)
+      }
+      if _storage._refundRule != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._refundRule, fieldNumber: 5)
+      }
+      if _storage._validDays != 0 {
+        try visitor.visitSingularInt32Field(value: _storage._validDays, fieldNumber: 6)
+      }
+      if _storage._status != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._status, fieldNumber: 7)
+      }
+      if !_storage._createdAt.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._createdAt, fieldNumber: 8)
+      }
+      if !_storage._updatedAt.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._updatedAt, fieldNumber: 9)
+      }
+      try { if let v = _storage._realName {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 10)
+      } }()
+      try { if let v = _storage._refundPolicy {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 11)
+      } }()
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
   public static func ==(lhs: Scenic_V1_Product, rhs: Scenic_V1_Product) -> Bool {
-    if lhs.id != rhs.id {return false}
-    if lhs.code != rhs.code {return false}
-    if lhs.name != rhs.name {return false}
-    if lhs.retailPriceFen != rhs.retailPriceFen {return false}
-    if lhs.refundRule != rhs.refundRule {return false}
-    if lhs.validDays != rhs.validDays {return false}
-    if lhs.status != rhs.status {return false}
-    if lhs.createdAt != rhs.createdAt {return false}
-    if lhs.updatedAt != rhs.updatedAt {return false}
-    if lhs._realName != rhs._realName {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._id != rhs_storage._id {return false}
+        if _storage._code != rhs_storage._code {return false}
+        if _storage._name != rhs_storage._name {return false}
+        if _storage._retailPriceFen != rhs_storage._retailPriceFen {return false}
+        if _storage._refundRule != rhs_storage._refundRule {return false}
+        if _storage._validDays != rhs_storage._validDays {return false}
+        if _storage._status != rhs_storage._status {return false}
+        if _storage._createdAt != rhs_storage._createdAt {return false}
+        if _storage._updatedAt != rhs_storage._updatedAt {return false}
+        if _storage._realName != rhs_storage._realName {return false}
+        if _storage._refundPolicy != rhs_storage._refundPolicy {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -961,6 +1346,45 @@ nonisolated extension Scenic_V1_SetRealNameRequest: SwiftProtobuf.Message, Swift
   public static func ==(lhs: Scenic_V1_SetRealNameRequest, rhs: Scenic_V1_SetRealNameRequest) -> Bool {
     if lhs.code != rhs.code {return false}
     if lhs._rules != rhs._rules {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Scenic_V1_SetRefundPolicyRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".SetRefundPolicyRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}code\0\u{1}policy\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.code) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._policy) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.code.isEmpty {
+      try visitor.visitSingularStringField(value: self.code, fieldNumber: 1)
+    }
+    try { if let v = self._policy {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Scenic_V1_SetRefundPolicyRequest, rhs: Scenic_V1_SetRefundPolicyRequest) -> Bool {
+    if lhs.code != rhs.code {return false}
+    if lhs._policy != rhs._policy {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

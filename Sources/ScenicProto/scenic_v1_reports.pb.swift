@@ -209,6 +209,33 @@ public nonisolated struct Scenic_V1_StatementResponse: @unchecked Sendable {
     set {_uniqueStorage()._heldFen = newValue}
   }
 
+  /// Fees kept by refunds in the period (refunds.amount_fen is what they credited).
+  public var refundFeesFen: Int64 {
+    get {_storage._refundFeesFen}
+    set {_uniqueStorage()._refundFeesFen = newValue}
+  }
+
+  /// count = vouchers moved to another date; amount = price differences (negative charged).
+  public var dateChanges: Scenic_V1_Movement {
+    get {_storage._dateChanges ?? Scenic_V1_Movement()}
+    set {_uniqueStorage()._dateChanges = newValue}
+  }
+  /// Returns true if `dateChanges` has been explicitly set.
+  public var hasDateChanges: Bool {_storage._dateChanges != nil}
+  /// Clears the value of `dateChanges`. Subsequent reads from it will return its default value.
+  public mutating func clearDateChanges() {_uniqueStorage()._dateChanges = nil}
+
+  /// The credit line now, and what of it the closing balance uses.
+  public var creditLimitFen: Int64 {
+    get {_storage._creditLimitFen}
+    set {_uniqueStorage()._creditLimitFen = newValue}
+  }
+
+  public var creditUsedFen: Int64 {
+    get {_storage._creditUsedFen}
+    set {_uniqueStorage()._creditUsedFen = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -381,7 +408,7 @@ nonisolated extension Scenic_V1_Movement: SwiftProtobuf.Message, SwiftProtobuf._
 
 nonisolated extension Scenic_V1_StatementResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".StatementResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}distributor_id\0\u{3}distributor_name\0\u{3}from_date\0\u{3}to_date\0\u{3}opening_balance_fen\0\u{1}recharges\0\u{1}adjustments\0\u{1}sales\0\u{1}refunds\0\u{3}closing_balance_fen\0\u{3}computed_closing_fen\0\u{1}balanced\0\u{3}vouchers_valid\0\u{3}vouchers_redeemed\0\u{3}vouchers_refunded\0\u{3}vouchers_expired\0\u{3}held_fen\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}distributor_id\0\u{3}distributor_name\0\u{3}from_date\0\u{3}to_date\0\u{3}opening_balance_fen\0\u{1}recharges\0\u{1}adjustments\0\u{1}sales\0\u{1}refunds\0\u{3}closing_balance_fen\0\u{3}computed_closing_fen\0\u{1}balanced\0\u{3}vouchers_valid\0\u{3}vouchers_redeemed\0\u{3}vouchers_refunded\0\u{3}vouchers_expired\0\u{3}held_fen\0\u{3}refund_fees_fen\0\u{3}date_changes\0\u{3}credit_limit_fen\0\u{3}credit_used_fen\0")
 
   fileprivate class _StorageClass {
     var _distributorID: Int64 = 0
@@ -401,6 +428,10 @@ nonisolated extension Scenic_V1_StatementResponse: SwiftProtobuf.Message, SwiftP
     var _vouchersRefunded: Int64 = 0
     var _vouchersExpired: Int64 = 0
     var _heldFen: Int64 = 0
+    var _refundFeesFen: Int64 = 0
+    var _dateChanges: Scenic_V1_Movement? = nil
+    var _creditLimitFen: Int64 = 0
+    var _creditUsedFen: Int64 = 0
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -428,6 +459,10 @@ nonisolated extension Scenic_V1_StatementResponse: SwiftProtobuf.Message, SwiftP
       _vouchersRefunded = source._vouchersRefunded
       _vouchersExpired = source._vouchersExpired
       _heldFen = source._heldFen
+      _refundFeesFen = source._refundFeesFen
+      _dateChanges = source._dateChanges
+      _creditLimitFen = source._creditLimitFen
+      _creditUsedFen = source._creditUsedFen
     }
   }
 
@@ -463,6 +498,10 @@ nonisolated extension Scenic_V1_StatementResponse: SwiftProtobuf.Message, SwiftP
         case 15: try { try decoder.decodeSingularInt64Field(value: &_storage._vouchersRefunded) }()
         case 16: try { try decoder.decodeSingularInt64Field(value: &_storage._vouchersExpired) }()
         case 17: try { try decoder.decodeSingularInt64Field(value: &_storage._heldFen) }()
+        case 18: try { try decoder.decodeSingularInt64Field(value: &_storage._refundFeesFen) }()
+        case 19: try { try decoder.decodeSingularMessageField(value: &_storage._dateChanges) }()
+        case 20: try { try decoder.decodeSingularInt64Field(value: &_storage._creditLimitFen) }()
+        case 21: try { try decoder.decodeSingularInt64Field(value: &_storage._creditUsedFen) }()
         default: break
         }
       }
@@ -526,6 +565,18 @@ nonisolated extension Scenic_V1_StatementResponse: SwiftProtobuf.Message, SwiftP
       if _storage._heldFen != 0 {
         try visitor.visitSingularInt64Field(value: _storage._heldFen, fieldNumber: 17)
       }
+      if _storage._refundFeesFen != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._refundFeesFen, fieldNumber: 18)
+      }
+      try { if let v = _storage._dateChanges {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 19)
+      } }()
+      if _storage._creditLimitFen != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._creditLimitFen, fieldNumber: 20)
+      }
+      if _storage._creditUsedFen != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._creditUsedFen, fieldNumber: 21)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -552,6 +603,10 @@ nonisolated extension Scenic_V1_StatementResponse: SwiftProtobuf.Message, SwiftP
         if _storage._vouchersRefunded != rhs_storage._vouchersRefunded {return false}
         if _storage._vouchersExpired != rhs_storage._vouchersExpired {return false}
         if _storage._heldFen != rhs_storage._heldFen {return false}
+        if _storage._refundFeesFen != rhs_storage._refundFeesFen {return false}
+        if _storage._dateChanges != rhs_storage._dateChanges {return false}
+        if _storage._creditLimitFen != rhs_storage._creditLimitFen {return false}
+        if _storage._creditUsedFen != rhs_storage._creditUsedFen {return false}
         return true
       }
       if !storagesAreEqual {return false}

@@ -129,13 +129,18 @@ public nonisolated struct Scenic_V1_WhoAmIResponse: Sendable {
 
   public var balanceFen: Int64 = 0
 
-  /// Kept aside by holds; available = balance − held.
+  /// Kept aside by holds; available = balance + credit limit − held.
   public var heldFen: Int64 = 0
 
   public var availableFen: Int64 = 0
 
   /// How the call was made: "session" or "api-key:NAME".
   public var credential: String = String()
+
+  /// The credit line and what of it is used (−balance when the balance is below zero).
+  public var creditLimitFen: Int64 = 0
+
+  public var creditUsedFen: Int64 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -339,7 +344,7 @@ nonisolated extension Scenic_V1_WhoAmIRequest: SwiftProtobuf.Message, SwiftProto
 
 nonisolated extension Scenic_V1_WhoAmIResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".WhoAmIResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}distributor_id\0\u{1}name\0\u{1}phone\0\u{1}status\0\u{3}balance_fen\0\u{3}held_fen\0\u{3}available_fen\0\u{1}credential\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}distributor_id\0\u{1}name\0\u{1}phone\0\u{1}status\0\u{3}balance_fen\0\u{3}held_fen\0\u{3}available_fen\0\u{1}credential\0\u{3}credit_limit_fen\0\u{3}credit_used_fen\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -355,6 +360,8 @@ nonisolated extension Scenic_V1_WhoAmIResponse: SwiftProtobuf.Message, SwiftProt
       case 6: try { try decoder.decodeSingularInt64Field(value: &self.heldFen) }()
       case 7: try { try decoder.decodeSingularInt64Field(value: &self.availableFen) }()
       case 8: try { try decoder.decodeSingularStringField(value: &self.credential) }()
+      case 9: try { try decoder.decodeSingularInt64Field(value: &self.creditLimitFen) }()
+      case 10: try { try decoder.decodeSingularInt64Field(value: &self.creditUsedFen) }()
       default: break
       }
     }
@@ -385,6 +392,12 @@ nonisolated extension Scenic_V1_WhoAmIResponse: SwiftProtobuf.Message, SwiftProt
     if !self.credential.isEmpty {
       try visitor.visitSingularStringField(value: self.credential, fieldNumber: 8)
     }
+    if self.creditLimitFen != 0 {
+      try visitor.visitSingularInt64Field(value: self.creditLimitFen, fieldNumber: 9)
+    }
+    if self.creditUsedFen != 0 {
+      try visitor.visitSingularInt64Field(value: self.creditUsedFen, fieldNumber: 10)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -397,6 +410,8 @@ nonisolated extension Scenic_V1_WhoAmIResponse: SwiftProtobuf.Message, SwiftProt
     if lhs.heldFen != rhs.heldFen {return false}
     if lhs.availableFen != rhs.availableFen {return false}
     if lhs.credential != rhs.credential {return false}
+    if lhs.creditLimitFen != rhs.creditLimitFen {return false}
+    if lhs.creditUsedFen != rhs.creditUsedFen {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -12,6 +12,9 @@ public struct AccountPolicy: Sendable {
     /// A session ends this long after login, however busy.
     public var sessionLifetime: Duration = .seconds(7 * 24 * 3600)
     public var minimumPasswordLength = 8
+    /// How long the back office has to decide a refund that needs approval before the
+    /// daemon approves it.
+    public var refundApprovalWindow: Duration = .seconds(48 * 3600)
     /// The clock every rule reads; tests move it.
     public var now: @Sendable () -> Date = { Date() }
     /// The scenic area's days: visit dates and "today".

@@ -51,6 +51,11 @@ public struct AccountService: Sendable {
         var change = Scenic_V1_BalanceChange()
         change.entry = .init(entry, numbers: numbers)
         change.balanceFen = entry.balanceAfterFen
+        if entry.kind == .recharge {
+            // A recharge repays what was owed on the credit line before it adds to the balance.
+            let owedBefore = max(0, entry.amountFen - entry.balanceAfterFen)
+            change.repaidFen = min(entry.amountFen, owedBefore)
+        }
         return change
     }
 

@@ -112,6 +112,7 @@ extension Scenic_V1_Product {
         createdAt = ISOTime.format(record.createdAt)
         updatedAt = ISOTime.format(record.updatedAt)
         realName = .init(record.realName)
+        refundPolicy = .init(record.refundPolicy)
     }
 }
 

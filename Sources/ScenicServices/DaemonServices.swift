@@ -69,6 +69,7 @@ public struct DaemonServices: Sendable {
             MaintenanceService(store: store, policy: accountPolicy, metrics: metricsText).register(in: &router)
             AuditService(store: store, numbers: numbers).register(in: &router)
             ApiKeyAdminService(store: store, policy: accountPolicy).register(in: &router)
+            RefundAdminService(store: store, policy: accountPolicy, numbers: numbers).register(in: &router)
             EventsService(store: store, numbers: numbers, authenticator: nil).register(in: &router)
             let policy = adminAccess
             router.admission = { policy.refusal(for: $0) }

@@ -16,6 +16,9 @@ extension Scenic_V1_Distributor {
         lowBalanceThresholdFen = record.lowBalanceThresholdFen
         lowBalance = record.lowBalanceAlerted
         heldFen = record.heldFen
+        creditLimitFen = record.creditLimitFen
+        creditUsedFen = record.creditUsedFen
+        availableFen = record.availableFen
     }
 }
 

@@ -99,6 +99,19 @@ public struct DistributorAdminService: Sendable {
         return response
     }
 
+    /// Sets the credit line (0 removes it); never below what is owed and held beyond the balance.
+    public func setCredit(_ request: Scenic_V1_SetCreditRequest, context: CallContext) async throws -> Scenic_V1_Distributor {
+        guard (0...AccountService.maxRechargeFen).contains(request.creditLimitFen) else {
+            throw RPCError.invalidArgument(violations: [
+                .init(
+                    field: "credit_limit_fen", description: "must be 0 to \(AccountService.maxRechargeFen) fen", reason: "OUT_OF_RANGE")
+            ])
+        }
+        return .init(
+            try await store.setCreditLimit(
+                distributorID: request.id, limitFen: request.creditLimitFen, stamp: context.adminStamp(at: now)))
+    }
+
     private var now: Millis { policy.now().millis }
 
     func register(in router: inout Router) {
@@ -109,5 +122,6 @@ public struct DistributorAdminService: Sendable {
         router.register(service: Self.service, method: "Disable", handler: disable)
         router.register(service: Self.service, method: "Enable", handler: enable)
         router.register(service: Self.service, method: "ResetPassword", handler: resetPassword)
+        router.register(service: Self.service, method: "SetCredit", handler: setCredit)
     }
 }

@@ -116,7 +116,9 @@ public struct DistributorSessionService: Sendable {
         let money = try await store.money(distributorID: distributor.id)
         response.balanceFen = money.balanceFen
         response.heldFen = money.heldFen
-        response.availableFen = money.balanceFen - money.heldFen
+        response.availableFen = money.availableFen
+        response.creditLimitFen = money.creditLimitFen
+        response.creditUsedFen = money.creditUsedFen
         response.credential = principal.credential
         return response
     }

@@ -72,6 +72,10 @@ extension Scenic_V1_Event {
             case .availabilityChanged: .availabilityChanged
             case .balanceLow: .balanceLow
             case .recharge: .recharge
+            case .refundRequested: .refundRequested
+            case .refundRejected: .refundRejected
+            case .dateChanged: .dateChanged
+            case .creditChanged: .creditChanged
             }
         distributorID = record.distributorID ?? 0
         voucherCode = record.voucherCode

@@ -14,7 +14,9 @@ extension Scenic_V1_LedgerEntry {
             case .sale: .sale
             case .refund: .refund
             case .adjustment: .adjustment
+            case .dateChange: .dateChange
             }
+        feeFen = record.feeFen
         amountFen = record.amountFen
         balanceAfterFen = record.balanceAfterFen
         orderID = record.orderID.map(numbers.number(for:)) ?? 0
@@ -42,6 +44,7 @@ extension Scenic_V1_Voucher {
         refundRule = record.refundable ? .refundable : .nonRefundable
         status =
             switch record.status {
+            case .valid where record.refundPending: .refundPending
             case .valid: today > record.validUntil ? .expired : .valid
             case .redeemed: .redeemed
             case .refunded: .refunded
@@ -51,6 +54,8 @@ extension Scenic_V1_Voucher {
         refundedAt = record.refundedAt.map(ISOTime.format) ?? ""
         slot = record.slot ?? ""
         if let visitor = record.visitor { self.visitor = .init(masked: visitor) }
+        if record.refundable { refundPolicy = .init(record.refundPolicy) }
+        refundFeeFen = record.refundFeeFen
     }
 }
 
@@ -88,6 +93,10 @@ enum MoneyListing {
         case .valid:
             query.status = .valid
             query.notExpiredOn = today
+            query.refundPending = false
+        case .refundPending:
+            query.status = .valid
+            query.refundPending = true
         case .expired:
             query.status = .valid
             query.expiredBefore = today
@@ -185,6 +194,10 @@ extension MoneyListing {
         response.vouchersRefunded = statement.vouchersRefunded
         response.vouchersExpired = statement.vouchersExpired
         response.heldFen = statement.distributor.heldFen
+        response.refundFeesFen = statement.refundFeesFen
+        response.dateChanges = movement(statement.dateChanges)
+        response.creditLimitFen = statement.distributor.creditLimitFen
+        response.creditUsedFen = max(0, -statement.closingBalanceFen)
         return response
     }
 }

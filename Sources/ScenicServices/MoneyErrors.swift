@@ -35,10 +35,22 @@ extension MoneyError: RPCErrorConvertible {
                 metadata: ["code": code, "visit_date": visit])
         case .notRefundable(let code):
             RPCError(.failedPrecondition, "voucher \(code) was sold non-refundable", reason: "NOT_REFUNDABLE", metadata: ["code": code])
-        case .refundWindowClosed(let code, let visit):
+        case .refundWindowClosed(let code, let deadline):
             RPCError(
-                .failedPrecondition, "voucher \(code) can no longer be refunded: its visit date \(visit) has passed",
+                .failedPrecondition, "voucher \(code) can no longer be refunded or moved: \(deadline)",
                 reason: "REFUND_WINDOW_CLOSED", metadata: ["code": code])
+        case .refundPending(let code):
+            RPCError(
+                .failedPrecondition, "a refund of voucher \(code) awaits approval", reason: "REFUND_PENDING", metadata: ["code": code])
+        case .sameDate(let code):
+            RPCError(
+                .failedPrecondition, "voucher \(code) is already for that date and slot", reason: "SAME_DATE", metadata: ["code": code])
+        case .creditInUse(let used, let held):
+            RPCError(
+                .failedPrecondition,
+                "the credit line cannot go below what is owed (\(Fen.yuanText(used))) and held (\(Fen.yuanText(held))) beyond the balance",
+                reason: "CREDIT_IN_USE", metadata: ["credit_used_fen": "\(used)", "held_fen": "\(held)"],
+                fieldViolations: [.init(field: "credit_limit_fen", description: "below what is in use", reason: "CREDIT_IN_USE")])
         case .notRedeemed(let code):
             RPCError(.failedPrecondition, "voucher \(code) is not redeemed", reason: "NOT_REDEEMED", metadata: ["code": code])
         case .undoWindowClosed(let code):

@@ -105,6 +105,14 @@ public struct ProductAdminService: Sendable {
         return .init(try await store.setRealNameRules(productCode: request.code, rules, stamp: context.adminStamp(at: now)))
     }
 
+    /// Replaces the refund rules new sales of the product take.
+    public func setRefundPolicy(_ request: Scenic_V1_SetRefundPolicyRequest, context: CallContext) async throws -> Scenic_V1_Product {
+        var violations: [RPCError.FieldViolation] = []
+        let refundPolicy = RefundPolicyInput.policy(request, into: &violations)
+        try AccountInput.check(violations)
+        return .init(try await store.setRefundPolicy(productCode: request.code, refundPolicy, stamp: context.adminStamp(at: now)))
+    }
+
     private var now: Millis { policy.now().millis }
 
     func register(in router: inout Router) {
@@ -115,5 +123,6 @@ public struct ProductAdminService: Sendable {
         router.register(service: Self.service, method: "Update", handler: update)
         router.register(service: Self.service, method: "Archive", handler: archive)
         router.register(service: Self.service, method: "SetRealName", handler: setRealName)
+        router.register(service: Self.service, method: "SetRefundPolicy", handler: setRefundPolicy)
     }
 }

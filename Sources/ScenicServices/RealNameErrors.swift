@@ -15,18 +15,22 @@ extension RealNameError: RPCErrorConvertible {
             return RPCError.invalidArgument(
                 description, violations: [.init(field: "visitors", description: description, reason: reason)])
         case .idLimitExceeded(let index, let masked, let limit, let held, let period):
-            let per =
-                switch period {
-                case .day: "visit date"
-                case .week: "week"
-                case .month: "month"
-                }
+            let per = Self.per(period)
             return RPCError(
                 .resourceExhausted,
                 "visitor \(index + 1) (ID \(masked)) already holds \(held) of the \(limit) tickets one ID may hold a \(per)",
                 reason: "ID_LIMIT_EXCEEDED", metadata: ["limit": "\(limit)", "held": "\(held)", "visitor": "\(index)"],
                 fieldViolations: [
                     .init(field: "visitors[\(index)].id_number", description: "holds \(held) of \(limit) tickets a \(per)", reason: "ID_LIMIT_EXCEEDED")
+                ])
+        case .idLimitExceededByChange(let index, let masked, let limit, let held, let period):
+            let per = Self.per(period)
+            return RPCError(
+                .resourceExhausted,
+                "the visitor of voucher \(index + 1) (ID \(masked)) already holds \(held) of the \(limit) tickets one ID may hold a \(per) then",
+                reason: "ID_LIMIT_EXCEEDED", metadata: ["limit": "\(limit)", "held": "\(held)"],
+                fieldViolations: [
+                    .init(field: "voucher_codes[\(index)]", description: "its visitor holds \(held) of \(limit) tickets a \(per)", reason: "ID_LIMIT_EXCEEDED")
                 ])
         case .noTicketForID:
             return RPCError(.notFound, "this ID holds no ticket", reason: "NO_TICKET_FOR_ID")
@@ -44,6 +48,14 @@ extension RealNameError: RPCErrorConvertible {
                 reason: "PERSONAL_DATA_ERASED", metadata: ["code": code])
         case .keyMismatch:
             return RPCError(.internal, "the personal data key is not the one this store's data was sealed with", reason: "KEY_MISMATCH")
+        }
+    }
+
+    private static func per(_ period: RealNameRules.Period) -> String {
+        switch period {
+        case .day: "visit date"
+        case .week: "week"
+        case .month: "month"
         }
     }
 }

@@ -51,3 +51,5 @@ extension Scenic_V1_SellRequest: IdentifiedRequest {}
 extension Scenic_V1_RefundRequest: IdentifiedRequest {}
 extension Scenic_V1_RedeemRequest: IdentifiedRequest {}
 extension Scenic_V1_CheckInRequest: IdentifiedRequest {}
+extension Scenic_V1_ChangeDateRequest: IdentifiedRequest {}
+extension Scenic_V1_DecideRefundRequest: IdentifiedRequest {}

@@ -49,7 +49,9 @@ public struct SalesService: Sendable {
         var response = Scenic_V1_BalanceResponse()
         response.balanceFen = money.balanceFen
         response.heldFen = money.heldFen
-        response.availableFen = money.balanceFen - money.heldFen
+        response.availableFen = money.availableFen
+        response.creditLimitFen = money.creditLimitFen
+        response.creditUsedFen = money.creditUsedFen
         return response
     }
 
@@ -102,36 +104,89 @@ public struct SalesService: Sendable {
 
     public func refund(_ request: Scenic_V1_RefundRequest, context: CallContext) async throws -> Scenic_V1_RefundResponse {
         let principal = try await authenticator.authenticate(context, scope: .refund)
-        guard (1...Self.maxQuantity).contains(request.voucherCodes.count) else {
-            throw RPCError.invalidArgument(violations: [
-                .init(field: "voucher_codes", description: "must hold 1 to \(Self.maxQuantity) codes", reason: "OUT_OF_RANGE")
-            ])
+        let codes = try Self.voucherCodes(request.voucherCodes)
+        let clock = policy.now()
+        let today = policy.calendar.day(of: clock)
+        let key = try RequestIdentity.key(request, scope: "distributor:\(principal.distributor.id)", context: context)
+        let numbers = numbers
+        let make: @Sendable (ScenicStore.RefundOutcome) -> Scenic_V1_RefundResponse = { outcome in
+            var response = Scenic_V1_RefundResponse()
+            response.vouchers = outcome.vouchers.map { Scenic_V1_Voucher($0, today: today, numbers: numbers) }
+            response.refundedFen = outcome.refundedFen
+            response.feeFen = outcome.feeFen
+            response.balanceAfterFen = outcome.balanceAfterFen
+            response.approvals = outcome.approvals.map { .init($0, numbers: numbers) }
+            return response
         }
+        let outcome = try await store.refund(
+            distributorID: principal.distributor.id, codes: codes, now: policy.calendar.now(of: clock),
+            approvalWindow: policy.refundApprovalWindow.millis, key: key, at: clock.millis, encode: { try make($0).serializedData() })
+        return try RequestIdentity.response(outcome, make)
+    }
+
+    /// Moves the caller's vouchers to another visit date.
+    public func changeDate(_ request: Scenic_V1_ChangeDateRequest, context: CallContext) async throws -> Scenic_V1_ChangeDateResponse {
+        let principal = try await authenticator.authenticate(context, scope: .sell)
         var violations: [RPCError.FieldViolation] = []
-        let parsed = request.voucherCodes.enumerated().map { index, text in
+        let codes = Self.voucherCodes(request.voucherCodes, into: &violations)
+        let clock = policy.now()
+        let now = policy.calendar.now(of: clock)
+        if policy.calendar.start(of: request.toDate) == nil {
+            violations.append(.init(field: "to_date", description: "must be a date written YYYY-MM-DD", reason: "INVALID_DATE"))
+        } else if let to = CalendarDates.dayNumber(request.toDate), let today = CalendarDates.dayNumber(now.today), to - today > Self.maxDaysAhead {
+            violations.append(.init(field: "to_date", description: "must be at most \(Self.maxDaysAhead) days ahead", reason: "OUT_OF_RANGE"))
+        }
+        let slot = request.slot.isEmpty ? nil : TimeSlot(request.slot)
+        if !request.slot.isEmpty, slot == nil {
+            violations.append(.init(field: "slot", description: "must be a time slot written HH:MM-HH:MM", reason: "INVALID_SLOT"))
+        }
+        try AccountInput.check(violations)
+        let key = try RequestIdentity.key(request, scope: "distributor:\(principal.distributor.id)", context: context)
+        let change = DateChangeRequest(
+            distributorID: principal.distributor.id, codes: codes, toDate: request.toDate, slot: slot?.description ?? "", now: now)
+        let numbers = numbers
+        let make: @Sendable (DateChangeRecord) -> Scenic_V1_ChangeDateResponse = { record in
+            var response = Scenic_V1_ChangeDateResponse()
+            response.vouchers = record.vouchers.map { Scenic_V1_Voucher($0, today: now.today, numbers: numbers) }
+            response.differenceFen = record.differenceFen
+            response.balanceAfterFen = record.balanceAfterFen
+            return response
+        }
+        let outcome = try await store.changeDate(change, key: key, at: clock.millis, encode: { try make($0).serializedData() })
+        return try RequestIdentity.response(outcome, make)
+    }
+
+    /// The caller's refund approvals, newest first.
+    public func listRefundApprovals(
+        _ request: Scenic_V1_ListRefundApprovalsRequest, context: CallContext
+    ) async throws -> Scenic_V1_ListRefundApprovalsResponse {
+        let principal = try await authenticator.authenticate(context, scope: .read)
+        return try await RefundAdminService.list(store: store, distributorID: principal.distributor.id, request: request, numbers: numbers)
+    }
+
+    /// 1–100 voucher codes, each well formed and named once; refused by field otherwise.
+    static func voucherCodes(_ texts: [String]) throws -> [String] {
+        var violations: [RPCError.FieldViolation] = []
+        let codes = voucherCodes(texts, into: &violations)
+        try AccountInput.check(violations)
+        return codes
+    }
+
+    static func voucherCodes(_ texts: [String], into violations: inout [RPCError.FieldViolation]) -> [String] {
+        guard (1...maxQuantity).contains(texts.count) else {
+            violations.append(.init(field: "voucher_codes", description: "must hold 1 to \(maxQuantity) codes", reason: "OUT_OF_RANGE"))
+            return []
+        }
+        let parsed = texts.enumerated().map { index, text in
             let code = VoucherCode.normalize(text)
             if code == nil {
-                violations.append(.init(field: "voucher_codes[\(index)]", description: "not 16 digits with a valid check digit", reason: "INVALID_VOUCHER_CODE"))
+                violations.append(.init(
+                    field: "voucher_codes[\(index)]", description: "not 16 digits with a valid check digit", reason: "INVALID_VOUCHER_CODE"))
             }
             return code
         }
         CatalogInput.duplicates(parsed, field: { "voucher_codes[\($0)]" }, into: &violations)
-        let codes = parsed.compactMap { $0 }
-        try AccountInput.check(violations)
-        let today = policy.today
-        let key = try RequestIdentity.key(request, scope: "distributor:\(principal.distributor.id)", context: context)
-        let numbers = numbers
-        let make: @Sendable ([VoucherRecord], Int64) -> Scenic_V1_RefundResponse = { vouchers, balance in
-            var response = Scenic_V1_RefundResponse()
-            response.vouchers = vouchers.map { Scenic_V1_Voucher($0, today: today, numbers: numbers) }
-            response.refundedFen = vouchers.reduce(0) { $0 + $1.settlementPriceFen }
-            response.balanceAfterFen = balance
-            return response
-        }
-        let outcome = try await store.refund(
-            distributorID: principal.distributor.id, codes: codes, today: today, key: key, at: policy.now().millis,
-            encode: { try make($0, $1).serializedData() })
-        return try RequestIdentity.response(outcome) { make($0.0, $0.1) }
+        return parsed.compactMap { $0 }
     }
 
     static func response(_ sale: SaleRecord, numbers: PublicNumbers) -> Scenic_V1_SellResponse {
@@ -153,5 +208,7 @@ public struct SalesService: Sendable {
         router.register(service: Self.service, method: "Hold", handler: hold)
         router.register(service: Self.service, method: "ConfirmHold", handler: confirmHold)
         router.register(service: Self.service, method: "ReleaseHold", handler: releaseHold)
+        router.register(service: Self.service, method: "ChangeDate", handler: changeDate)
+        router.register(service: Self.service, method: "ListRefundApprovals", handler: listRefundApprovals)
     }
 }

@@ -9,17 +9,17 @@ extension ScenicStore {
 
     public func products(status: ProductRecord.Status?, matching query: String, afterID: Int64, limit: Int) async throws -> [ProductRecord] {
         try await read { db in
-            var sql = "SELECT * FROM product WHERE id > ?"
+            var sql = ProductRecord.select + " WHERE product.id > ?"
             var arguments: StatementArguments = [afterID]
             if let status {
-                sql += " AND status = ?"
+                sql += " AND product.status = ?"
                 arguments += [status.rawValue]
             }
             if !query.isEmpty {
-                sql += " AND (instr(code, ?) > 0 OR instr(name, ?) > 0)"
+                sql += " AND (instr(product.code, ?) > 0 OR instr(product.name, ?) > 0)"
                 arguments += [query, query]
             }
-            sql += " ORDER BY id LIMIT ?"
+            sql += " ORDER BY product.id LIMIT ?"
             arguments += [limit]
             return try ProductRecord.fetchAll(db, sql: sql, arguments: arguments)
         }
@@ -54,7 +54,7 @@ extension ScenicStore {
                 : "imported \(products.count) products"
             try stamp.record(db, target: products.count == 1 ? "product:\(products[0].code)" : "", summary: summary)
             return try ProductRecord.fetchAll(
-                db, sql: "SELECT * FROM product WHERE id >= ? ORDER BY id", arguments: [firstID])
+                db, sql: ProductRecord.select + " WHERE product.id >= ? ORDER BY product.id", arguments: [firstID])
         }
     }
 
@@ -225,7 +225,7 @@ extension ScenicStore {
     }
 
     static func fetchProduct(_ db: Database, code: String) throws -> ProductRecord? {
-        try ProductRecord.fetchOne(db, sql: "SELECT * FROM product WHERE code = ?", arguments: [code])
+        try ProductRecord.fetchOne(db, sql: ProductRecord.select + " WHERE product.code = ?", arguments: [code])
     }
 
     static func requireProduct(_ db: Database, code: String) throws -> ProductRecord {

@@ -19,6 +19,13 @@ public struct ProductRecord: Sendable, Equatable, FetchableRecord {
     /// When its tickets may be sold and used (the calendar).
     public var bookingRules: BookingRules
     public var realName: RealNameRules
+    /// The refund rules its sales take, and their row (nil: ``RefundPolicy/standard``).
+    public var refundPolicy: RefundPolicy
+    public var refundPolicyID: Int64?
+
+    /// Every product column and its refund rules.
+    static let select = "SELECT product.*, \(RefundPolicy.joinedColumns) FROM product " + joinRefundPolicy
+    static let joinRefundPolicy = "LEFT JOIN refund_policy ON refund_policy.id = product.refund_policy_id"
 
     public init(row: Row) throws {
         id = row["id"]
@@ -32,6 +39,8 @@ public struct ProductRecord: Sendable, Equatable, FetchableRecord {
         updatedAt = row["updated_at"]
         bookingRules = BookingRules(row: row)
         realName = RealNameRules(row: row)
+        refundPolicy = RefundPolicy(joinedRow: row)
+        refundPolicyID = row["refund_policy_id"]
     }
 }
 
@@ -89,8 +98,9 @@ public struct BindingRecord: Sendable, Equatable, FetchableRecord {
     static let select = """
         SELECT product.*, binding.distributor_id AS b_distributor_id,
             binding.settlement_price_fen AS b_settlement_price_fen, binding.bound_at AS b_bound_at,
-            binding.updated_at AS b_updated_at
+            binding.updated_at AS b_updated_at, \(RefundPolicy.joinedColumns)
         FROM binding JOIN product ON product.id = binding.product_id
+        \(ProductRecord.joinRefundPolicy)
         """
 }
 

@@ -127,6 +127,10 @@ public struct EventRecord: Sendable, Equatable, FetchableRecord {
         case availabilityChanged = "availability_changed"
         case balanceLow = "balance_low"
         case recharge
+        case refundRequested = "refund_requested"
+        case refundRejected = "refund_rejected"
+        case dateChanged = "date_changed"
+        case creditChanged = "credit_changed"
     }
 
     public var id: Int64

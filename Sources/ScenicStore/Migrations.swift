@@ -409,6 +409,118 @@ enum Migrations {
                 CREATE INDEX visitor_hashed_by_valid_until ON visitor (valid_until) WHERE id_hash IS NOT NULL;
                 """)
         }
+        migrator.registerMigration("0014_money_policies") { db in
+            // SQLite changes a CHECK only by rebuilding its table: distributor and
+            // ledger_entry are copied into tables whose balance may go below zero, down to
+            // the credit line, and put back under their names (foreign keys are checked
+            // at the end of the migration).
+            try db.execute(sql: """
+                CREATE TABLE new_distributor (
+                    id INTEGER PRIMARY KEY,
+                    name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 64),
+                    phone TEXT NOT NULL UNIQUE
+                        CHECK (length(phone) = 11 AND phone GLOB '1[3-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]'),
+                    status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'disabled')),
+                    password_hash TEXT NOT NULL,
+                    password_is_initial INTEGER NOT NULL CHECK (password_is_initial IN (0, 1)),
+                    balance_fen INTEGER NOT NULL DEFAULT 0,
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL,
+                    low_balance_threshold_fen INTEGER NOT NULL DEFAULT 0 CHECK (low_balance_threshold_fen >= 0),
+                    low_balance_alerted INTEGER NOT NULL DEFAULT 0 CHECK (low_balance_alerted IN (0, 1)),
+                    held_fen INTEGER NOT NULL DEFAULT 0 CHECK (held_fen >= 0),
+                    -- The credit line (授信): the balance may go down to minus it, never further,
+                    -- and holds keep aside no more than balance + limit.
+                    credit_limit_fen INTEGER NOT NULL DEFAULT 0 CHECK (credit_limit_fen BETWEEN 0 AND 100000000),
+                    CHECK (balance_fen >= -credit_limit_fen),
+                    CHECK (held_fen <= balance_fen + credit_limit_fen)
+                ) STRICT;
+                INSERT INTO new_distributor (id, name, phone, status, password_hash, password_is_initial, balance_fen,
+                    created_at, updated_at, low_balance_threshold_fen, low_balance_alerted, held_fen)
+                SELECT id, name, phone, status, password_hash, password_is_initial, balance_fen,
+                    created_at, updated_at, low_balance_threshold_fen, low_balance_alerted, held_fen FROM distributor;
+                DROP TABLE distributor;
+                ALTER TABLE new_distributor RENAME TO distributor;
+                CREATE INDEX distributor_by_status ON distributor (status, id);
+
+                CREATE TABLE new_ledger_entry (
+                    id INTEGER PRIMARY KEY,
+                    distributor_id INTEGER NOT NULL REFERENCES distributor (id),
+                    at INTEGER NOT NULL,
+                    kind TEXT NOT NULL CHECK (kind IN ('recharge', 'sale', 'refund', 'adjustment', 'date_change')),
+                    amount_fen INTEGER NOT NULL,
+                    balance_after_fen INTEGER NOT NULL,
+                    order_id INTEGER REFERENCES sale_order (id),
+                    voucher_code TEXT NOT NULL DEFAULT '',
+                    note TEXT NOT NULL DEFAULT '',
+                    actor TEXT NOT NULL,
+                    -- What a refund's fee kept: the entry credits the price less the fee, which
+                    -- may leave nothing to credit.
+                    fee_fen INTEGER NOT NULL DEFAULT 0 CHECK (fee_fen >= 0 AND (fee_fen = 0 OR kind = 'refund')),
+                    CHECK (amount_fen <> 0 OR fee_fen > 0)
+                ) STRICT;
+                INSERT INTO new_ledger_entry (id, distributor_id, at, kind, amount_fen, balance_after_fen, order_id,
+                    voucher_code, note, actor)
+                SELECT id, distributor_id, at, kind, amount_fen, balance_after_fen, order_id, voucher_code, note, actor
+                FROM ledger_entry;
+                DROP TABLE ledger_entry;
+                ALTER TABLE new_ledger_entry RENAME TO ledger_entry;
+                CREATE INDEX ledger_by_distributor ON ledger_entry (distributor_id, id);
+                CREATE INDEX ledger_by_distributor_at
+                    ON ledger_entry (distributor_id, at, kind, amount_fen, balance_after_fen, fee_fen);
+                CREATE TRIGGER ledger_entry_is_append_only_u BEFORE UPDATE ON ledger_entry
+                    BEGIN SELECT RAISE(ABORT, 'ledger entries are never changed'); END;
+                CREATE TRIGGER ledger_entry_is_append_only_d BEFORE DELETE ON ledger_entry
+                    BEGIN SELECT RAISE(ABORT, 'ledger entries are never deleted'); END;
+
+                -- Refund rules, never changed once written: a product points at its current
+                -- rules and each voucher at those of its sale. NULL is the default rule
+                -- (until the visit date ends, no fee, no approval), which costs a voucher nothing.
+                CREATE TABLE refund_policy (
+                    id INTEGER PRIMARY KEY,
+                    deadline TEXT NOT NULL CHECK (deadline IN ('visit_day', 'hours_before', 'none')),
+                    deadline_hours INTEGER NOT NULL DEFAULT 0
+                        CHECK (CASE deadline WHEN 'hours_before' THEN deadline_hours BETWEEN 1 AND 8760 ELSE deadline_hours = 0 END),
+                    -- The fee schedule as RefundPolicy.Fees writes it: "p2000;72=p0;24=p1000".
+                    fees TEXT NOT NULL DEFAULT '',
+                    needs_approval INTEGER NOT NULL CHECK (needs_approval IN (0, 1)),
+                    UNIQUE (deadline, deadline_hours, fees, needs_approval)
+                ) STRICT;
+                ALTER TABLE product ADD COLUMN refund_policy_id INTEGER REFERENCES refund_policy (id);
+                ALTER TABLE voucher ADD COLUMN refund_policy_id INTEGER REFERENCES refund_policy (id);
+                -- What a refund's fee kept of the voucher's price (NULL: none).
+                ALTER TABLE voucher ADD COLUMN refund_fee_fen INTEGER CHECK (refund_fee_fen >= 0);
+
+                -- Refunds awaiting (or given) the back office's decision; a voucher has at
+                -- most one pending, and does not admit while it has.
+                CREATE TABLE refund_approval (
+                    id INTEGER PRIMARY KEY,
+                    voucher_id INTEGER NOT NULL REFERENCES voucher (id),
+                    distributor_id INTEGER NOT NULL REFERENCES distributor (id),
+                    settlement_price_fen INTEGER NOT NULL CHECK (settlement_price_fen > 0),
+                    fee_fen INTEGER NOT NULL CHECK (fee_fen BETWEEN 0 AND settlement_price_fen),
+                    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'approved', 'rejected')),
+                    requested_at INTEGER NOT NULL,
+                    approve_by INTEGER NOT NULL,
+                    decided_at INTEGER,
+                    decided_by TEXT,
+                    reason TEXT NOT NULL DEFAULT ''
+                ) STRICT;
+                CREATE UNIQUE INDEX refund_approval_pending ON refund_approval (voucher_id) WHERE status = 'pending';
+                CREATE INDEX refund_approval_due ON refund_approval (approve_by) WHERE status = 'pending';
+                CREATE INDEX refund_approval_by_distributor ON refund_approval (distributor_id, id);
+
+                -- A date change moves a voucher's last valid day: its tally row moves with it.
+                CREATE TRIGGER voucher_tally_redated AFTER UPDATE OF valid_until ON voucher
+                    WHEN OLD.valid_until != NEW.valid_until AND OLD.status = NEW.status BEGIN
+                    UPDATE voucher_tally SET count = count - 1
+                        WHERE distributor_id = OLD.distributor_id AND sold_quarter = OLD.sold_at / 900000
+                            AND valid_until = OLD.valid_until AND status = OLD.status;
+                    INSERT INTO voucher_tally VALUES (NEW.distributor_id, NEW.sold_at / 900000, NEW.valid_until, NEW.status, 1)
+                        ON CONFLICT DO UPDATE SET count = count + 1;
+                END;
+                """)
+        }
         return migrator
     }
 }

@@ -37,6 +37,8 @@ extension ScenicStore {
         public var fromVisitDate: String?
         public var toVisitDate: String?
         public var code = ""
+        /// true: only vouchers with a refund awaiting approval; false: none of them.
+        public var refundPending: Bool?
         public var beforeID: Int64 = .max
         public var limit: Int
 
@@ -61,6 +63,9 @@ extension ScenicStore {
             add("voucher.visit_date >= ?", fromVisitDate)
             add("voucher.visit_date <= ?", toVisitDate)
             add("voucher.code = ?", code.isEmpty ? nil : code)
+            if let refundPending {
+                sql += " AND voucher.id \(refundPending ? "" : "NOT ")IN (SELECT voucher_id FROM refund_approval WHERE status = 'pending')"
+            }
             sql += " ORDER BY voucher.id DESC LIMIT ?"
             arguments += [limit]
             return (sql, arguments)
@@ -94,8 +99,8 @@ extension ScenicStore {
         try await groupWrite { db in
             try Self.once(db, key, at: stamp.at, encode: encode) {
                 let distributor = try Self.requireDistributor(db, id: distributorID)
-                // Never below what holds keep aside.
-                guard distributor.balanceFen + amountFen >= distributor.heldFen else {
+                // Never below what holds keep aside, on the balance and the credit line.
+                guard distributor.availableFen + amountFen >= 0 else {
                     throw MoneyError.balanceWouldGoNegative(balanceFen: distributor.availableFen)
                 }
                 let entry = try Self.appendLedger(
@@ -124,12 +129,10 @@ extension ScenicStore {
         try await read { try Self.requireDistributor($0, id: distributorID).balanceFen }
     }
 
-    /// The balance and what holds keep aside of it, read together.
-    public func money(distributorID: Int64) async throws -> (balanceFen: Int64, heldFen: Int64) {
-        try await read { db in
-            let distributor = try Self.requireDistributor(db, id: distributorID)
-            return (distributor.balanceFen, distributor.heldFen)
-        }
+    /// The distributor as stored now: balance, held and credit line read together (a
+    /// session's copy of the distributor may be older than the last sale).
+    public func money(distributorID: Int64) async throws -> DistributorRecord {
+        try await read { try Self.requireDistributor($0, id: distributorID) }
     }
 
     /// Sells `quantity` tickets: checks the distributor, the binding, the calendar and the
@@ -194,8 +197,8 @@ extension ScenicStore {
             db, sale.visitors, orderID: orderID, productID: product.id, visitDate: sale.visitDate, validUntil: validUntil)
         let insert = try db.cachedStatement(sql: """
             INSERT INTO voucher (code, order_id, distributor_id, product_id, visit_date, valid_until,
-                settlement_price_fen, retail_price_fen, refundable, sold_at, slot, visitor_id)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                settlement_price_fen, retail_price_fen, refundable, sold_at, slot, visitor_id, refund_policy_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         for (index, code) in sale.voucherCodes.enumerated() {
             // One visitor per ticket, or the order's one visitor for all of them.
@@ -203,6 +206,7 @@ extension ScenicStore {
             try insert.execute(arguments: [
                 code, orderID, sale.distributorID, product.id, sale.visitDate, validUntil, prices.settlementPriceFen,
                 prices.retailPriceFen, product.refundable, at, sale.slot.isEmpty ? nil : sale.slot, visitorID,
+                product.refundable ? product.refundPolicyID : nil,
             ])
         }
         let entry = try Self.appendLedger(
@@ -260,14 +264,21 @@ extension ScenicStore {
     /// Why `voucher` does not admit now, if it does not.
     static func checkAdmits(_ db: Database, _ voucher: VoucherRecord, now: SceneNow) throws {
         let code = voucher.code
-        switch voucher.status {
-        case .redeemed: throw MoneyError.alreadyRedeemed(code: code, at: voucher.redeemedAt ?? 0)
-        case .refunded: throw MoneyError.voucherRefunded(code)
-        case .valid: break
-        }
+        try requireUnused(voucher)
         guard now.today >= voucher.visitDate else { throw MoneyError.notYetValid(code: code, visitDate: voucher.visitDate) }
         guard now.today <= voucher.validUntil else { throw MoneyError.voucherExpired(code: code, validUntil: voucher.validUntil) }
         try checkSlotAdmission(db, voucher, minuteOfDay: now.minuteOfDay)
+    }
+
+    /// Refuses a voucher used, refunded or with a refund awaiting approval: what nothing
+    /// else may happen to.
+    static func requireUnused(_ voucher: VoucherRecord) throws {
+        switch voucher.status {
+        case .redeemed: throw MoneyError.alreadyRedeemed(code: voucher.code, at: voucher.redeemedAt ?? 0)
+        case .refunded: throw MoneyError.voucherRefunded(voucher.code)
+        case .valid: break
+        }
+        guard !voucher.refundPending else { throw MoneyError.refundPending(voucher.code) }
     }
 
     /// Makes a redeemed voucher valid again, within `window` of its redemption.
@@ -284,49 +295,11 @@ extension ScenicStore {
         }
     }
 
-    /// Refunds the distributor's own vouchers, all or nothing, each crediting exactly the
-    /// settlement price it was sold at.
-    public func refund(
-        distributorID: Int64, codes: [String], today: String, key: RequestKey?, at: Millis,
-        encode: @escaping @Sendable ([VoucherRecord], Int64) throws -> Data
-    ) async throws -> Once<([VoucherRecord], Int64)> {
-        try await groupWrite { db in
-            try Self.once(db, key, at: at, encode: { try encode($0.0, $0.1) }) {
-                let distributor = try Self.requireDistributor(db, id: distributorID)
-                guard distributor.status == .active else { throw MoneyError.distributorInactive }
-                var vouchers: [VoucherRecord] = []
-                for code in codes {
-                    let voucher = try Self.requireVoucher(db, code: code, distributorID: distributorID)
-                    switch voucher.status {
-                    case .redeemed: throw MoneyError.alreadyRedeemed(code: code, at: voucher.redeemedAt ?? 0)
-                    case .refunded: throw MoneyError.voucherRefunded(code)
-                    case .valid: break
-                    }
-                    guard voucher.refundable else { throw MoneyError.notRefundable(code) }
-                    guard today <= voucher.visitDate else { throw MoneyError.refundWindowClosed(code: code, visitDate: voucher.visitDate) }
-                    vouchers.append(voucher)
-                }
-                var balance = distributor.balanceFen
-                for voucher in vouchers {
-                    try db.execute(sql: "UPDATE voucher SET status = 'refunded', refunded_at = ? WHERE id = ?", arguments: [at, voucher.id])
-                    try Self.giveBack(db, voucher)
-                    try EventRecord.voucher(.voucherRefunded, voucher, at: at).append(db)
-                    balance = try Self.appendLedger(
-                        db, distributorID: distributorID, kind: .refund, amountFen: voucher.settlementPriceFen,
-                        orderID: voucher.orderID, voucherCode: voucher.code, actor: "distributor:\(distributorID)", at: at
-                    ).balanceAfterFen
-                }
-                let refunded = try codes.map { try Self.requireVoucher(db, code: $0, distributorID: distributorID) }
-                return (refunded, balance)
-            }
-        }
-    }
-
     /// Moves the balance by `amountFen` and records it; the schema's CHECK keeps the
-    /// balance at or above zero.
+    /// balance at or above minus the credit line.
     static func appendLedger(
         _ db: Database, distributorID: Int64, kind: LedgerEntryRecord.Kind, amountFen: Int64, orderID: Int64? = nil,
-        voucherCode: String = "", note: String = "", actor: String, at: Millis
+        voucherCode: String = "", note: String = "", actor: String, at: Millis, feeFen: Int64 = 0
     ) throws -> LedgerEntryRecord {
         guard
             let distributor = try db.fetchOneCached(
@@ -337,14 +310,14 @@ extension ScenicStore {
         try LowBalanceAlert.update(db, distributor, at: at)
         try db.executeCached(
             """
-            INSERT INTO ledger_entry (distributor_id, at, kind, amount_fen, balance_after_fen, order_id, voucher_code, note, actor)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO ledger_entry (distributor_id, at, kind, amount_fen, balance_after_fen, order_id, voucher_code, note, actor, fee_fen)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
-            [distributorID, at, kind.rawValue, amountFen, balance, orderID, voucherCode, note, actor])
+            [distributorID, at, kind.rawValue, amountFen, balance, orderID, voucherCode, note, actor, feeFen])
         // Everything in the row is known here: no read back on the write path.
         return LedgerEntryRecord(
             id: db.lastInsertedRowID, distributorID: distributorID, at: at, kind: kind, amountFen: amountFen,
-            balanceAfterFen: balance, orderID: orderID, voucherCode: voucherCode, note: note, actor: actor)
+            balanceAfterFen: balance, orderID: orderID, voucherCode: voucherCode, note: note, actor: actor, feeFen: feeFen)
     }
 
     /// A voucher by code; one of another distributor is as missing as one that does not exist.

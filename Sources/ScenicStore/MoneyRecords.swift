@@ -5,6 +5,7 @@ import GRDB
 public struct LedgerEntryRecord: Sendable, Equatable, FetchableRecord {
     public enum Kind: String, Sendable {
         case recharge, sale, refund, adjustment
+        case dateChange = "date_change"
     }
 
     public var id: Int64
@@ -17,11 +18,14 @@ public struct LedgerEntryRecord: Sendable, Equatable, FetchableRecord {
     public var voucherCode: String
     public var note: String
     public var actor: String
+    /// What a refund's fee kept of the settlement price; `amountFen` credited the rest.
+    public var feeFen: Int64
 
     init(
         id: Int64, distributorID: Int64, at: Millis, kind: Kind, amountFen: Int64, balanceAfterFen: Int64, orderID: Int64?,
-        voucherCode: String, note: String, actor: String
+        voucherCode: String, note: String, actor: String, feeFen: Int64
     ) {
+        self.feeFen = feeFen
         self.id = id
         self.distributorID = distributorID
         self.at = at
@@ -45,6 +49,7 @@ public struct LedgerEntryRecord: Sendable, Equatable, FetchableRecord {
         voucherCode = row["voucher_code"]
         note = row["note"]
         actor = row["actor"]
+        feeFen = row["fee_fen"] ?? 0
     }
 }
 
@@ -76,6 +81,12 @@ public struct VoucherRecord: Sendable, Equatable, FetchableRecord {
     public var slot: String?
     /// A real-name ticket's visitor.
     public var visitor: VisitorRecord?
+    /// The refund rules of its sale.
+    public var refundPolicy: RefundPolicy
+    /// What its refund's fee kept, once refunded.
+    public var refundFeeFen: Int64
+    /// A refund of it awaits approval: it does not admit meanwhile.
+    public var refundPending: Bool
 
     public init(row: Row) throws {
         id = row["id"]
@@ -98,15 +109,28 @@ public struct VoucherRecord: Sendable, Equatable, FetchableRecord {
         refundedAt = row["refunded_at"]
         slot = row["slot"]
         visitor = VisitorRecord(voucherRow: row)
+        refundPolicy = RefundPolicy(joinedRow: row)
+        refundFeeFen = row["refund_fee_fen"] ?? 0
+        refundPending = row["refund_pending"] ?? false
+    }
+
+    /// Minutes from `now` until its visit starts: its date's 00:00, or its slot's start.
+    public func minutesBeforeVisit(now: SceneNow) -> Int {
+        let days = (CalendarDates.dayNumber(visitDate) ?? 0) - (CalendarDates.dayNumber(now.today) ?? 0)
+        let start = slot.flatMap(TimeSlot.init)?.start ?? 0
+        return days * 1440 + start - now.minuteOfDay
     }
 
     static let select = """
         SELECT voucher.*, distributor.name AS distributor_name, product.code AS product_code,
             product.name AS product_name, visitor.id_type AS v_id_type, visitor.masked_name AS v_masked_name,
-            visitor.masked_id AS v_masked_id, visitor.sealed AS v_sealed
+            visitor.masked_id AS v_masked_id, visitor.sealed AS v_sealed, \(RefundPolicy.joinedColumns),
+            voucher.status = 'valid' AND EXISTS (SELECT 1 FROM refund_approval AS pending
+                WHERE pending.voucher_id = voucher.id AND pending.status = 'pending') AS refund_pending
         FROM voucher JOIN distributor ON distributor.id = voucher.distributor_id
         JOIN product ON product.id = voucher.product_id
         LEFT JOIN visitor ON visitor.id = voucher.visitor_id
+        LEFT JOIN refund_policy ON refund_policy.id = voucher.refund_policy_id
         """
 }
 
@@ -164,7 +188,14 @@ public enum MoneyError: Error, Sendable, Equatable {
     case voucherExpired(code: String, validUntil: String)
     case notYetValid(code: String, visitDate: String)
     case notRefundable(String)
-    case refundWindowClosed(code: String, visitDate: String)
+    /// Past the voucher's refund deadline (`deadline` says which, in words).
+    case refundWindowClosed(code: String, deadline: String)
+    /// A refund of the voucher awaits approval.
+    case refundPending(String)
+    /// The change names the date and slot the voucher already has.
+    case sameDate(String)
+    /// Lowering the credit line below what is owed and held.
+    case creditInUse(creditUsedFen: Int64, heldFen: Int64)
     case notRedeemed(String)
     case undoWindowClosed(String)
     case distributorInactive

@@ -129,6 +129,8 @@ public enum RealNameError: Error, Sendable, Equatable {
     case visitorCount(productCode: String, mode: RealNameRules.Mode, needed: Int, given: Int)
     /// Visitor `index` already holds `held` of the `limit` tickets of its period.
     case idLimitExceeded(index: Int, maskedIDNumber: String, limit: Int, held: Int, period: RealNameRules.Period)
+    /// Moving voucher `index` of a date change would give its ID more than `limit` in the new period.
+    case idLimitExceededByChange(index: Int, maskedIDNumber: String, limit: Int, held: Int, period: RealNameRules.Period)
     case noTicketForID
     case severalTickets(codes: [String])
     case visitorMismatch(code: String)

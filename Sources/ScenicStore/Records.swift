@@ -26,14 +26,19 @@ public struct DistributorRecord: Sendable, Equatable, FetchableRecord {
     public var updatedAt: Millis
     public var lowBalanceThresholdFen: Int64
     public var lowBalanceAlerted: Bool
-    /// Kept aside by holds: a sale may spend `balanceFen - heldFen`.
+    /// Kept aside by holds: a sale may spend `balanceFen + creditLimitFen - heldFen`.
     public var heldFen: Int64
+    /// The credit line: the balance may go down to minus it.
+    public var creditLimitFen: Int64
 
     /// What a sale may still spend.
-    public var availableFen: Int64 { balanceFen - heldFen }
+    public var availableFen: Int64 { balanceFen + creditLimitFen - heldFen }
+    /// What is owed on the credit line.
+    public var creditUsedFen: Int64 { max(0, -balanceFen) }
 
     public init(row: Row) throws {
         id = row["id"]
+        creditLimitFen = row["credit_limit_fen"] ?? 0
         heldFen = row["held_fen"] ?? 0
         lowBalanceThresholdFen = row["low_balance_threshold_fen"]
         lowBalanceAlerted = row["low_balance_alerted"]

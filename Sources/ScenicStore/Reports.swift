@@ -16,7 +16,11 @@ extension ScenicStore {
         public var adjustments = Movement()
         /// `count` is tickets, from the orders.
         public var sales = Movement()
+        /// `amountFen` is what refunds credited, their fees kept the rest.
         public var refunds = Movement()
+        public var refundFeesFen: Int64 = 0
+        /// `count` is ledger entries (one per change, of one or more vouchers).
+        public var dateChanges = Movement()
         public var vouchersValid: Int64 = 0
         public var vouchersRedeemed: Int64 = 0
         public var vouchersRefunded: Int64 = 0
@@ -24,6 +28,7 @@ extension ScenicStore {
 
         public var computedClosingFen: Int64 {
             openingBalanceFen + recharges.amountFen + adjustments.amountFen + sales.amountFen + refunds.amountFen
+                + dateChanges.amountFen
         }
     }
 
@@ -45,7 +50,8 @@ extension ScenicStore {
             let movements = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT kind, count(*) AS count, sum(amount_fen) AS amount FROM ledger_entry INDEXED BY ledger_by_distributor_at
+                    SELECT kind, count(*) AS count, sum(amount_fen) AS amount, sum(fee_fen) AS fees
+                    FROM ledger_entry INDEXED BY ledger_by_distributor_at
                     WHERE distributor_id = ? AND at >= ? AND at < ? GROUP BY kind
                     """,
                 arguments: [distributorID, from, until])
@@ -55,7 +61,10 @@ extension ScenicStore {
                 case .recharge: statement.recharges = movement
                 case .adjustment: statement.adjustments = movement
                 case .sale: statement.sales = movement
-                case .refund: statement.refunds = movement
+                case .refund:
+                    statement.refunds = movement
+                    statement.refundFeesFen = row["fees"]
+                case .dateChange: statement.dateChanges = movement
                 case nil: break
                 }
             }

@@ -105,6 +105,11 @@ struct Scenicd: AsyncParsableCommand {
     @Option(help: "Days the event feed keeps an event.")
     var eventDays: Int = EventFeed.defaultDays
 
+    @Option(help: ArgumentHelp(
+        "Hours the back office has to approve or reject a refund that needs approval.",
+        discussion: "A request still undecided then is approved by the daemon (audited as \"daemon\")."))
+    var refundApprovalHours: Int = 48
+
     @Option(help: ArgumentHelp("log2 of scrypt's N for new password hashes (OWASP: at least 17).", visibility: .hidden))
     var scryptLogN: Int = PasswordHasher.defaultLogN
 
@@ -136,6 +141,7 @@ struct Scenicd: AsyncParsableCommand {
         }
         guard TimeZone(identifier: timeZone) != nil else { throw ValidationError("--time-zone: unknown time zone \(timeZone)") }
         guard (1...3650).contains(eventDays) else { throw ValidationError("--event-days must be 1 to 3650") }
+        guard (1...8760).contains(refundApprovalHours) else { throw ValidationError("--refund-approval-hours must be 1 to 8760") }
         guard (0...3650).contains(personalDataDays) else { throw ValidationError("--personal-data-days must be 0 to 3650") }
         guard (10...20).contains(scryptLogN) else { throw ValidationError("--scrypt-log-n must be between 10 and 20") }
         if let adminGroup, AdminAccessPolicy.groupID(named: adminGroup) == nil {
@@ -198,6 +204,7 @@ struct Scenicd: AsyncParsableCommand {
         accounts.longestLoginWait = .seconds(lockMinutes * 60)
         accounts.sessionIdleTimeout = .seconds(sessionIdleHours * 3600)
         accounts.sessionLifetime = .seconds(sessionDays * 86400)
+        accounts.refundApprovalWindow = .seconds(refundApprovalHours * 3600)
         accounts.calendar = SceneCalendar(timeZone: TimeZone(identifier: timeZone)!)
         // The sockets are known once open; the metrics read their connections at each scrape.
         let servers = Mutex<[(role: SocketRole, server: UnixSocketServer)]>([])
@@ -250,6 +257,9 @@ struct Scenicd: AsyncParsableCommand {
                     .init(service: Housekeeping(name: "hold expiry") { await services.holdExpiry.run(logger: logger) }),
                     .init(service: Housekeeping(name: "event feed") {
                         await EventFeed(store: store, days: eventDays, calendar: calendar).run(logger: logger)
+                    }),
+                    .init(service: Housekeeping(name: "refund approval") {
+                        await RefundAutoApproval(store: store).run(logger: logger)
                     }),
                     .init(service: Housekeeping(name: "personal data") {
                         await PersonalDataRetention(store: store, days: personalDataDays, calendar: calendar).run(logger: logger)

@@ -53,8 +53,9 @@ extension Harness {
         return (id, token)
     }
 
-    /// Balance = sum of the ledger = recharges + adjustments − sales + refunds ≥ 0, and each
-    /// entry's balance_after follows from the one before: for every distributor.
+    /// Balance = sum of the ledger = recharges + adjustments − sales + refunds (less their
+    /// fees) + date changes ≥ −credit limit, and each entry's balance_after follows from the
+    /// one before: for every distributor.
     func checkLedgerInvariants() async throws {
         try await store.pool.read { db in
             for distributor in try DistributorRecord.fetchAll(db, sql: "SELECT * FROM distributor") {
@@ -64,18 +65,22 @@ extension Harness {
                 for entry in entries {
                     running += entry.amountFen
                     #expect(entry.balanceAfterFen == running)
-                    #expect(running >= 0)
+                    #expect(running >= -distributor.creditLimitFen)
                     switch entry.kind {
-                    case .recharge, .refund: #expect(entry.amountFen > 0)
+                    case .recharge: #expect(entry.amountFen > 0)
+                    case .refund: #expect(entry.amountFen >= 0 && entry.amountFen + entry.feeFen > 0)
                     case .sale: #expect(entry.amountFen < 0)
+                    case .dateChange: #expect(entry.amountFen != 0)
                     case .adjustment: break
                     }
+                    if entry.kind != .refund { #expect(entry.feeFen == 0) }
                 }
                 #expect(distributor.balanceFen == running)
                 let sales = try Int64.fetchOne(db, sql: "SELECT coalesce(sum(amount_fen), 0) FROM sale_order WHERE distributor_id = ?", arguments: [distributor.id]) ?? 0
-                let refunds = try Int64.fetchOne(db, sql: "SELECT coalesce(sum(settlement_price_fen), 0) FROM voucher WHERE distributor_id = ? AND status = 'refunded'", arguments: [distributor.id]) ?? 0
-                let credits = try Int64.fetchOne(db, sql: "SELECT coalesce(sum(amount_fen), 0) FROM ledger_entry WHERE distributor_id = ? AND kind IN ('recharge', 'adjustment')", arguments: [distributor.id]) ?? 0
+                let refunds = try Int64.fetchOne(db, sql: "SELECT coalesce(sum(settlement_price_fen - coalesce(refund_fee_fen, 0)), 0) FROM voucher WHERE distributor_id = ? AND status = 'refunded'", arguments: [distributor.id]) ?? 0
+                let credits = try Int64.fetchOne(db, sql: "SELECT coalesce(sum(amount_fen), 0) FROM ledger_entry WHERE distributor_id = ? AND kind IN ('recharge', 'adjustment', 'date_change')", arguments: [distributor.id]) ?? 0
                 #expect(distributor.balanceFen == credits - sales + refunds)
+                #expect(distributor.heldFen >= 0 && distributor.heldFen <= distributor.balanceFen + distributor.creditLimitFen)
             }
         }
     }
