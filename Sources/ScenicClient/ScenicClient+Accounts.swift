@@ -40,6 +40,15 @@ extension ScenicClient {
         try await call(service: "scenic.v1.DistributorAdmin", method: "ResetPassword", request: Self.idRequest(id))
     }
 
+    /// Sets a distributor's credit line (0 removes it): how far below zero its sales may
+    /// take the balance. Below what the line covers now is refused `CREDIT_IN_USE`.
+    public func setCredit(distributorID: Int64, limitFen: Int64) async throws -> Scenic_V1_Distributor {
+        var request = Scenic_V1_SetCreditRequest()
+        request.id = distributorID
+        request.creditLimitFen = limitFen
+        return try await call(service: "scenic.v1.DistributorAdmin", method: "SetCredit", request: request)
+    }
+
     public func auditEntries(_ request: Scenic_V1_ListAuditRequest) async throws -> Scenic_V1_ListAuditResponse {
         try await call(service: "scenic.v1.Audit", method: "List", request: request)
     }

@@ -36,6 +36,12 @@ extension ScenicClient {
         try await call(service: "scenic.v1.ProductAdmin", method: "SetRealName", request: request)
     }
 
+    /// Replaces a product's refund rules (deadline, fees, approval) for its sales from now
+    /// on; a policy left unset is the default. Vouchers already sold keep theirs.
+    public func setRefundPolicy(_ request: Scenic_V1_SetRefundPolicyRequest) async throws -> Scenic_V1_Product {
+        try await call(service: "scenic.v1.ProductAdmin", method: "SetRefundPolicy", request: request)
+    }
+
     /// Binds products to a distributor (`setPrice: false`) or changes their settlement prices.
     public func bind(
         distributorID: Int64, _ items: [(code: String, settlementPriceFen: Int64)], setPrice: Bool = false

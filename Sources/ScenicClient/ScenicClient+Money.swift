@@ -67,6 +67,34 @@ extension ScenicClient {
         return try await call(service: "scenic.v1.Sales", method: "Refund", request: request)
     }
 
+    /// Moves the caller's vouchers to another visit date, all or nothing, charging or
+    /// crediting the difference of the two dates' prices.
+    public func changeDate(_ request: Scenic_V1_ChangeDateRequest) async throws -> Scenic_V1_ChangeDateResponse {
+        try await call(service: "scenic.v1.Sales", method: "ChangeDate", request: request)
+    }
+
+    /// The caller's refund approvals, newest first (pos socket); on the admin socket use
+    /// ``refundApprovals(_:)``.
+    public func myRefundApprovals(_ request: Scenic_V1_ListRefundApprovalsRequest) async throws -> Scenic_V1_ListRefundApprovalsResponse {
+        try await call(service: "scenic.v1.Sales", method: "ListRefundApprovals", request: request)
+    }
+
+    /// Refunds awaiting or given the back office's decision, every distributor's or one's
+    /// (admin socket).
+    public func refundApprovals(_ request: Scenic_V1_ListRefundApprovalsRequest) async throws -> Scenic_V1_ListRefundApprovalsResponse {
+        try await call(service: "scenic.v1.RefundAdmin", method: "List", request: request)
+    }
+
+    /// Approves a pending refund: its voucher is refunded and the distributor credited.
+    public func approveRefund(id: Int64, reason: String, requestID: String) async throws -> Scenic_V1_RefundApproval {
+        try await call(service: "scenic.v1.RefundAdmin", method: "Approve", request: Self.decision(id, reason, requestID))
+    }
+
+    /// Rejects a pending refund, with a reason (required): its voucher is valid again.
+    public func rejectRefund(id: Int64, reason: String, requestID: String) async throws -> Scenic_V1_RefundApproval {
+        try await call(service: "scenic.v1.RefundAdmin", method: "Reject", request: Self.decision(id, reason, requestID))
+    }
+
     /// Takes seats and keeps their price aside from the available balance, without charging
     /// it, until the hold is confirmed, released or expires.
     public func hold(_ request: Scenic_V1_HoldRequest) async throws -> Scenic_V1_Hold {
@@ -84,5 +112,13 @@ extension ScenicClient {
         request.holdID = id
         request.requestID = requestID
         return try await call(service: "scenic.v1.Sales", method: "ReleaseHold", request: request)
+    }
+
+    private static func decision(_ id: Int64, _ reason: String, _ requestID: String) -> Scenic_V1_DecideRefundRequest {
+        var request = Scenic_V1_DecideRefundRequest()
+        request.id = id
+        request.reason = reason
+        request.requestID = requestID
+        return request
     }
 }

@@ -215,7 +215,8 @@ public nonisolated struct Scenic_V1_StatementResponse: @unchecked Sendable {
     set {_uniqueStorage()._refundFeesFen = newValue}
   }
 
-  /// count = vouchers moved to another date; amount = price differences (negative charged).
+  /// count = date changes that charged or credited a price difference (one ledger entry
+  /// each, whatever the vouchers moved); amount = those differences (negative charged).
   public var dateChanges: Scenic_V1_Movement {
     get {_storage._dateChanges ?? Scenic_V1_Movement()}
     set {_uniqueStorage()._dateChanges = newValue}

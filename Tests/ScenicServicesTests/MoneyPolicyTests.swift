@@ -398,4 +398,25 @@ struct ApprovalAndDateChangeTests {
         #expect(onDay2 == 3)
         try await harness.checkLedgerInvariants()
     }
+
+    @Test("a real-name ticket moves with its visitor, and not onto a period where its ID would pass the limit")
+    func dateChangeKeepsIDLimits() async throws {
+        let harness = try Harness()
+        let (_, token) = try await harness.seller(price: 9_800, balance: 100_000)
+        try await harness.setRealName(.perTicket, limit: 1)
+        let zhang = harness.visitor("张三", ResidentIDs.zhang)
+        let first = try await harness.sell(token: token, visitors: [zhang], on: harness.day(1)).voucherCodes[0]
+        _ = try await harness.sell(token: token, visitors: [zhang], on: harness.day(2))
+        let refused = try await expectFailure(.resourceExhausted, reason: "ID_LIMIT_EXCEEDED") {
+            _ = try await harness.changeDate(token: token, [first], to: harness.day(2))
+        }
+        #expect(refused.fieldViolations.first?.field == "voucher_codes[0]")
+        let moved = try await harness.changeDate(token: token, [first], to: harness.day(3))
+        #expect(moved.vouchers[0].visitor.name == "张*" && moved.differenceFen == 0)
+        // Day 1 is free for the ID again; day 3 is not.
+        _ = try await harness.sell(token: token, visitors: [zhang], on: harness.day(1))
+        try await expectFailure(.resourceExhausted, reason: "ID_LIMIT_EXCEEDED") {
+            _ = try await harness.sell(token: token, visitors: [zhang], on: harness.day(3))
+        }
+    }
 }

@@ -7,10 +7,10 @@ import Testing
 @Suite("Shell completions")
 struct CompletionTests {
     @Test("bash and zsh completions of both clients name their subcommands", arguments: [
-        ("scenic-admin", "bash", ["distributor", "bind", "set-price", "calendar", "import"]),
-        ("scenic-admin", "zsh", ["distributor", "bind", "set-price", "calendar", "import"]),
-        ("scenic-pos", "bash", ["sell", "refund", "hold", "availability"]),
-        ("scenic-pos", "zsh", ["sell", "refund", "hold", "availability"]),
+        ("scenic-admin", "bash", ["distributor", "bind", "set-price", "calendar", "import", "set-credit", "refund-rules", "refunds"]),
+        ("scenic-admin", "zsh", ["distributor", "bind", "set-price", "calendar", "import", "set-credit", "refund-rules", "refunds"]),
+        ("scenic-pos", "bash", ["sell", "refund", "hold", "availability", "change-date", "refunds"]),
+        ("scenic-pos", "zsh", ["sell", "refund", "hold", "availability", "change-date", "refunds"]),
     ])
     func script(program: String, shell: String, commands: [String]) async throws {
         let result = try await CommandResult.run(program, ["--generate-completion-script", shell])

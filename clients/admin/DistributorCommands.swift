@@ -9,7 +9,8 @@ struct DistributorCommand: AsyncParsableCommand {
         abstract: "Create and manage distributor accounts.",
         subcommands: [
             Create.self, List.self, Show.self, Update.self, Disable.self, Enable.self, ResetPassword.self,
-            Bind.self, SetPrice.self, Unbind.self, Products.self, Recharge.self, Adjust.self, Ledger.self, SetAlert.self, ApiKeys.self,
+            Bind.self, SetPrice.self, Unbind.self, Products.self, Recharge.self, Adjust.self, Ledger.self, SetAlert.self, SetCredit.self,
+            ApiKeys.self,
         ]
     )
 
@@ -46,13 +47,7 @@ struct DistributorCommand: AsyncParsableCommand {
             request.pageSize = pageSize
             request.pageToken = pageToken
             let page = try await connection.withClient(AdminRole.self) { try await $0.listDistributors(request) }
-            try Output.emit(page, json: connection.json) {
-                Output.table(
-                    ["ID", "NAME", "PHONE", "STATUS", "BALANCE", "CREATED"],
-                    page.distributors.map {
-                        ["\($0.id)", $0.name, $0.phone, DistributorView.status($0), Output.yuan($0.balanceFen), $0.createdAt]
-                    }) + Output.nextPageHint(page.nextPageToken)
-            }
+            try Output.emit(page, json: connection.json) { DistributorView.table(page) }
         }
     }
 
@@ -139,13 +134,34 @@ enum DistributorView {
         return status
     }
 
+    /// A page of distributors; credit columns after BALANCE when one of the page has a
+    /// credit line, so that a back office without credit keeps its table as before.
+    static func table(_ page: Scenic_V1_ListDistributorsResponse) -> String {
+        let credit = page.distributors.contains { $0.creditLimitFen > 0 }
+        return Output.table(
+            ["ID", "NAME", "PHONE", "STATUS", "BALANCE"] + (credit ? ["CREDIT LIMIT", "CREDIT USED", "AVAILABLE"] : []) + ["CREATED"],
+            page.distributors.map {
+                ["\($0.id)", $0.name, $0.phone, status($0), Output.yuan($0.balanceFen)]
+                    + (credit ? creditCells($0) : []) + [$0.createdAt]
+            }) + Output.nextPageHint(page.nextPageToken)
+    }
+
+    /// A distributor without a credit line has no limit or use to show, only what it may spend.
+    private static func creditCells(_ distributor: Scenic_V1_Distributor) -> [String] {
+        guard distributor.creditLimitFen > 0 else { return ["-", "-", Output.yuan(distributor.availableFen)] }
+        return [Output.yuan(distributor.creditLimitFen), Output.yuan(distributor.creditUsedFen), Output.yuan(distributor.availableFen)]
+    }
+
     static func fields(_ distributor: Scenic_V1_Distributor) -> String {
         Output.fields([
             ("id", "\(distributor.id)"),
             ("name", distributor.name),
             ("phone", distributor.phone),
             ("status", status(distributor)),
-        ] + MoneyViews.balanceRows(balanceFen: distributor.balanceFen, heldFen: distributor.heldFen) + [
+        ] + MoneyViews.balanceRows(
+            balanceFen: distributor.balanceFen, heldFen: distributor.heldFen, creditLimitFen: distributor.creditLimitFen,
+            creditUsedFen: distributor.creditUsedFen, availableFen: distributor.availableFen
+        ) + [
             ("low-balance alert", distributor.lowBalanceThresholdFen == 0 ? "off" : "below ¥" + Output.yuan(distributor.lowBalanceThresholdFen)),
             ("password", distributor.passwordChangeRequired ? "initial (must be changed at first login)" : "set by the distributor"),
             ("created", distributor.createdAt),

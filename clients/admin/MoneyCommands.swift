@@ -2,7 +2,8 @@ import ArgumentParser
 import ScenicCLI
 import ScenicClient
 
-/// `scenic-admin distributor recharge|adjust|ledger`: the prepaid balance.
+/// `scenic-admin distributor recharge|adjust|ledger|set-credit`: the prepaid balance and
+/// its credit line.
 extension DistributorCommand {
     struct Recharge: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add to a distributor's balance (at most ¥1,000,000.00 at a time).")
@@ -19,13 +20,17 @@ extension DistributorCommand {
             request.note = note
             request.requestID = requestID.resolve()
             let change = try await connection.withClient(AdminRole.self) { try await $0.recharge(request) }
-            try Output.emit(change, json: connection.json) { "recharged ¥\(Output.yuan(amount)); balance ¥\(Output.yuan(change.balanceFen))" }
+            try Output.emit(change, json: connection.json) {
+                // What was owed on the credit line is paid back first.
+                let repaid = change.repaidFen > 0 ? " (repaid \(Output.money(change.repaidFen)) of credit)" : ""
+                return "recharged \(Output.money(amount))\(repaid); balance \(Output.money(change.balanceFen))"
+            }
         }
     }
 
     struct Adjust: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Correct a distributor's balance up or down, with a reason; never below zero.")
+            abstract: "Correct a distributor's balance up or down, with a reason; a debit never takes more than the distributor may spend.")
         @Argument(help: "The distributor's id.") var id: Int64
         @Option(help: "Yuan to add.", transform: YuanArgument.parse) var credit: Int64?
         @Option(help: "Yuan to take away.", transform: YuanArgument.parse) var debit: Int64?
@@ -44,7 +49,25 @@ extension DistributorCommand {
             request.reason = reason
             request.requestID = requestID.resolve()
             let change = try await connection.withClient(AdminRole.self) { try await $0.adjust(request) }
-            try Output.emit(change, json: connection.json) { "adjusted; balance ¥\(Output.yuan(change.balanceFen))" }
+            try Output.emit(change, json: connection.json) { "adjusted; balance \(Output.money(change.balanceFen))" }
+        }
+    }
+
+    struct SetCredit: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "set-credit",
+            abstract: "Set a distributor's credit line: its sales may take the balance down to minus YUAN (0 removes it).",
+            discussion: """
+                What a sale may spend is then balance + credit limit − held, and a recharge repays what is \
+                owed first. A limit below what the line covers now (owed and held) is refused (CREDIT_IN_USE).
+                """)
+        @Argument(help: "The distributor's id.") var id: Int64
+        @Argument(help: "The credit limit in yuan, e.g. 5000 or 5000.00; 0 for none.", transform: YuanArgument.parse) var limit: Int64
+        @OptionGroup var connection: ConnectionOptions
+
+        func run() async throws {
+            let distributor = try await connection.withClient(AdminRole.self) { try await $0.setCredit(distributorID: id, limitFen: limit) }
+            try Output.emit(distributor, json: connection.json) { DistributorView.fields(distributor) }
         }
     }
 

@@ -8,11 +8,11 @@ struct ProductCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "product",
         abstract: "Manage the catalog of products.",
-        subcommands: [Create.self, List.self, Show.self, Update.self, Archive.self, RealName.self, Import.self]
+        subcommands: [Create.self, List.self, Show.self, Update.self, Archive.self, RealName.self, RefundRules.self, Import.self]
     )
 
     struct RefundOptions: ParsableArguments {
-        @Flag(help: "Whether tickets may be refunded before the visit date ends.")
+        @Flag(help: "Whether tickets may be refunded (until when, and at what fee: `product refund-rules`).")
         var refund: RefundChoice?
 
         var rule: Scenic_V1_RefundRule {
@@ -118,10 +118,10 @@ struct ProductCommand: AsyncParsableCommand {
             let page = try await connection.withClient(AdminRole.self) { try await $0.listProducts(request) }
             try Output.emit(page, json: connection.json) {
                 Output.table(
-                    ["CODE", "NAME", "RETAIL", "REFUND", "VALID DAYS", "STATUS", "REAL NAME"],
+                    ["CODE", "NAME", "RETAIL", "VALID DAYS", "STATUS", "REAL NAME", "REFUND RULES"],
                     page.products.map {
-                        [$0.code, $0.name, Output.yuan($0.retailPriceFen), ProductView.refund($0.refundRule), "\($0.validDays)",
-                         $0.status == .onSale ? "on sale" : "archived", RealNameView.rules($0.realName)]
+                        [$0.code, $0.name, Output.yuan($0.retailPriceFen), "\($0.validDays)", $0.status == .onSale ? "on sale" : "archived",
+                         RealNameView.rules($0.realName), ProductView.refunds($0)]
                     }) + Output.nextPageHint(page.nextPageToken)
             }
         }
@@ -190,6 +190,50 @@ struct ProductCommand: AsyncParsableCommand {
             request.code = code
             request.rules = ProductCommand.realNameRules(mode, idLimit: idLimit, period: per)
             let product = try await connection.withClient(AdminRole.self) { try await $0.setRealName(request) }
+            try Output.emit(product, json: connection.json) { ProductView.fields(product) }
+        }
+    }
+
+    struct RefundRules: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "refund-rules",
+            abstract: "Set until when a product's tickets may be refunded, what a refund keeps, and whether it needs approval.",
+            discussion: """
+                Replaces the product's rules for its sales from now on: each voucher keeps the rules of its sale. \
+                Without options, the default: until the visit date ends, no fee, no approval. A fee is a share of \
+                the settlement price (10%, 12.5%) or yuan a ticket (5.00), never more than the price. A refund pays \
+                the fee of the --fee-step with the most hours it is early enough for, else --fee. With \
+                --needs-approval a refund is a request the back office approves or rejects (`refunds`), which the \
+                daemon approves by itself when no one decides in time.
+                """)
+        @Argument(help: "The product's code.") var code: String
+        @Option(
+            help: ArgumentHelp(
+                "visit-day (until the visit date ends, the default), none (while the voucher is valid and unused), or 48h (until that many hours before the visit starts).",
+                valueName: "visit-day|none|HOURSh"),
+            transform: RefundRulesArguments.deadline)
+        var deadline: RefundRulesArguments.Deadline?
+        @Option(
+            help: ArgumentHelp("The fee of a refund no --fee-step applies to: 10% of the price, or 5.00 yuan a ticket (default none).", valueName: "FEE"),
+            transform: RefundRulesArguments.fee)
+        var fee: Scenic_V1_RefundFee?
+        @Option(
+            name: .customLong("fee-step"),
+            help: ArgumentHelp("HOURSh=FEE, repeatable: the fee of a refund made at least that many hours before the visit (72h=0, 24h=10%).", valueName: "HOURSh=FEE"),
+            transform: Given.parsing(RefundRulesArguments.step))
+        var feeSteps: [Given<Scenic_V1_RefundFeeStep>] = []
+        @Flag(help: "Refunds are requests the back office approves or rejects; the voucher does not admit meanwhile.")
+        var needsApproval = false
+        @OptionGroup var connection: ConnectionOptions
+
+        func run() async throws {
+            var request = Scenic_V1_SetRefundPolicyRequest()
+            request.code = code
+            request.policy = RefundRulesArguments.policy(
+                deadline: deadline, fee: fee, steps: feeSteps.map(\.value), needsApproval: needsApproval)
+            let given = RequestItems(
+                field: "policy.steps", origins: feeSteps.map { "--fee-step " + $0.text }, parts: ["hours_before": "", "fee": ""])
+            let product = try await connection.withClient(AdminRole.self, items: given) { try await $0.setRefundPolicy(request) }
             try Output.emit(product, json: connection.json) { ProductView.fields(product) }
         }
     }
@@ -299,8 +343,9 @@ enum ImportFile {
 }
 
 enum ProductView {
-    static func refund(_ rule: Scenic_V1_RefundRule) -> String {
-        rule == .nonRefundable ? "no" : "yes"
+    /// "not refundable", or the rules its refunds follow in words.
+    static func refunds(_ product: Scenic_V1_Product) -> String {
+        product.refundRule == .nonRefundable ? "not refundable" : RefundRulesView.rules(product.refundPolicy)
     }
 
     static func fields(_ product: Scenic_V1_Product) -> String {
@@ -308,7 +353,7 @@ enum ProductView {
             ("code", product.code),
             ("name", product.name),
             ("retail price", "¥" + Output.yuan(product.retailPriceFen)),
-            ("refundable", refund(product.refundRule)),
+            ("refund rules", refunds(product)),
             ("valid days", "\(product.validDays)"),
             ("real names", RealNameView.rules(product.realName)),
             ("status", product.status == .onSale ? "on sale" : "archived"),

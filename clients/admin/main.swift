@@ -7,8 +7,8 @@ struct ScenicAdmin: AsyncParsableCommand {
         commandName: "scenic-admin",
         abstract: "Back-office client for scenicd (admin socket).",
         subcommands: [
-            DistributorCommand.self, ProductCommand.self, CalendarCommand.self, VouchersCommand.self, GateCommand.self, ReportCommand.self,
-            AuditCommand.self, EventsCommand.self, BackupCommand.self, MetricsCommand.self, SMSCommand.self,
+            DistributorCommand.self, ProductCommand.self, CalendarCommand.self, VouchersCommand.self, RefundsCommand.self, GateCommand.self,
+            ReportCommand.self, AuditCommand.self, EventsCommand.self, BackupCommand.self, MetricsCommand.self, SMSCommand.self,
             HealthCommand<AdminRole>.self, InfoCommand<AdminRole>.self, CallCommand<AdminRole>.self,
         ]
     )

@@ -9,11 +9,11 @@ public enum EventView {
         if !event.voucherCode.isEmpty { parts.append("voucher \(event.voucherCode)") }
         if event.holdID != 0 { parts.append("hold \(event.holdID)") }
         if !event.productCode.isEmpty { parts.append("product \(event.productCode)") }
-        if !event.dates.isEmpty { parts.append("dates \(event.dates)") }
+        if !event.dates.isEmpty { parts.append(dates(event)) }
         if event.distributorID != 0 { parts.append("distributor \(event.distributorID)") }
-        if event.amountFen != 0 { parts.append("amount ¥" + Output.yuan(event.amountFen)) }
+        if let amount = amount(event) { parts.append(amount) }
         // A low balance may be ¥0.00, which is still the news.
-        if event.kind == .balanceLow || event.kind == .recharge { parts.append("balance ¥" + Output.yuan(event.balanceFen)) }
+        if event.kind == .balanceLow || event.kind == .recharge { parts.append("balance " + Output.money(event.balanceFen)) }
         return parts.joined(separator: "  ")
     }
 
@@ -33,8 +33,33 @@ public enum EventView {
         case .availabilityChanged: "availability changed"
         case .balanceLow: "balance low"
         case .recharge: "recharged"
+        case .refundRequested: "refund requested"
+        case .refundRejected: "refund rejected"
+        case .dateChanged: "date changed"
+        case .creditChanged: "credit line changed"
         // A kind added to the daemon after this client was built.
         default: "kind \(kind.rawValue)"
+        }
+    }
+
+    /// "dates 2026-12-01..2026-12-31"; a date change's "from 2026-12-01 to 2026-12-05".
+    private static func dates(_ event: Scenic_V1_Event) -> String {
+        let ends = event.dates.split(separator: "..", omittingEmptySubsequences: false)
+        guard event.kind == .dateChanged, ends.count == 2 else { return "dates \(event.dates)" }
+        return "from \(ends[0]) to \(ends[1])"
+    }
+
+    /// The amount in the words of its kind; nil when there is none to say.
+    private static func amount(_ event: Scenic_V1_Event) -> String? {
+        let money = Output.money(event.amountFen)
+        switch event.kind {
+        // The new limit, which is news even when it is 0.
+        case .creditChanged: return event.amountFen == 0 ? "credit line removed" : "credit limit " + money
+        case .refundRequested: return event.amountFen == 0 ? nil : "would credit " + money
+        // The price difference: charged when positive, credited when negative.
+        case .dateChanged where event.amountFen > 0: return "charged " + money
+        case .dateChanged where event.amountFen < 0: return "credited " + money.dropFirst()
+        default: return event.amountFen == 0 ? nil : "amount ¥" + Output.yuan(event.amountFen)
         }
     }
 }

@@ -20,12 +20,19 @@ public struct RequestIDOption: ParsableArguments {
 
 /// The shared tables of the money and voucher commands of both clients.
 public enum MoneyViews {
-    /// The balance as `label: value` rows; with holds, what they keep aside and what is
-    /// left to spend (balance − held, as the daemon counts it) under it.
-    public static func balanceRows(balanceFen: Int64, heldFen: Int64) -> [(String, String)] {
-        let balance = ("balance", "¥" + Output.yuan(balanceFen))
-        guard heldFen > 0 else { return [balance] }
-        return [balance, ("held", "¥" + Output.yuan(heldFen)), ("available", "¥" + Output.yuan(balanceFen - heldFen))]
+    /// The balance as `label: value` rows. With a credit line, the limit and what of it is
+    /// used; with holds, what they keep aside; with either, what is left to spend
+    /// (`availableFen`: balance + credit limit − held, as the daemon counts it).
+    public static func balanceRows(balanceFen: Int64, heldFen: Int64, creditLimitFen: Int64, creditUsedFen: Int64, availableFen: Int64)
+        -> [(String, String)]
+    {
+        var rows = [("balance", Output.money(balanceFen))]
+        if creditLimitFen > 0 {
+            rows += [("credit limit", Output.money(creditLimitFen)), ("credit used", Output.money(creditUsedFen))]
+        }
+        if heldFen > 0 { rows.append(("held", Output.money(heldFen))) }
+        if creditLimitFen > 0 || heldFen > 0 { rows.append(("available", Output.money(availableFen))) }
+        return rows
     }
 
     public static func kind(_ kind: Scenic_V1_LedgerKind) -> String {
@@ -34,6 +41,7 @@ public enum MoneyViews {
         case .sale: "sale"
         case .refund: "refund"
         case .adjustment: "adjustment"
+        case .dateChange: "date change"
         default: "?"
         }
     }
@@ -46,6 +54,8 @@ public enum MoneyViews {
                 if entry.orderID != 0 { refers.append("order \(entry.orderID)") }
                 if !entry.voucherCode.isEmpty { refers.append("voucher \(entry.voucherCode)") }
                 if !entry.note.isEmpty { refers.append(entry.note) }
+                // The amount of a refund is the price less the fee: the fee says why it is short.
+                if entry.feeFen != 0 { refers.append("fee " + Output.money(entry.feeFen)) }
                 let sign = entry.amountFen > 0 ? "+" : ""
                 return ["\(entry.id)", entry.at, kind(entry.kind), sign + Output.yuan(entry.amountFen), Output.yuan(entry.balanceAfterFen),
                         refers.joined(separator: "; "), entry.actor]
@@ -58,6 +68,7 @@ public enum MoneyViews {
         case .redeemed: "redeemed"
         case .refunded: "refunded"
         case .expired: "expired"
+        case .refundPending: "refund pending"
         default: "?"
         }
     }
@@ -86,7 +97,7 @@ public enum MoneyViews {
 /// The voucher filters both clients take.
 public struct VoucherFilterOptions: ParsableArguments {
     @Option(help: "Only this product's vouchers.") public var product: String = ""
-    @Option(help: "valid, redeemed, refunded or expired.") public var status: StatusChoice?
+    @Option(help: "valid, redeemed, refunded, expired or refund-pending.") public var status: StatusChoice?
     @Option(help: "From this date (YYYY-MM-DD), inclusive.") public var from: String = ""
     @Option(help: "Up to this date (YYYY-MM-DD), inclusive.") public var to: String = ""
     @Flag(help: "Filter --from/--to on the visit date instead of the sale date.") public var byVisitDate = false
@@ -96,6 +107,7 @@ public struct VoucherFilterOptions: ParsableArguments {
 
     public enum StatusChoice: String, ExpressibleByArgument, CaseIterable {
         case valid, redeemed, refunded, expired
+        case refundPending = "refund-pending"
     }
 
     public init() {}
@@ -109,6 +121,7 @@ public struct VoucherFilterOptions: ParsableArguments {
             case .redeemed: .redeemed
             case .refunded: .refunded
             case .expired: .expired
+            case .refundPending: .refundPending
             case nil: .unspecified
             }
         filter.fromDate = from

@@ -13,6 +13,10 @@ enum RefusalWording {
             // The daemon counts the balance holds do not keep aside, as a sale and a hold may spend.
             return "available balance \(Output.money(available)), this sale needs \(Output.money(required))"
         }
+        if error.reason == "CREDIT_IN_USE", let used = fen(error.metadata["credit_used_fen"]), let held = fen(error.metadata["held_fen"]) {
+            let covered = Output.money(used) + " owed" + (held > 0 ? " and \(Output.money(held)) held" : "")
+            return "the credit line is in use: \(covered) must stay covered"
+        }
         return yuan(in: error.message)
     }
 

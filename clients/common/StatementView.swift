@@ -15,8 +15,19 @@ public enum StatementView {
             ("adjustments", "\(statement.adjustments.count) = \(money(statement.adjustments.amountFen))"),
             ("sales", "\(statement.sales.count) tickets = \(money(statement.sales.amountFen))"),
             ("refunds", "\(statement.refunds.count) vouchers = \(money(statement.refunds.amountFen))"),
-            ("closing balance", money(statement.closingBalanceFen)),
         ]
+        // Not a movement: what the refunds credited is their prices less these.
+        if statement.refundFeesFen != 0 { rows.append(("refund fees", money(statement.refundFeesFen) + " (kept of the refunded prices)")) }
+        if statement.dateChanges.count != 0 || statement.dateChanges.amountFen != 0 {
+            rows.append(("date changes", "\(statement.dateChanges.count) vouchers = \(money(statement.dateChanges.amountFen))"))
+        }
+        rows.append(("closing balance", money(statement.closingBalanceFen)))
+        if statement.creditLimitFen > 0 {
+            rows += [
+                ("credit limit", money(statement.creditLimitFen) + " (now)"),
+                ("credit used", money(statement.creditUsedFen) + " (by the closing balance)"),
+            ]
+        }
         // Not a movement: a hold charges nothing until it is confirmed, as a sale.
         if statement.heldFen > 0 { rows.append(("held now", money(statement.heldFen) + " (kept aside by holds; not a movement)")) }
         rows.append((

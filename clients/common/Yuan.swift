@@ -6,19 +6,7 @@ public enum Yuan {
     /// "98" → 9800, "98.5" → 9850, "0.01" → 1; nil for anything else (signs, commas,
     /// three decimals, more than nine integer digits).
     public static func fen(_ text: String) -> Int64? {
-        let parts = text.trimmingCharacters(in: .whitespaces).split(separator: ".", omittingEmptySubsequences: false)
-        guard (1...2).contains(parts.count), let whole = parts.first, (1...9).contains(whole.count),
-            whole.allSatisfy(\.isASCIIDigit), let yuan = Int64(whole)
-        else { return nil }
-        var cents: Int64 = 0
-        if parts.count == 2 {
-            let fraction = parts[1]
-            guard (1...2).contains(fraction.count), fraction.allSatisfy(\.isASCIIDigit), let value = Int64(fraction) else {
-                return nil
-            }
-            cents = fraction.count == 1 ? value * 10 : value
-        }
-        return yuan * 100 + cents
+        Hundredths.parse(text)
     }
 
     /// `CODE=YUAN`, as `--product` and `set-price` take it.

@@ -70,7 +70,8 @@ struct VoucherOutputOptions: ParsableArguments {
         let draw = qr ?? (!json && isatty(STDOUT_FILENO) == 1)
         let vouchers = try sale.voucherCodes.map { draw ? try VoucherQRCodes.drawn($0) : "voucher \($0)" }
         try Output.emit(sale, json: json) {
-            (["order \(sale.orderID): charged ¥\(Output.yuan(sale.amountFen)), balance ¥\(Output.yuan(sale.balanceAfterFen))"]
+            // A credit line may take the balance below zero: "-¥120.00", not "¥-120.00".
+            (["order \(sale.orderID): charged \(Output.money(sale.amountFen)), balance \(Output.money(sale.balanceAfterFen))"]
                 + vouchers).joined(separator: "\n")
         }
         // The sale is printed before any file is written: a directory that cannot be

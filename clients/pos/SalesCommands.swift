@@ -39,7 +39,7 @@ struct Sell: AsyncParsableCommand {
 
 struct Balance: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show your prepaid balance; with holds, what they keep aside and what is left to spend.")
+        abstract: "Show your prepaid balance; with a credit line or holds, what they add or keep aside and what is left to spend.")
     @OptionGroup var credentials: CredentialOptions
     @OptionGroup var connection: ConnectionOptions
 
@@ -47,9 +47,12 @@ struct Balance: AsyncParsableCommand {
         let metadata = try credentials.metadata()
         let balance = try await connection.withClient(PointOfSaleRole.self, metadata: metadata) { try await $0.balance() }
         try Output.emit(balance, json: connection.json) {
-            balance.heldFen > 0
-                ? Output.fields(MoneyViews.balanceRows(balanceFen: balance.balanceFen, heldFen: balance.heldFen))
-                : "¥" + Output.yuan(balance.balanceFen)
+            balance.heldFen > 0 || balance.creditLimitFen > 0
+                ? Output.fields(
+                    MoneyViews.balanceRows(
+                        balanceFen: balance.balanceFen, heldFen: balance.heldFen, creditLimitFen: balance.creditLimitFen,
+                        creditUsedFen: balance.creditUsedFen, availableFen: balance.availableFen))
+                : Output.money(balance.balanceFen)
         }
     }
 }
@@ -77,28 +80,6 @@ struct Vouchers: AsyncParsableCommand {
         let metadata = try credentials.metadata()
         let page = try await connection.withClient(PointOfSaleRole.self, metadata: metadata) { try await $0.myVouchers(filter.filter) }
         try Output.emit(page, json: connection.json) { MoneyViews.vouchers(page.vouchers, nextPageToken: page.nextPageToken) }
-    }
-}
-
-struct Refund: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Refund your unused, refundable vouchers before their visit date ends; all or nothing.")
-    @Argument(help: "Voucher codes.") var codes: [String]
-    @OptionGroup var requestID: RequestIDOption
-    @OptionGroup var credentials: CredentialOptions
-    @OptionGroup var connection: ConnectionOptions
-
-    func run() async throws {
-        let metadata = try credentials.metadata()
-        // The daemon names a bad code by its index, and one it cannot refund by its digits.
-        let given = RequestItems(
-            field: "voucher_codes", items: codes.map { .init(origin: $0, key: VoucherCodeArgument.compact($0)) }, metadataKey: "code")
-        let refund = try await connection.withClient(PointOfSaleRole.self, metadata: metadata, items: given) {
-            try await $0.refund(codes: codes, requestID: requestID.resolve())
-        }
-        try Output.emit(refund, json: connection.json) {
-            "refunded \(refund.vouchers.count) voucher(s): ¥\(Output.yuan(refund.refundedFen)); balance ¥\(Output.yuan(refund.balanceAfterFen))"
-        }
     }
 }
 

@@ -68,7 +68,9 @@ struct WhoAmI: AsyncParsableCommand {
                 ("phone", me.phone),
                 ("status", me.status == .active ? "active" : "disabled"),
             ]
-            rows += MoneyViews.balanceRows(balanceFen: me.balanceFen, heldFen: me.heldFen)
+            rows += MoneyViews.balanceRows(
+                balanceFen: me.balanceFen, heldFen: me.heldFen, creditLimitFen: me.creditLimitFen, creditUsedFen: me.creditUsedFen,
+                availableFen: me.availableFen)
             // A session is the usual way; a key is worth naming, since it may sell unattended.
             if me.credential.hasPrefix("api-key:") { rows.append(("calling with", "API key " + me.credential.dropFirst("api-key:".count))) }
             return Output.fields(rows)
