@@ -1,0 +1,67 @@
+import Foundation
+import GRDB
+import Testing
+
+@testable import ScenicStore
+
+/// Migrations carry a database made by an earlier schema over whole.
+@Suite("Migrations")
+struct MigrationTests {
+    /// A database at 0013 (before credit lines and refund rules), with a distributor who sold
+    /// a ticket, then opened by today's store: 0014 rebuilds `distributor` and `ledger_entry`.
+    @Test("0014 rebuilds distributor and ledger_entry keeping every row, reference, index and trigger")
+    func moneyPoliciesMigration() throws {
+        let path = ScenicStoreTests.temporaryPath()
+        let queue = try DatabaseQueue(path: path)
+        try Migrations.migrator.migrate(queue, upTo: "0013_visitor_erasure_indexes")
+        try queue.write { db in
+            try db.execute(sql: """
+                INSERT INTO distributor (id, name, phone, password_hash, password_is_initial, balance_fen, created_at, updated_at,
+                    low_balance_threshold_fen, held_fen)
+                VALUES (7, 'West Lake Travel', '13800138000', 'h', 0, 1200, 1, 2, 500, 200);
+                INSERT INTO session (distributor_id, token_hash, created_at, last_used_at, expires_at) VALUES (7, x'01', 1, 1, 9);
+                INSERT INTO product (id, code, name, retail_price_fen, refundable, valid_days, created_at, updated_at)
+                    VALUES (3, 'GATE', 'Gate', 12000, 1, 1, 1, 1);
+                INSERT INTO binding VALUES (7, 3, 8800, 1, 1);
+                INSERT INTO sale_order (id, distributor_id, product_id, quantity, visit_date, settlement_price_fen, retail_price_fen,
+                    refundable, amount_fen, sold_at) VALUES (11, 7, 3, 1, '2027-01-15', 8800, 12000, 1, 8800, 5);
+                INSERT INTO voucher (code, order_id, distributor_id, product_id, visit_date, valid_until, settlement_price_fen,
+                    retail_price_fen, refundable, sold_at) VALUES ('1234567890123452', 11, 7, 3, '2027-01-15', '2027-01-15', 8800, 12000, 1, 5);
+                INSERT INTO ledger_entry (id, distributor_id, at, kind, amount_fen, balance_after_fen, actor)
+                    VALUES (1, 7, 1, 'recharge', 10000, 10000, 'uid:0');
+                INSERT INTO ledger_entry (id, distributor_id, at, kind, amount_fen, balance_after_fen, order_id, note, actor)
+                    VALUES (2, 7, 5, 'sale', -8800, 1200, 11, '1 × GATE', 'distributor:7');
+                INSERT INTO hold (distributor_id, product_id, visit_date, quantity, settlement_price_fen, retail_price_fen, amount_fen,
+                    created_at, expires_at) VALUES (7, 3, '2027-01-16', 1, 200, 12000, 200, 6, 99);
+                """)
+        }
+        try queue.close()
+
+        let store = try ScenicStore.open(at: path)
+        try store.pool.read { db in
+            let distributor = try #require(try DistributorRecord.fetchOne(db, sql: "SELECT * FROM distributor WHERE id = 7"))
+            #expect(distributor.name == "West Lake Travel" && distributor.balanceFen == 1200 && distributor.heldFen == 200)
+            #expect(distributor.lowBalanceThresholdFen == 500 && distributor.creditLimitFen == 0)
+            let entries = try LedgerEntryRecord.fetchAll(db, sql: "SELECT * FROM ledger_entry ORDER BY id")
+            #expect(entries.map(\.amountFen) == [10000, -8800] && entries.map(\.balanceAfterFen) == [10000, 1200])
+            #expect(entries.allSatisfy { $0.feeFen == 0 } && entries[1].orderID == 11 && entries[1].note == "1 × GATE")
+            #expect(try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").isEmpty)
+            #expect(try String.fetchOne(db, sql: "PRAGMA integrity_check") == "ok")
+            // Other tables still name `distributor`, not the table it was rebuilt in.
+            let schema = try String.fetchAll(db, sql: "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL").joined(separator: "\n")
+            #expect(!schema.contains("new_distributor") && !schema.contains("new_ledger_entry"))
+            let indexes = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('distributor', 'ledger_entry')")
+            #expect(Set(indexes).isSuperset(of: ["distributor_by_status", "ledger_by_distributor", "ledger_by_distributor_at"]))
+        }
+        try store.pool.write { db in
+            #expect(throws: DatabaseError.self) { try db.execute(sql: "UPDATE ledger_entry SET amount_fen = 1 WHERE id = 1") }
+            #expect(throws: DatabaseError.self) { try db.execute(sql: "DELETE FROM ledger_entry WHERE id = 1") }
+            // Below zero only down to the credit line, and holds within balance + line.
+            #expect(throws: DatabaseError.self) { try db.execute(sql: "UPDATE distributor SET balance_fen = -1 WHERE id = 7") }
+            try db.execute(sql: "UPDATE distributor SET credit_limit_fen = 1000 WHERE id = 7")
+            try db.execute(sql: "UPDATE distributor SET balance_fen = -800 WHERE id = 7")
+            #expect(throws: DatabaseError.self) { try db.execute(sql: "UPDATE distributor SET balance_fen = -801 WHERE id = 7") }
+        }
+        try store.close()
+    }
+}
