@@ -49,8 +49,7 @@ extension MoneyError: RPCErrorConvertible {
             RPCError(
                 .failedPrecondition,
                 "the credit line cannot go below what is owed (\(Fen.yuanText(used))) and held (\(Fen.yuanText(held))) beyond the balance",
-                reason: "CREDIT_IN_USE", metadata: ["credit_used_fen": "\(used)", "held_fen": "\(held)"],
-                fieldViolations: [.init(field: "credit_limit_fen", description: "below what is in use", reason: "CREDIT_IN_USE")])
+                reason: "CREDIT_IN_USE", metadata: ["credit_used_fen": "\(used)", "held_fen": "\(held)"])
         case .notRedeemed(let code):
             RPCError(.failedPrecondition, "voucher \(code) is not redeemed", reason: "NOT_REDEEMED", metadata: ["code": code])
         case .undoWindowClosed(let code):

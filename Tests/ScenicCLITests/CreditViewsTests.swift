@@ -61,7 +61,7 @@ struct CreditViewsTests {
         statement.creditUsedFen = 12_000
         let text = StatementView.text(statement)
         #expect(text.contains("refund fees      ¥9.80 (kept of the refunded prices)"))
-        #expect(text.contains("date changes     2 vouchers = -¥20.00"))
+        #expect(text.contains("date changes     2 changes = -¥20.00"))
         #expect(text.contains("credit limit     ¥5000.00 (now)"))
         #expect(text.contains("credit used      ¥120.00 (by the closing balance)"))
     }

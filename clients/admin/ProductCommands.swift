@@ -234,7 +234,13 @@ struct ProductCommand: AsyncParsableCommand {
             let given = RequestItems(
                 field: "policy.steps", origins: feeSteps.map { "--fee-step " + $0.text }, parts: ["hours_before": "", "fee": ""])
             let product = try await connection.withClient(AdminRole.self, items: given) { try await $0.setRefundPolicy(request) }
-            try Output.emit(product, json: connection.json) { ProductView.fields(product) }
+            try Output.emit(product, json: connection.json) {
+                guard product.refundRule == .nonRefundable else { return ProductView.fields(product) }
+                // Kept for the day it becomes refundable; say so rather than seem to ignore them.
+                return ProductView.fields(product)
+                    + "\nnote: \(product.code) is sold non-refundable: these rules apply once it is made refundable ("
+                    + RefundRulesView.rules(product.refundPolicy) + ")"
+            }
         }
     }
 

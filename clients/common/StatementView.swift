@@ -19,7 +19,9 @@ public enum StatementView {
         // Not a movement: what the refunds credited is their prices less these.
         if statement.refundFeesFen != 0 { rows.append(("refund fees", money(statement.refundFeesFen) + " (kept of the refunded prices)")) }
         if statement.dateChanges.count != 0 || statement.dateChanges.amountFen != 0 {
-            rows.append(("date changes", "\(statement.dateChanges.count) vouchers = \(money(statement.dateChanges.amountFen))"))
+            // One entry a change that moved money, however many vouchers it moved.
+            let changes = statement.dateChanges.count == 1 ? "1 change" : "\(statement.dateChanges.count) changes"
+            rows.append(("date changes", "\(changes) = \(money(statement.dateChanges.amountFen))"))
         }
         rows.append(("closing balance", money(statement.closingBalanceFen)))
         if statement.creditLimitFen > 0 {
