@@ -15,7 +15,9 @@
  *   --per-transaction B  B sales per transaction, each in its own SAVEPOINT (group commit)
  *
  * Prints one JSON line: {"floor":"sqlite-sale","per_transaction":B,"quantity":Q,
- * "sales":N,"seconds":s,"per_second":x}
+ * "sales":N,"seconds":s,"per_second":x,"storage_bytes_per_sale":b}: b is what the
+ * process caused to be written to storage over the sales alone (write_bytes of
+ * /proc/self/io: WAL frames and checkpoints), the figure scenic-bench gives the daemon.
  */
 #define _GNU_SOURCE
 #include <sqlite3.h>
@@ -29,7 +31,7 @@
 
 enum Statement {
     BEGIN, COMMIT, SAVEPOINT, RELEASE,
-    FIND_REQUEST, READ_DISTRIBUTOR, READ_BINDING, INSERT_ORDER, VALID_UNTIL, INSERT_VOUCHER,
+    FIND_REQUEST, READ_DISTRIBUTOR, READ_BINDING, READ_CALENDAR_DAY, INSERT_ORDER, VALID_UNTIL, INSERT_VOUCHER,
     MOVE_BALANCE, SET_ALERTED, QUEUE_SMS, INSERT_LEDGER, LOG_REQUEST,
     STATEMENTS
 };
@@ -48,24 +50,36 @@ static const char *const SQL[STATEMENTS] = {
     /* BindingRecord.select and sell's filter. */
     [READ_BINDING] = "SELECT product.*, binding.distributor_id AS b_distributor_id, "
                      "binding.settlement_price_fen AS b_settlement_price_fen, binding.bound_at AS b_bound_at, "
-                     "binding.updated_at AS b_updated_at "
+                     "binding.updated_at AS b_updated_at, "
+                     "refund_policy.deadline AS rp_deadline, refund_policy.deadline_hours AS rp_deadline_hours, "
+                     "refund_policy.fees AS rp_fees, refund_policy.needs_approval AS rp_needs_approval "
                      "FROM binding JOIN product ON product.id = binding.product_id "
+                     "LEFT JOIN refund_policy ON refund_policy.id = product.refund_policy_id "
                      "WHERE binding.distributor_id = ? AND product.code = ? AND product.status = 'on_sale'",
+    /* takeCalendar's read of the date (a date without a calendar finds nothing, and writes nothing). */
+    [READ_CALENDAR_DAY] = "SELECT day.closed, day.close_reason, day.capacity, day.sold, day.retail_price_fen, day.slots, "
+                          "allotment.allotment, allotment.sold, price.settlement_price_fen "
+                          "FROM calendar_day AS day "
+                          "LEFT JOIN calendar_allotment AS allotment ON allotment.product_id = day.product_id "
+                          "AND allotment.visit_date = day.visit_date AND allotment.distributor_id = ?1 "
+                          "LEFT JOIN calendar_settlement_price AS price ON price.distributor_id = ?1 "
+                          "AND price.product_id = day.product_id AND price.visit_date = day.visit_date "
+                          "WHERE day.product_id = ?2 AND day.visit_date = ?3",
     [INSERT_ORDER] = "INSERT INTO sale_order (distributor_id, product_id, quantity, visit_date, settlement_price_fen, "
                      "retail_price_fen, refundable, amount_fen, buyer_name, buyer_phone, sold_at) "
                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     [VALID_UNTIL] = "SELECT date(?, '+' || ? || ' days')",
     /* The one statement sell caches (db.cachedStatement), even under --prepare-each-time. */
     [INSERT_VOUCHER] = "INSERT INTO voucher (code, order_id, distributor_id, product_id, visit_date, valid_until, "
-                       "settlement_price_fen, retail_price_fen, refundable, sold_at) "
-                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       "settlement_price_fen, retail_price_fen, refundable, sold_at, slot, visitor_id, refund_policy_id) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     /* appendLedger. */
     [MOVE_BALANCE] = "UPDATE distributor SET balance_fen = balance_fen + ? WHERE id = ? RETURNING *",
     /* LowBalanceAlert.update, only when the balance crosses the distributor's threshold. */
     [SET_ALERTED] = "UPDATE distributor SET low_balance_alerted = ? WHERE id = ?",
     [QUEUE_SMS] = "INSERT INTO sms_outbox (phone, body, holds_secret, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?)",
     [INSERT_LEDGER] = "INSERT INTO ledger_entry (distributor_id, at, kind, amount_fen, balance_after_fen, order_id, "
-                      "voucher_code, note, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                      "voucher_code, note, actor, fee_fen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     /* ...and once's record of the first answer. */
     [LOG_REQUEST] = "INSERT INTO request_log (scope, request_id, method, fingerprint, response, at) VALUES (?, ?, ?, ?, ?, ?)",
 };
@@ -107,6 +121,18 @@ static uint64_t now_ns(void) {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/* write_bytes of /proc/self/io: bytes this process caused to be written to storage. */
+static uint64_t storage_bytes_written(void) {
+    FILE *io = fopen("/proc/self/io", "r");
+    if (!io) fail("/proc/self/io: cannot read");
+    char line[128];
+    unsigned long long bytes = 0;
+    while (fgets(line, sizeof line, io))
+        if (sscanf(line, "write_bytes: %llu", &bytes) == 1) break;
+    fclose(io);
+    return bytes;
 }
 
 static int64_t now_ms(void) {
@@ -311,6 +337,13 @@ static void sell(Floor *f) {
     int refundable = sqlite3_column_int(s, f->p_refundable), valid_days = sqlite3_column_int(s, f->p_valid_days);
     snprintf(note, sizeof note, "%d × %s", f->quantity, (const char *)sqlite3_column_text(s, f->p_code));
     done(f, READ_BINDING);
+
+    s = use(f, READ_CALENDAR_DAY);
+    sqlite3_bind_int64(s, 1, f->distributor);
+    sqlite3_bind_int64(s, 2, product);
+    sqlite3_bind_text(s, 3, f->visit_date, -1, SQLITE_STATIC);
+    if (step(f, READ_CALENDAR_DAY) != SQLITE_DONE) fail("product %s has a calendar: the floor sells without one", f->product);
+    done(f, READ_CALENDAR_DAY);
     int64_t amount = settlement * f->quantity;
     if (d.balance < amount)
         fail("insufficient balance: %lld fen, a sale needs %lld", (long long)d.balance, (long long)amount);
@@ -351,6 +384,9 @@ static void sell(Floor *f) {
         sqlite3_bind_int64(s, 8, retail);
         sqlite3_bind_int(s, 9, refundable);
         sqlite3_bind_int64(s, 10, at);
+        sqlite3_bind_null(s, 11); /* no slot, no visitor, the default refund rules */
+        sqlite3_bind_null(s, 12);
+        sqlite3_bind_null(s, 13);
         step(f, INSERT_VOUCHER);
         sqlite3_reset(s);
     }
@@ -374,6 +410,7 @@ static void sell(Floor *f) {
     sqlite3_bind_text(s, 7, "", 0, SQLITE_STATIC);
     sqlite3_bind_text(s, 8, note, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 9, f->scope, -1, SQLITE_STATIC); /* actor "distributor:ID" */
+    sqlite3_bind_int64(s, 10, 0);                         /* no fee: a sale */
     step(f, INSERT_LEDGER);
     done(f, INSERT_LEDGER);
 
@@ -486,6 +523,7 @@ int main(int argc, char **argv) {
     if (!f->prepare_each_time)
         for (int i = 0; i < STATEMENTS; i++) prepare(f, (enum Statement)i, SQLITE_PREPARE_PERSISTENT);
 
+    uint64_t written = storage_bytes_written();
     uint64_t sales = 0, started = now_ns(), deadline = started + (uint64_t)(seconds * 1e9);
     while (count ? sales < count : now_ns() < deadline) {
         run(f, BEGIN);
@@ -499,12 +537,15 @@ int main(int argc, char **argv) {
         run(f, COMMIT);
     }
     double elapsed = (double)(now_ns() - started) / 1e9;
+    /* Before close, whose checkpoint is the end of the run rather than part of the sales. */
+    written = storage_bytes_written() - written;
 
     for (int i = 0; i < STATEMENTS; i++) sqlite3_finalize(f->statement[i]);
     if (sqlite3_close(f->db) != SQLITE_OK) fail("close: %s", sqlite3_errmsg(f->db));
     printf("{\"floor\":\"sqlite-sale\",\"per_transaction\":%u,\"quantity\":%d,\"sales\":%llu,\"seconds\":%.3f,"
-           "\"per_second\":%.0f,\"distributors\":%lld%s}\n",
+           "\"per_second\":%.0f,\"distributors\":%lld,\"storage_bytes_per_sale\":%.0f%s}\n",
            batch, f->quantity, (unsigned long long)sales, elapsed, elapsed > 0 ? (double)sales / elapsed : 0,
-           (long long)distributors, f->prepare_each_time ? ",\"prepare_each_time\":true" : "");
+           (long long)distributors, sales ? (double)written / (double)sales : 0,
+           f->prepare_each_time ? ",\"prepare_each_time\":true" : "");
     return 0;
 }

@@ -77,7 +77,8 @@ struct LoadReport {
                 " \(Int(perTransaction)) per transaction"
                     + ((floor["distributors"] as? Double).map { ", \(Int($0)) distributors in turn" } ?? "")
             } ?? (floor["in_flight"] as? Double).map { " \(Int($0)) in flight" } ?? ""
-            lines.append(String(format: "  floor      %@%@: %.0f/s", name, detail, floor["per_second"] as? Double ?? 0))
+            let bytes = (floor["storage_bytes_per_sale"] as? Double).map { String(format: ", %.0f bytes written a sale", $0) } ?? ""
+            lines.append(String(format: "  floor      %@%@: %.0f/s%@", name, detail, floor["per_second"] as? Double ?? 0, bytes))
         }
         for (floor, ratio) in ratios { lines.append(String(format: "  ratio      %.2f × %@", ratio, floor)) }
         return lines.joined(separator: "\n")
