@@ -58,10 +58,10 @@ extension MoneyError: RPCErrorConvertible {
                 reason: "UNDO_WINDOW_CLOSED", metadata: ["code": code])
         case .distributorInactive:
             RPCError(.failedPrecondition, "this distributor cannot sell now", reason: "DISTRIBUTOR_INACTIVE")
-        case .visitDateInPast(let visit, let today):
+        case .visitDateInPast(let visit, let today, let field):
             RPCError.invalidArgument(
-                "visit_date \(visit) is in the past",
-                violations: [.init(field: "visit_date", description: "must be today (\(today)) or later", reason: "IN_THE_PAST")])
+                "\(field) \(visit) is in the past",
+                violations: [.init(field: field, description: "must be today (\(today)) or later", reason: "IN_THE_PAST")])
         case .requestIDReused(let id):
             RPCError(
                 .failedPrecondition, "request id \(id) was already used for a different request", reason: "REQUEST_ID_REUSED",

@@ -14,7 +14,7 @@ extension ScenicStore {
             try Self.once(db, key, at: at, encode: encode) {
                 let now = change.now
                 guard change.toDate >= now.today else {
-                    throw MoneyError.visitDateInPast(visitDate: change.toDate, today: now.today)
+                    throw MoneyError.visitDateInPast(visitDate: change.toDate, today: now.today, field: "to_date")
                 }
                 let vouchers = try change.codes.map { code in
                     let voucher = try Self.requireVoucher(db, code: code, distributorID: change.distributorID)

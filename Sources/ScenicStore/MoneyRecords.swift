@@ -200,7 +200,8 @@ public enum MoneyError: Error, Sendable, Equatable {
     case undoWindowClosed(String)
     case distributorInactive
     case requestIDReused(String)
-    case visitDateInPast(visitDate: String, today: String)
+    /// `field` names the date in the request: a sale's or hold's `visit_date`, a date change's `to_date`.
+    case visitDateInPast(visitDate: String, today: String, field: String = "visit_date")
 }
 
 /// Which earlier answer a request id points to, scoped to its caller.
