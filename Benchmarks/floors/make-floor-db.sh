@@ -5,7 +5,7 @@
 # that scenicd should take the file as fully migrated; not tried here), and seeds what a
 # sale needs: distributors 1..N (active, password already changed, a large recharged
 # balance with its ledger entry) and product GATE (¥120.00, refundable, valid 1 day)
-# bound to each at ¥98.00.
+# bound to each at ¥98.00. Pages of 1 KiB, as ScenicStore.pageSize.
 # Usage: make-floor-db.sh PATH [DISTRIBUTORS]   (PATH must not exist; default 1 distributor)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -30,6 +30,7 @@ schema=$(awk '
 now=$(($(date +%s) * 1000))
 balance=1000000000000000   # 10^15 fen: about 10^11 one-ticket sales
 sqlite3 -bail "$db" >/dev/null <<SQL
+PRAGMA page_size = 1024;
 PRAGMA journal_mode = WAL;
 PRAGMA foreign_keys = ON;
 BEGIN;

@@ -172,10 +172,15 @@ static void voucher_code(Floor *f, char code[CODE_LENGTH + 1]) {
 }
 
 /* The clients' request id: a lowercased random UUID. */
+static int64_t now_ms(void);
+
+/* RequestID.make: a UUIDv7, the time in Unix milliseconds and then random bits. */
 static void request_id(Floor *f, char id[37]) {
     uint8_t b[16];
     random_bytes(f, b, sizeof b);
-    b[6] = (b[6] & 0x0f) | 0x40, b[8] = (b[8] & 0x3f) | 0x80;
+    uint64_t ms = (uint64_t)now_ms();
+    for (int i = 0; i < 6; i++) b[i] = (uint8_t)(ms >> (8 * (5 - i)));
+    b[6] = (b[6] & 0x0f) | 0x70, b[8] = (b[8] & 0x3f) | 0x80;
     snprintf(id, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3],
              b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
 }
@@ -450,7 +455,7 @@ static void open_database(Floor *f, const char *path) {
     pragma(f, "PRAGMA journal_mode = WAL", "PRAGMA journal_mode", "wal");
     pragma(f, "PRAGMA synchronous = FULL", "PRAGMA synchronous", "2");
     pragma(f, "PRAGMA temp_store = MEMORY", "PRAGMA temp_store", "2");
-    pragma(f, "PRAGMA wal_autocheckpoint = 10000", "PRAGMA wal_autocheckpoint", "10000");
+    pragma(f, "PRAGMA wal_autocheckpoint = 40000", "PRAGMA wal_autocheckpoint", "40000");
 }
 
 static void find_columns(Floor *f) {

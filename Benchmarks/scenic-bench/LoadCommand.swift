@@ -116,10 +116,10 @@ struct LoadCommand: AsyncParsableCommand {
             } else {
                 client = try await ScenicClient.connect(socketPath: profile.usesAdminSocket ? daemon.adminSocket : daemon.posSocket)
             }
-            for slot in 0..<inFlight {
+            for _ in 0..<inFlight {
                 plans.append(CallPlan(
                     profile: profile, client: client, today: today, distributorID: distributorID,
-                    label: "bench-\(UInt32.random(in: .min ... .max))-\(index)-\(slot)", dateRange: range,
+                    dateRange: range,
                     account: (seller?.phone ?? "", seller?.password ?? "")))
             }
         }

@@ -32,7 +32,6 @@ struct CallPlan: Sendable {
     let today: String
     /// The distributor the admin profiles look at.
     let distributorID: Int64
-    let label: String
     let dateRange: (from: String, to: String)
     /// Who the login profile logs in as.
     let account: (phone: String, password: String)
@@ -79,7 +78,7 @@ struct CallPlan: Sendable {
         request.productCode = Fixture.productCode
         request.quantity = 1
         request.visitDate = today
-        request.requestID = "\(label)-\(number)"
+        request.requestID = RequestID.make()
         _ = try await client.sell(request)
     }
 }

@@ -115,13 +115,17 @@ extension ScenicStore {
     public func ledger(_ query: LedgerQuery) async throws -> [LedgerEntryRecord] {
         try await read { db in
             _ = try Self.requireDistributor(db, id: query.distributorID)
+            // Oldest first by time, then id, the order of the one index by distributor; a
+            // page goes on after the entry that ended the one before.
+            let after = try Int64.fetchOne(db, sql: "SELECT at FROM ledger_entry WHERE id = ?", arguments: [query.afterID]) ?? .min
             return try LedgerEntryRecord.fetchAll(
                 db,
                 sql: """
-                    SELECT * FROM ledger_entry WHERE distributor_id = ? AND id > ? AND at >= ? AND at < ?
-                    ORDER BY id LIMIT ?
+                    SELECT * FROM ledger_entry INDEXED BY ledger_by_distributor_at
+                    WHERE distributor_id = ? AND (at, id) > (?, ?) AND at >= ? AND at < ?
+                    ORDER BY at, id LIMIT ?
                     """,
-                arguments: [query.distributorID, query.afterID, query.from ?? .min, query.until ?? .max, query.limit])
+                arguments: [query.distributorID, after, query.afterID, query.from ?? .min, query.until ?? .max, query.limit])
         }
     }
 
@@ -308,6 +312,11 @@ extension ScenicStore {
         else { throw AccountStoreError.distributorNotFound(distributorID) }
         let balance = distributor.balanceFen
         try LowBalanceAlert.update(db, distributor, at: at)
+        // A ledger reads in the order it was written, by time: an entry is never dated
+        // before the one before it, even when the clock steps back.
+        let latest = try Millis.fetchOne(
+            db.cachedStatement(sql: "SELECT max(at) FROM ledger_entry WHERE distributor_id = ?"), arguments: [distributorID])
+        let at = max(at, latest ?? at)
         try db.executeCached(
             """
             INSERT INTO ledger_entry (distributor_id, at, kind, amount_fen, balance_after_fen, order_id, voucher_code, note, actor, fee_fen)

@@ -68,11 +68,9 @@ extension ScenicStore {
                 case nil: break
                 }
             }
-            statement.sales.count = try Int64.fetchOne(
-                db,
-                sql: "SELECT coalesce(sum(quantity), 0) FROM sale_order WHERE distributor_id = ? AND sold_at >= ? AND sold_at < ?",
-                arguments: [distributorID, from, until]) ?? 0
             let states = try Self.voucherStates(db, distributorID: distributorID, from: from, until: until, today: today)
+            // One voucher a ticket, none ever deleted: the tickets sold are the vouchers sold.
+            statement.sales.count = states.valid + states.redeemed + states.refunded + states.expired
             statement.vouchersValid = states.valid
             statement.vouchersRedeemed = states.redeemed
             statement.vouchersRefunded = states.refunded

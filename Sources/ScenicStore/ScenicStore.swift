@@ -44,25 +44,34 @@ public final class ScenicStore: Sendable {
         self.publicNumberKey = publicNumberKey
     }
 
+    /// The database's page size. A sale writes each page it changes whole, to the WAL and
+    /// again at the checkpoint, and it changes one page of every index it adds to (a
+    /// distributor's place in each per-distributor index, a random place in the request
+    /// log): with 1 KiB pages those writes are a quarter of 4 KiB ones. Rows of a few dozen
+    /// bytes and index entries fit as well, and no row a sale writes overflows a page.
+    public static let pageSize = 1024
+
     /// Opens (creating if needed) the database at `path` and migrates it.
     public static func open(at path: String, logger: Logger = Logger(label: "scenic.store")) throws -> ScenicStore {
         let lock = try StoreLock(databasePath: path)
+        try adoptPageSize(at: path, logger: logger)
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(5)
         configuration.label = "scenic"
         configuration.prepareDatabase { db in
+            // Takes effect only when the database is made; adoptPageSize converts older ones.
+            try db.execute(sql: "PRAGMA page_size = \(pageSize)")
             // Overwrite deleted content with zeros, so a redacted secret leaves the file.
             try db.execute(sql: "PRAGMA secure_delete = ON")
             // Group commit runs each call in a savepoint, whose undo copies of the pages it
             // touches would otherwise go to a temporary file: dozens of writes a sale.
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
-            // Checkpoint every 10,000 WAL pages (~40 MB) rather than SQLite's 1,000: the
-            // checkpoint runs inside a commit, and sales rewrite the same index pages (each
-            // distributor's end of each index) batch after batch, so a longer WAL copies
-            // each of them back once instead of every few batches. Commit time per batch of
-            // 32 sales went from ~4.4 to ~3.0 ms.
-            try db.execute(sql: "PRAGMA wal_autocheckpoint = 10000")
+            // Checkpoint every 40,000 WAL pages (~40 MB of 1 KiB pages) rather than SQLite's
+            // 1,000: the checkpoint runs inside a commit, and sales rewrite the same index
+            // pages (each distributor's end of each index) batch after batch, so a longer
+            // WAL copies each of them back once instead of every few batches.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 40000")
         }
         let pool = try DatabasePool(path: path, configuration: configuration)
         // GRDB sets synchronous=NORMAL when it enables WAL on the writer; Scenic wants
@@ -85,6 +94,26 @@ public final class ScenicStore: Sendable {
         pool.add(transactionObserver: SessionCacheInvalidation(cache: store.sessionCache), extent: .databaseLifetime)
         pool.add(transactionObserver: EventBellRinger(bell: store.eventBell), extent: .databaseLifetime)
         return store
+    }
+
+    /// Rewrites a database made with another page size than ``pageSize`` (by an earlier
+    /// version) into pages of that size: a VACUUM, out of WAL mode, once. It needs as much
+    /// free disk as the database takes, and is safe to interrupt (the rollback journal
+    /// undoes it). A new database is made with the right size and skips this.
+    static func adoptPageSize(at path: String, logger: Logger) throws {
+        guard FileManager.default.fileExists(atPath: path) else { return }
+        let queue = try DatabaseQueue(path: path)
+        defer { try? queue.close() }
+        let size = try queue.read { try Int.fetchOne($0, sql: "PRAGMA page_size") } ?? pageSize
+        let pages = try queue.read { try Int.fetchOne($0, sql: "PRAGMA page_count") } ?? 0
+        guard size != pageSize, pages > 0 else { return }
+        logger.notice("rewriting the database in \(pageSize)-byte pages, once", metadata: ["from": "\(size)", "pages": "\(pages)"])
+        try queue.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA journal_mode = DELETE")
+            try db.execute(sql: "PRAGMA page_size = \(pageSize)")
+            try db.execute(sql: "VACUUM")
+            try db.execute(sql: "PRAGMA journal_mode = WAL")
+        }
     }
 
     /// The writer's `PRAGMA synchronous` as it stands: 2 (FULL) on a healthy store.

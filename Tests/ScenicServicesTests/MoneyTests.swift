@@ -381,3 +381,21 @@ struct MoneyTests {
         #expect(VoucherCode.normalize("0000 0000-0000 0000") == "0000000000000000")
     }
 }
+
+@Suite("Ledger order")
+struct LedgerOrderTests {
+    @Test("a clock that steps back dates no entry before the one before it: the ledger and statement still chain")
+    func clockStepsBack() async throws {
+        let harness = try Harness()
+        let (id, token) = try await harness.seller(price: 9_800, balance: 50_000)
+        _ = try await harness.sell(token: token)
+        harness.clock.advance(.seconds(-3600))
+        _ = try await harness.sell(token: token)
+        _ = try await harness.recharge(id, 1_000)
+        let entries = try await harness.ledgerEntries(id)
+        #expect(entries.map(\.balanceAfterFen) == [50_000, 40_200, 30_400, 31_400])
+        #expect(entries.map(\.at) == entries.map(\.at).sorted())
+        let statement = try await harness.statement(id, from: harness.today, to: harness.today)
+        #expect(statement.balanced && statement.closingBalanceFen == 31_400)
+    }
+}

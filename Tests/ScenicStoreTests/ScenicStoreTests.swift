@@ -12,13 +12,14 @@ struct ScenicStoreTests {
         return dir + "/" + ScenicStore.fileName
     }
 
-    @Test("opens with WAL, synchronous=FULL and a long WAL on the writer, foreign keys on, migrations applied")
+    @Test("opens with WAL, synchronous=FULL and a long WAL on the writer, 1 KiB pages, foreign keys on, migrations applied")
     func durableSettings() throws {
         let store = try ScenicStore.open(at: Self.temporaryPath())
         #expect(try store.writerSynchronousSetting() == 2)
         #expect(try store.journalMode() == "wal")
         #expect(try store.pool.read { try Int.fetchOne($0, sql: "PRAGMA foreign_keys") } == 1)
-        #expect(try store.pool.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA wal_autocheckpoint") } == 10_000)
+        #expect(try store.pool.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA wal_autocheckpoint") } == 40_000)
+        #expect(try store.pool.read { try Int.fetchOne($0, sql: "PRAGMA page_size") } == ScenicStore.pageSize)
         #expect(store.schemaVersion == Migrations.migrator.migrations.count)
         try store.close()
     }

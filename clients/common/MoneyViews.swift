@@ -5,14 +5,14 @@ import ScenicClient
 /// `--request-id`: the client picks one per invocation when none is given, and says which
 /// on stderr, so that a retry can name it.
 public struct RequestIDOption: ParsableArguments {
-    @Option(help: "Makes a retry safe: the same id and content returns the first answer (default: a new UUID, printed).")
+    @Option(help: "Makes a retry safe: the same id and content returns the first answer (default: a new UUIDv7, printed).")
     public var requestId: String?
 
     public init() {}
 
     public func resolve() -> String {
         if let requestId { return requestId }
-        let generated = UUID().uuidString.lowercased()
+        let generated = RequestID.make()
         FileHandle.standardError.write(Data("request id: \(generated)\n".utf8))
         return generated
     }
