@@ -528,10 +528,28 @@ enum Migrations {
                 -- ticket), and one index by distributor and time serves both the ledger's
                 -- pages (oldest first, by time then id) and the statements' sums.
                 DROP INDEX sale_by_distributor_sold;
+                -- A distributor's voucher list is merged from its ranges by state.
+                DROP INDEX voucher_by_distributor;
                 DROP INDEX ledger_by_distributor;
                 DROP INDEX ledger_by_distributor_at;
                 CREATE INDEX ledger_by_distributor_at
                     ON ledger_entry (distributor_id, at, id, kind, amount_fen, balance_after_fen, fee_fen);
+
+                -- Keyed by the id first: ids that grow with time (the clients' UUIDv7s) are
+                -- added at the end of the table, the same page for a whole batch of sales,
+                -- where (scope, id) put each caller's next row on a page of its own.
+                CREATE TABLE new_request_log (
+                    scope TEXT NOT NULL,
+                    request_id TEXT NOT NULL,
+                    method TEXT NOT NULL,
+                    fingerprint BLOB NOT NULL,
+                    response BLOB NOT NULL,
+                    at INTEGER NOT NULL,
+                    PRIMARY KEY (request_id, scope)
+                ) STRICT, WITHOUT ROWID;
+                INSERT INTO new_request_log SELECT scope, request_id, method, fingerprint, response, at FROM request_log;
+                DROP TABLE request_log;
+                ALTER TABLE new_request_log RENAME TO request_log;
                 """)
         }
         return migrator

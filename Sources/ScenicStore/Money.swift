@@ -46,7 +46,28 @@ extension ScenicStore {
 
         /// The SQL that finds the page, newest first, and its arguments.
         var statement: (sql: String, arguments: StatementArguments) {
-            var sql = VoucherRecord.select + " WHERE voucher.id < ?"
+            // A distributor's vouchers in any state: no index holds them alone (a sale would
+            // add to one more), so the page is merged newest first from the index by
+            // distributor and state, one range a state, and stops at its size.
+            if distributorID != nil, status == nil {
+                var arms: [String] = []
+                var arguments: StatementArguments = []
+                for state in VoucherRecord.Status.allCases {
+                    let (conditions, values) = conditions(status: state)
+                    arms.append("SELECT voucher.id FROM voucher WHERE " + conditions)
+                    arguments += values
+                }
+                arguments += [limit]
+                let page = arms.joined(separator: " UNION ALL ") + " ORDER BY 1 DESC LIMIT ?"
+                return (VoucherRecord.select + " WHERE voucher.id IN (\(page)) ORDER BY voucher.id DESC", arguments)
+            }
+            let (conditions, arguments) = conditions(status: status)
+            return (VoucherRecord.select + " WHERE " + conditions + " ORDER BY voucher.id DESC LIMIT ?", arguments + [limit])
+        }
+
+        /// The filter on the voucher's own columns, in one state or (nil) any.
+        private func conditions(status: VoucherRecord.Status?) -> (String, StatementArguments) {
+            var sql = "voucher.id < ?"
             var arguments: StatementArguments = [beforeID]
             func add(_ condition: String, _ value: (any DatabaseValueConvertible)?) {
                 guard let value else { return }
@@ -54,7 +75,7 @@ extension ScenicStore {
                 arguments += [value]
             }
             add("voucher.distributor_id = ?", distributorID)
-            add("product.code = ?", productCode.isEmpty ? nil : productCode)
+            add("voucher.product_id = (SELECT id FROM product WHERE code = ?)", productCode.isEmpty ? nil : productCode)
             add("voucher.status = ?", status?.rawValue)
             add("voucher.valid_until < ?", expiredBefore)
             add("voucher.valid_until >= ?", notExpiredOn)
@@ -66,8 +87,6 @@ extension ScenicStore {
             if let refundPending {
                 sql += " AND voucher.id \(refundPending ? "" : "NOT ")IN (SELECT voucher_id FROM refund_approval WHERE status = 'pending')"
             }
-            sql += " ORDER BY voucher.id DESC LIMIT ?"
-            arguments += [limit]
             return (sql, arguments)
         }
     }

@@ -55,7 +55,7 @@ public struct LedgerEntryRecord: Sendable, Equatable, FetchableRecord {
 
 /// A voucher with the names a list shows next to it.
 public struct VoucherRecord: Sendable, Equatable, FetchableRecord {
-    public enum Status: String, Sendable {
+    public enum Status: String, Sendable, CaseIterable {
         case valid, redeemed, refunded
     }
 

@@ -31,7 +31,9 @@ struct ConnectionGuardTests {
         #expect(registry.add(nobody[2], uid: 65534) == .serve)
     }
 
-    static let limits = ConnectionLimits(firstFrameTimeout: .milliseconds(400), idleTimeout: .milliseconds(800))
+    // The idle timeout leaves a test under load (the whole suite runs in parallel on two
+    // cores) room to send its next call after an answer; the slow call outlasts it twice.
+    static let limits = ConnectionLimits(firstFrameTimeout: .milliseconds(400), idleTimeout: .seconds(2))
 
     @Test("a connection that sends nothing, or a few bytes of a frame, is closed at the first-frame timeout")
     func firstFrame() async throws {
@@ -60,7 +62,7 @@ struct ConnectionGuardTests {
 
             let busy = try RawSocket(path: server.path)
             try busy.sendRequest(
-                streamID: 1, service: TestServer.service, method: "Echo", message: TestServer.echo("sleep-2000-slow"))
+                streamID: 1, service: TestServer.service, method: "Echo", message: TestServer.echo("sleep-4000-slow"))
             let answer = try #require(try await busy.readResponse(timeout: .seconds(10)))
             #expect(try Scenic_V1_ServerInfoResponse(serializedBytes: answer.response.payload).version == "slow")
             try busy.sendRequest(streamID: 3, service: TestServer.service, method: "Echo", message: TestServer.echo("again"))
