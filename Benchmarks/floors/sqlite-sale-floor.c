@@ -90,6 +90,11 @@ typedef struct {
     sqlite3 *db;
     sqlite3_stmt *statement[STATEMENTS];
     int prepare_each_time;
+    /* --pages: the WAL's path, how far it was read, and the pages each commit wrote. */
+    const char *wal;
+    long wal_read;
+    uint32_t *pages;
+    size_t page_count, page_capacity;
     int64_t distributor;  /* who makes the current sale */
     const char *product;
     int quantity;
@@ -431,6 +436,65 @@ static void sell(Floor *f) {
     done(f, LOG_REQUEST);
 }
 
+/* ---- where the bytes go (--pages) ---------------------------------------------------- */
+
+/* Appends the page numbers of the WAL frames written since the last call (each frame: a
+ * 24-byte header whose first 4 bytes are the page number, big-endian, then the page). */
+static void read_wal_frames(Floor *f, int keep) {
+    FILE *wal = fopen(f->wal, "rb");
+    if (!wal) fail("%s: cannot read", f->wal);
+    int page_size = 0;
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(f->db, "PRAGMA page_size", -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+        page_size = sqlite3_column_int(s, 0);
+    sqlite3_finalize(s);
+    long at = f->wal_read ? f->wal_read : 32;
+    uint8_t header[24];
+    while (fseek(wal, at, SEEK_SET) == 0 && fread(header, 1, sizeof header, wal) == sizeof header) {
+        if (fseek(wal, page_size, SEEK_CUR) != 0 || ftell(wal) != at + 24 + page_size) break;
+        if (keep) {
+            if (f->page_count == f->page_capacity) {
+                f->page_capacity = f->page_capacity ? 2 * f->page_capacity : 1 << 16;
+                f->pages = realloc(f->pages, f->page_capacity * sizeof *f->pages);
+                if (!f->pages) fail("out of memory");
+            }
+            f->pages[f->page_count++] = (uint32_t)header[0] << 24 | (uint32_t)header[1] << 16 | header[2] << 8 | header[3];
+        }
+        at += 24 + page_size;
+    }
+    f->wal_read = at;
+    fclose(wal);
+}
+
+/* Names the b-tree of every page written (dbstat) and prints pages a sale for each. */
+static void print_pages(Floor *f, uint64_t sales) {
+    if (sqlite3_exec(f->db,
+                     "CREATE TEMP TABLE written (page INTEGER);"
+                     "CREATE TEMP TABLE owner (page INTEGER PRIMARY KEY, name TEXT);"
+                     "INSERT INTO owner SELECT pageno, name FROM dbstat",
+                     NULL, NULL, NULL) != SQLITE_OK)
+        fail("dbstat: %s (SQLite without SQLITE_ENABLE_DBSTAT_VTAB)", sqlite3_errmsg(f->db));
+    sqlite3_stmt *s;
+    sqlite3_prepare_v2(f->db, "INSERT INTO written VALUES (?)", -1, &s, NULL);
+    for (size_t i = 0; i < f->page_count; i++) {
+        sqlite3_bind_int64(s, 1, f->pages[i]);
+        sqlite3_step(s);
+        sqlite3_reset(s);
+    }
+    sqlite3_finalize(s);
+    if (sqlite3_prepare_v2(f->db,
+                           "SELECT coalesce(owner.name, '(free)'), count(*) FROM written "
+                           "LEFT JOIN owner ON owner.page = written.page GROUP BY 1 ORDER BY 2 DESC",
+                           -1, &s, NULL) != SQLITE_OK)
+        fail("%s", sqlite3_errmsg(f->db));
+    fprintf(stderr, "pages a sale, by table and index (%zu pages over %llu sales):\n", f->page_count,
+            (unsigned long long)sales);
+    while (sqlite3_step(s) == SQLITE_ROW)
+        fprintf(stderr, "  %-36s %6.3f\n", (const char *)sqlite3_column_text(s, 0),
+                (double)sqlite3_column_int64(s, 1) / (double)sales);
+    sqlite3_finalize(s);
+}
+
 /* ---- set-up ---------------------------------------------------------------------- */
 
 static void pragma(Floor *f, const char *set, const char *get, const char *expected) {
@@ -489,7 +553,10 @@ static void usage(void) {
             "                       N sellers spreads them (default 1)\n"
             "  --quantity Q         tickets per sale, 1-100 (default 1)\n"
             "  --prepare-each-time  prepare and finalize each statement per use, as GRDB's\n"
-            "                       execute(sql:)/fetchOne(sql:) do (the voucher insert stays cached)\n");
+            "                       execute(sql:)/fetchOne(sql:) do (the voucher insert stays cached)\n"
+            "  --pages              no checkpoints: read each commit's WAL frames and print, on stderr,\n"
+            "                       the pages a sale writes to each table and index (over the second\n"
+            "                       half of the sales, once the tables have grown)\n");
     exit(2);
 }
 
@@ -498,11 +565,13 @@ int main(int argc, char **argv) {
     const char *path = NULL;
     unsigned batch = 1;
     int64_t distributors = 1;
+    int pages = 0;
     uint64_t count = 0;
     double seconds = 0;
     for (int i = 1; i < argc; i++) {
         const char *value = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(argv[i], "--prepare-each-time")) { f->prepare_each_time = 1; continue; }
+        if (!strcmp(argv[i], "--pages")) { pages = 1; continue; }
         if (!value) usage();
         if (!strcmp(argv[i], "--database")) path = value;
         else if (!strcmp(argv[i], "--per-transaction")) batch = (unsigned)strtoul(value, NULL, 10);
@@ -524,6 +593,13 @@ int main(int argc, char **argv) {
     if (getrandom(&f->random, sizeof f->random, 0) != sizeof f->random) fail("getrandom failed");
 
     open_database(f, path);
+    char wal_path[4096];
+    if (pages) {
+        if (!count) fail("--pages needs --sales");
+        pragma(f, "PRAGMA wal_autocheckpoint = 0", "PRAGMA wal_autocheckpoint", "0");
+        snprintf(wal_path, sizeof wal_path, "%s-wal", path);
+        f->wal = wal_path;
+    }
     find_columns(f);
     if (!f->prepare_each_time)
         for (int i = 0; i < STATEMENTS; i++) prepare(f, (enum Statement)i, SQLITE_PREPARE_PERSISTENT);
@@ -540,11 +616,13 @@ int main(int argc, char **argv) {
             if (batch > 1) run(f, RELEASE);
         }
         run(f, COMMIT);
+        if (pages) read_wal_frames(f, sales > count / 2);
     }
     double elapsed = (double)(now_ns() - started) / 1e9;
     /* Before close, whose checkpoint is the end of the run rather than part of the sales. */
     written = storage_bytes_written() - written;
 
+    if (pages) print_pages(f, count - count / 2);
     for (int i = 0; i < STATEMENTS; i++) sqlite3_finalize(f->statement[i]);
     if (sqlite3_close(f->db) != SQLITE_OK) fail("close: %s", sqlite3_errmsg(f->db));
     printf("{\"floor\":\"sqlite-sale\",\"per_transaction\":%u,\"quantity\":%d,\"sales\":%llu,\"seconds\":%.3f,"
