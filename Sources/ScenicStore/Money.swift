@@ -247,7 +247,8 @@ extension ScenicStore {
                 return []
             }
             let (sql, arguments) = query.statement
-            return try VoucherRecord.fetchAll(db, sql: sql, arguments: arguments)
+            // Cached: the merged page is a long statement to compile, and one of few shapes.
+            return try VoucherRecord.fetchAll(db.cachedStatement(sql: sql), arguments: arguments)
         }
     }
 
