@@ -49,10 +49,12 @@ test: deps check-generated floors
 	scripts/c-client-test.sh
 	SCENIC_BIN_DIR="$$(swift build $(SWIFT_BUILD_FLAGS) --show-bin-path)" scripts/health-vs-echo.sh 1 1 16 > /dev/null
 	scripts/install-test.sh
-	swift test $(SWIFT_BUILD_FLAGS) --skip-build --skip LoginRushTests
+	swift test $(SWIFT_BUILD_FLAGS) --skip-build --skip LoginRushTests --skip LedgerPropertyTests
 	# Alone: a rush of logins against their deadlines measures the machine's pace, which
-	# the other suites running beside it would take.
+	# the other suites running beside it would take; the ledger's property test keeps both
+	# cores busy for half a minute, which starved the socket tests' timeouts beside it.
 	swift test $(SWIFT_BUILD_FLAGS) --skip-build --filter LoginRushTests
+	swift test $(SWIFT_BUILD_FLAGS) --skip-build --filter LedgerPropertyTests
 
 build: deps
 	swift build $(SWIFT_BUILD_FLAGS)
