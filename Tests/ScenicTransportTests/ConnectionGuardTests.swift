@@ -31,9 +31,10 @@ struct ConnectionGuardTests {
         #expect(registry.add(nobody[2], uid: 65534) == .serve)
     }
 
-    // The idle timeout leaves a test under load (the whole suite runs in parallel on two
-    // cores) room to send its next call after an answer; the slow call outlasts it twice.
-    static let limits = ConnectionLimits(firstFrameTimeout: .milliseconds(400), idleTimeout: .seconds(2))
+    // Seconds, not milliseconds: the whole suite runs in parallel on two cores, and a test
+    // may wait that long for its turn between two steps; the slow call outlasts the idle
+    // timeout twice.
+    static let limits = ConnectionLimits(firstFrameTimeout: .seconds(2), idleTimeout: .seconds(3))
 
     @Test("a connection that sends nothing, or a few bytes of a frame, is closed at the first-frame timeout")
     func firstFrame() async throws {
@@ -62,7 +63,7 @@ struct ConnectionGuardTests {
 
             let busy = try RawSocket(path: server.path)
             try busy.sendRequest(
-                streamID: 1, service: TestServer.service, method: "Echo", message: TestServer.echo("sleep-4000-slow"))
+                streamID: 1, service: TestServer.service, method: "Echo", message: TestServer.echo("sleep-6000-slow"))
             let answer = try #require(try await busy.readResponse(timeout: .seconds(10)))
             #expect(try Scenic_V1_ServerInfoResponse(serializedBytes: answer.response.payload).version == "slow")
             try busy.sendRequest(streamID: 3, service: TestServer.service, method: "Echo", message: TestServer.echo("again"))
