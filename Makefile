@@ -49,15 +49,15 @@ test: deps check-generated floors
 	scripts/c-client-test.sh
 	SCENIC_BIN_DIR="$$(swift build $(SWIFT_BUILD_FLAGS) --show-bin-path)" scripts/health-vs-echo.sh 1 1 16 > /dev/null
 	scripts/install-test.sh
-	# The socket tests first and alone: their timeouts are seconds, and the suites that
-	# start daemons and clients by the dozen beside them on two cores delayed their steps
-	# past those.
+	# Alone and first, while the disk is quiet: a rush of logins against their deadlines
+	# measures the machine's pace, which the other suites running beside it (or the writes
+	# they leave behind) would take.
+	swift test $(SWIFT_BUILD_FLAGS) --skip-build --filter LoginRushTests
+	# The socket tests alone: their timeouts are seconds, and the suites that start daemons
+	# and clients by the dozen beside them on two cores delayed their steps past those.
 	swift test $(SWIFT_BUILD_FLAGS) --skip-build --filter ScenicTransportTests
 	swift test $(SWIFT_BUILD_FLAGS) --skip-build --skip ScenicTransportTests --skip LoginRushTests --skip LedgerPropertyTests
-	# Alone: a rush of logins against their deadlines measures the machine's pace, which
-	# the other suites running beside it would take; the ledger's property test keeps both
-	# cores busy for half a minute, which starved the socket tests' timeouts beside it.
-	swift test $(SWIFT_BUILD_FLAGS) --skip-build --filter LoginRushTests
+	# Alone: the ledger's property test keeps both cores busy for half a minute.
 	swift test $(SWIFT_BUILD_FLAGS) --skip-build --filter LedgerPropertyTests
 
 build: deps
