@@ -45,9 +45,9 @@ extension ScenicStore {
                         try event.append(db)
                     }
                 }
-                var balance = try Self.requireDistributor(db, id: change.distributorID).balanceFen
+                let distributor = try Self.requireDistributor(db, id: change.distributorID)
+                var balance = distributor.balanceFen
                 if difference != 0 {
-                    let distributor = try Self.requireDistributor(db, id: change.distributorID)
                     guard difference <= distributor.availableFen else {
                         throw MoneyError.insufficientBalance(balanceFen: distributor.availableFen, requiredFen: difference)
                     }
