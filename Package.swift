@@ -48,8 +48,16 @@ let package = Package(
             ]
         ),
         .target(
+            name: "ScenicNumbering",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
+        .target(
             name: "ScenicStore",
             dependencies: [
+                "ScenicNumbering",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -57,7 +65,7 @@ let package = Package(
         .target(
             name: "ScenicServices",
             dependencies: [
-                "ScenicRPC", "ScenicProto", "ScenicStore",
+                "ScenicRPC", "ScenicProto", "ScenicStore", "ScenicNumbering",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
@@ -140,14 +148,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .testTarget(name: "ScenicNumberingTests", dependencies: ["ScenicNumbering"]),
         .testTarget(
             name: "ScenicStoreTests",
-            dependencies: ["ScenicStore", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["ScenicStore", "ScenicNumbering", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "ScenicServicesTests",
             dependencies: [
-                "ScenicServices", "ScenicStore", "ScenicRPC", "ScenicProto",
+                "ScenicServices", "ScenicStore", "ScenicNumbering", "ScenicRPC", "ScenicProto",
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]

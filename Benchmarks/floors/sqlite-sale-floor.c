@@ -31,7 +31,8 @@
 
 enum Statement {
     BEGIN, COMMIT, SAVEPOINT, RELEASE,
-    FIND_REQUEST, READ_DISTRIBUTOR, READ_BINDING, READ_CALENDAR_DAY, INSERT_ORDER, VALID_UNTIL, INSERT_VOUCHER,
+    FIND_REQUEST, READ_DISTRIBUTOR, READ_BINDING, READ_CALENDAR_DAY, INSERT_ORDER, VALID_UNTIL, LAST_VOUCHER, LEGACY_CODE,
+    INSERT_VOUCHER,
     MOVE_BALANCE, SET_ALERTED, QUEUE_SMS, INSERT_LEDGER, LOG_REQUEST,
     STATEMENTS
 };
@@ -69,10 +70,15 @@ static const char *const SQL[STATEMENTS] = {
                      "retail_price_fen, refundable, amount_fen, buyer_name, buyer_phone, sold_at) "
                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     [VALID_UNTIL] = "SELECT date(?, '+' || ? || ' days')",
-    /* The one statement sell caches (db.cachedStatement), even under --prepare-each-time. */
-    [INSERT_VOUCHER] = "INSERT INTO voucher (code, order_id, distributor_id, product_id, visit_date, valid_until, "
+    /* writeSale's ids: the last voucher's, then each next one whose code no code drawn at
+     * random before codes came from ids took (nextVoucherID). */
+    [LAST_VOUCHER] = "SELECT coalesce(max(id), 0) FROM voucher",
+    [LEGACY_CODE] = "SELECT 1 FROM legacy_voucher_code WHERE code = ?",
+    /* Cached by sell (db.cachedStatement), even under --prepare-each-time; the daemon
+     * computes the code in SQL (voucher_code(?1)), the floor binds it. */
+    [INSERT_VOUCHER] = "INSERT INTO voucher (id, code, order_id, distributor_id, product_id, visit_date, valid_until, "
                        "settlement_price_fen, retail_price_fen, refundable, sold_at, slot, visitor_id, refund_policy_id) "
-                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING code",
     /* appendLedger. */
     [MOVE_BALANCE] = "UPDATE distributor SET balance_fen = balance_fen + ? WHERE id = ? RETURNING *",
     /* LowBalanceAlert.update, only when the balance crosses the distributor's threshold. */
@@ -146,29 +152,30 @@ static int64_t now_ms(void) {
     return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
-/* The daemon draws codes and ids from the system CSPRNG; that cost is not SQLite's, so a
- * seeded splitmix64 stands in. What matters to SQLite is kept: the keys are random, so
- * the voucher code and request log indexes take inserts all over their B-trees. */
-static uint64_t next_random(Floor *f) {
-    uint64_t z = (f->random += 0x9e3779b97f4a7c15u);
+/* The daemon draws request ids' random bits from the system CSPRNG and makes voucher codes
+ * with AES (VoucherCodes); that cost is not SQLite's, so a seeded splitmix64 stands in. */
+/* splitmix64's output function: a bijection of 64 bits that scatters neighbours. */
+static uint64_t mix64(uint64_t z) {
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
     return z ^ (z >> 31);
 }
 
+static uint64_t next_random(Floor *f) { return mix64(f->random += 0x9e3779b97f4a7c15u); }
+
 static void random_bytes(Floor *f, uint8_t *p, size_t n) {
     for (size_t i = 0; i < n; i++) p[i] = (uint8_t)(next_random(f) >> 56);
 }
 
-/* VoucherCode.generate: 15 random digits and a Damm check digit. */
-static void voucher_code(Floor *f, char code[CODE_LENGTH + 1]) {
+/* VoucherCodes.code(for:): 15 digits that stand for the id, and a Damm check digit. */
+static void voucher_code(int64_t id, char code[CODE_LENGTH + 1]) {
     static const uint8_t damm[10][10] = {
         {0, 3, 1, 7, 5, 9, 8, 6, 4, 2}, {7, 0, 9, 2, 1, 5, 4, 8, 6, 3}, {4, 2, 0, 6, 8, 7, 1, 3, 5, 9},
         {1, 7, 5, 0, 9, 8, 3, 4, 2, 6}, {6, 1, 2, 3, 0, 4, 5, 9, 7, 8}, {3, 6, 7, 4, 2, 0, 9, 5, 8, 1},
         {5, 8, 6, 9, 7, 2, 0, 1, 3, 4}, {8, 9, 4, 5, 3, 6, 2, 0, 1, 7}, {9, 4, 3, 8, 6, 1, 7, 2, 0, 5},
         {2, 5, 8, 1, 4, 3, 6, 7, 9, 0},
     };
-    uint64_t r = next_random(f) % 1000000000000000u;
+    uint64_t r = mix64((uint64_t)id) % 1000000000000000u;
     int interim = 0;
     for (int i = CODE_LENGTH - 2; i >= 0; i--, r /= 10) code[i] = (char)('0' + r % 10);
     for (int i = 0; i < CODE_LENGTH - 1; i++) interim = damm[interim][code[i] - '0'];
@@ -324,7 +331,6 @@ static void sell(Floor *f) {
     uint8_t fingerprint[32], response[16 + MAX_QUANTITY * (2 + CODE_LENGTH) + 24];
     request_id(f, id);
     random_bytes(f, fingerprint, sizeof fingerprint); /* SHA-256 of the request, in the daemon */
-    for (int i = 0; i < f->quantity; i++) voucher_code(f, codes[i]);
 
     sqlite3_stmt *s = use(f, FIND_REQUEST);
     sqlite3_bind_text(s, 1, f->scope, -1, SQLITE_STATIC);
@@ -382,22 +388,35 @@ static void sell(Floor *f) {
     if (!valid_until[0]) strcpy(valid_until, f->visit_date);
     done(f, VALID_UNTIL);
 
-    s = use(f, INSERT_VOUCHER);
+    s = use(f, LAST_VOUCHER);
+    step(f, LAST_VOUCHER);
+    int64_t voucher = sqlite3_column_int64(s, 0);
+    done(f, LAST_VOUCHER);
     for (int i = 0; i < f->quantity; i++) {
-        sqlite3_bind_text(s, 1, codes[i], CODE_LENGTH, SQLITE_STATIC);
-        sqlite3_bind_int64(s, 2, order);
-        sqlite3_bind_int64(s, 3, f->distributor);
-        sqlite3_bind_int64(s, 4, product);
-        sqlite3_bind_text(s, 5, f->visit_date, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 6, valid_until, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(s, 7, settlement);
-        sqlite3_bind_int64(s, 8, retail);
-        sqlite3_bind_int(s, 9, refundable);
-        sqlite3_bind_int64(s, 10, at);
-        sqlite3_bind_null(s, 11); /* no slot, no visitor, the default refund rules */
-        sqlite3_bind_null(s, 12);
+        for (;;) {
+            voucher_code(++voucher, codes[i]);
+            s = use(f, LEGACY_CODE);
+            sqlite3_bind_text(s, 1, codes[i], CODE_LENGTH, SQLITE_STATIC);
+            int taken = step(f, LEGACY_CODE) == SQLITE_ROW;
+            done(f, LEGACY_CODE);
+            if (!taken) break;
+        }
+        s = use(f, INSERT_VOUCHER);
+        sqlite3_bind_int64(s, 1, voucher);
+        sqlite3_bind_text(s, 2, codes[i], CODE_LENGTH, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 3, order);
+        sqlite3_bind_int64(s, 4, f->distributor);
+        sqlite3_bind_int64(s, 5, product);
+        sqlite3_bind_text(s, 6, f->visit_date, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 7, valid_until, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 8, settlement);
+        sqlite3_bind_int64(s, 9, retail);
+        sqlite3_bind_int(s, 10, refundable);
+        sqlite3_bind_int64(s, 11, at);
+        sqlite3_bind_null(s, 12); /* no slot, no visitor, the default refund rules */
         sqlite3_bind_null(s, 13);
-        step(f, INSERT_VOUCHER);
+        sqlite3_bind_null(s, 14);
+        if (step(f, INSERT_VOUCHER) != SQLITE_ROW) fail("voucher %lld: no code came back", (long long)voucher);
         sqlite3_reset(s);
     }
     done(f, INSERT_VOUCHER);

@@ -1,3 +1,4 @@
+import ScenicNumbering
 import ScenicProto
 import ScenicRPC
 import ScenicStore

@@ -1,3 +1,4 @@
+import ScenicNumbering
 import ScenicRPC
 import ScenicStore
 

@@ -1,3 +1,4 @@
+import ScenicNumbering
 import ScenicRPC
 
 /// Cursor pagination: a page token is the public number (``PublicNumbers``) of the last

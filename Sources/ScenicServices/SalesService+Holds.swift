@@ -1,4 +1,5 @@
 import Foundation
+import ScenicNumbering
 import ScenicProto
 import ScenicRPC
 import ScenicStore
@@ -28,7 +29,7 @@ extension SalesService {
         let key = try RequestIdentity.key(request, scope: "distributor:\(principal.distributor.id)", context: context)
         let sale = SaleRequest(
             distributorID: principal.distributor.id, productCode: tickets.code, quantity: tickets.quantity, visitDate: request.visitDate,
-            slot: tickets.slot, buyerName: "", buyerPhone: "", voucherCodes: [], now: now)
+            slot: tickets.slot, buyerName: "", buyerPhone: "", now: now)
         let numbers = numbers
         let outcome = try await store.hold(
             .init(sale: sale, expiresAt: clock.millis + Int64(minutes) * 60_000), key: key, at: clock.millis,
@@ -52,8 +53,7 @@ extension SalesService {
         // The hold's product, date, slot and quantity replace these in the store.
         let sale = SaleRequest(
             distributorID: principal.distributor.id, productCode: "", quantity: 0, visitDate: "", buyerName: buyer.name,
-            buyerPhone: buyer.phone, voucherCodes: (0..<Self.maxQuantity).map { _ in VoucherCode.generate() }, visitors: visitors,
-            now: now)
+            buyerPhone: buyer.phone, visitors: visitors, now: now)
         let numbers = numbers
         let outcome = try await store.confirmHold(
             id: id, sale, key: key, at: clock.millis, encode: { try Self.response($0, numbers: numbers).serializedData() })

@@ -1,3 +1,4 @@
+import ScenicNumbering
 import ScenicProto
 import ScenicRPC
 import ScenicStore
@@ -35,8 +36,7 @@ public struct SalesService: Sendable {
             request, scope: "distributor:\(principal.distributor.id)", context: context, digest: personalData.keyedDigest)
         let sale = SaleRequest(
             distributorID: principal.distributor.id, productCode: tickets.code, quantity: tickets.quantity, visitDate: request.visitDate,
-            slot: tickets.slot, buyerName: buyer.name, buyerPhone: buyer.phone,
-            voucherCodes: (0..<tickets.quantity).map { _ in VoucherCode.generate() }, visitors: visitors, now: now)
+            slot: tickets.slot, buyerName: buyer.name, buyerPhone: buyer.phone, visitors: visitors, now: now)
         let numbers = numbers
         let outcome = try await store.sell(
             sale, key: key, at: clock.millis, encode: { try Self.response($0, numbers: numbers).serializedData() })

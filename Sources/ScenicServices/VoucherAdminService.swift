@@ -1,4 +1,5 @@
 import Foundation
+import ScenicNumbering
 import ScenicProto
 import ScenicRPC
 import ScenicStore

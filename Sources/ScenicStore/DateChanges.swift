@@ -32,7 +32,7 @@ extension ScenicStore {
                     let (_, binding) = try Self.requireSellable(db, distributorID: change.distributorID, productCode: productCode)
                     let sale = SaleRequest(
                         distributorID: change.distributorID, productCode: productCode, quantity: group.count, visitDate: change.toDate,
-                        slot: change.slot, buyerName: "", buyerPhone: "", voucherCodes: [], now: now)
+                        slot: change.slot, buyerName: "", buyerPhone: "", now: now)
                     let prices = try Self.takeCalendar(db, sale: sale, product: binding.product, binding: binding)
                     try Self.checkIDLimits(db, moving: group, codes: change.codes, product: binding.product, toDate: change.toDate)
                     for voucher in group {

@@ -68,7 +68,6 @@ extension ScenicStore {
                 sale.visitDate = hold.visitDate
                 sale.slot = hold.slot ?? ""
                 sale.quantity = hold.quantity
-                sale.voucherCodes = Array(sale.voucherCodes.prefix(hold.quantity))
                 try Self.checkVisitors(db, sale: sale, product: binding.product)
                 try db.execute(
                     sql: "UPDATE distributor SET held_fen = held_fen - ? WHERE id = ?", arguments: [hold.amountFen, hold.distributorID])

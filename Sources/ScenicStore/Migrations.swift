@@ -552,6 +552,72 @@ enum Migrations {
                 ALTER TABLE new_request_log RENAME TO request_log;
                 """)
         }
+        migrator.registerMigration("0016_voucher_codes_from_ids") { db in
+            // A voucher's code is a keyed permutation of its id (VoucherCodes), found by
+            // inverting it: the index of random codes, a page at a random place written by
+            // every sale, goes. It is part of the table (UNIQUE), which is rebuilt for it.
+            // Codes issued before stay valid through legacy_voucher_code, and a new id
+            // whose code one of them already is, is skipped.
+            try db.execute(sql: """
+                CREATE TABLE new_voucher (
+                    id INTEGER PRIMARY KEY,
+                    code TEXT NOT NULL CHECK (length(code) = 16),
+                    order_id INTEGER NOT NULL REFERENCES sale_order (id),
+                    distributor_id INTEGER NOT NULL REFERENCES distributor (id),
+                    product_id INTEGER NOT NULL REFERENCES product (id),
+                    visit_date TEXT NOT NULL,
+                    valid_until TEXT NOT NULL CHECK (valid_until >= visit_date),
+                    settlement_price_fen INTEGER NOT NULL CHECK (settlement_price_fen > 0),
+                    retail_price_fen INTEGER NOT NULL CHECK (retail_price_fen > 0),
+                    refundable INTEGER NOT NULL CHECK (refundable IN (0, 1)),
+                    status TEXT NOT NULL DEFAULT 'valid' CHECK (status IN ('valid', 'redeemed', 'refunded')),
+                    sold_at INTEGER NOT NULL,
+                    redeemed_at INTEGER,
+                    redeemed_by TEXT,
+                    refunded_at INTEGER,
+                    slot TEXT,
+                    visitor_id INTEGER REFERENCES visitor (id),
+                    refund_policy_id INTEGER REFERENCES refund_policy (id),
+                    refund_fee_fen INTEGER CHECK (refund_fee_fen >= 0)
+                ) STRICT;
+                INSERT INTO new_voucher SELECT id, code, order_id, distributor_id, product_id, visit_date, valid_until,
+                    settlement_price_fen, retail_price_fen, refundable, status, sold_at, redeemed_at, redeemed_by,
+                    refunded_at, slot, visitor_id, refund_policy_id, refund_fee_fen FROM voucher;
+
+                -- The codes drawn at random before: what each of them is the code of.
+                CREATE TABLE legacy_voucher_code (
+                    code TEXT PRIMARY KEY,
+                    voucher_id INTEGER NOT NULL REFERENCES voucher (id)
+                ) STRICT, WITHOUT ROWID;
+                INSERT INTO legacy_voucher_code SELECT code, id FROM voucher;
+
+                DROP TABLE voucher;
+                ALTER TABLE new_voucher RENAME TO voucher;
+                CREATE INDEX voucher_by_sold_at ON voucher (sold_at);
+                CREATE INDEX voucher_by_visit_date ON voucher (visit_date);
+                CREATE INDEX voucher_by_distributor_status ON voucher (distributor_id, status, id);
+                CREATE INDEX voucher_by_visitor ON voucher (visitor_id) WHERE visitor_id IS NOT NULL;
+                CREATE TRIGGER voucher_tally_sold AFTER INSERT ON voucher BEGIN
+                    INSERT INTO voucher_tally VALUES (NEW.distributor_id, NEW.sold_at / 900000, NEW.valid_until, NEW.status, 1)
+                        ON CONFLICT DO UPDATE SET count = count + 1;
+                END;
+                CREATE TRIGGER voucher_tally_moved AFTER UPDATE OF status ON voucher WHEN OLD.status != NEW.status BEGIN
+                    UPDATE voucher_tally SET count = count - 1
+                        WHERE distributor_id = OLD.distributor_id AND sold_quarter = OLD.sold_at / 900000
+                            AND valid_until = OLD.valid_until AND status = OLD.status;
+                    INSERT INTO voucher_tally VALUES (NEW.distributor_id, NEW.sold_at / 900000, NEW.valid_until, NEW.status, 1)
+                        ON CONFLICT DO UPDATE SET count = count + 1;
+                END;
+                CREATE TRIGGER voucher_tally_redated AFTER UPDATE OF valid_until ON voucher
+                    WHEN OLD.valid_until != NEW.valid_until AND OLD.status = NEW.status BEGIN
+                    UPDATE voucher_tally SET count = count - 1
+                        WHERE distributor_id = OLD.distributor_id AND sold_quarter = OLD.sold_at / 900000
+                            AND valid_until = OLD.valid_until AND status = OLD.status;
+                    INSERT INTO voucher_tally VALUES (NEW.distributor_id, NEW.sold_at / 900000, NEW.valid_until, NEW.status, 1)
+                        ON CONFLICT DO UPDATE SET count = count + 1;
+                END;
+                """)
+        }
         return migrator
     }
 }

@@ -83,7 +83,10 @@ extension ScenicStore {
             add("voucher.sold_at < ?", untilSoldAt)
             add("voucher.visit_date >= ?", fromVisitDate)
             add("voucher.visit_date <= ?", toVisitDate)
-            add("voucher.code = ?", code.isEmpty ? nil : code)
+            if !code.isEmpty {
+                sql += " AND " + VoucherRecord.withCode
+                arguments += VoucherRecord.withCode(code)
+            }
             if let refundPending {
                 sql += " AND voucher.id \(refundPending ? "" : "NOT ")IN (SELECT voucher_id FROM refund_approval WHERE status = 'pending')"
             }
@@ -219,23 +222,37 @@ extension ScenicStore {
         let visitorIDs = try Self.insertVisitors(
             db, sale.visitors, orderID: orderID, productID: product.id, visitDate: sale.visitDate, validUntil: validUntil)
         let insert = try db.cachedStatement(sql: """
-            INSERT INTO voucher (code, order_id, distributor_id, product_id, visit_date, valid_until,
+            INSERT INTO voucher (id, code, order_id, distributor_id, product_id, visit_date, valid_until,
                 settlement_price_fen, retail_price_fen, refundable, sold_at, slot, visitor_id, refund_policy_id)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            VALUES (?1, voucher_code(?1), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            RETURNING code
             """)
-        for (index, code) in sale.voucherCodes.enumerated() {
+        var codes: [String] = []
+        var id = try Int64.fetchOne(db.cachedStatement(sql: "SELECT coalesce(max(id), 0) FROM voucher")) ?? 0
+        for index in 0..<sale.quantity {
+            id = try nextVoucherID(db, after: id)
             // One visitor per ticket, or the order's one visitor for all of them.
             let visitorID = visitorIDs.isEmpty ? nil : visitorIDs[min(index, visitorIDs.count - 1)]
-            try insert.execute(arguments: [
-                code, orderID, sale.distributorID, product.id, sale.visitDate, validUntil, prices.settlementPriceFen,
+            let code = try String.fetchOne(insert, arguments: [
+                id, orderID, sale.distributorID, product.id, sale.visitDate, validUntil, prices.settlementPriceFen,
                 prices.retailPriceFen, product.refundable, at, sale.slot.isEmpty ? nil : sale.slot, visitorID,
                 product.refundable ? product.refundPolicyID : nil,
             ])
+            codes.append(code ?? "")
         }
         let entry = try Self.appendLedger(
             db, distributorID: sale.distributorID, kind: .sale, amountFen: -amount, orderID: orderID,
             note: "\(sale.quantity) × \(product.code)", actor: "distributor:\(sale.distributorID)", at: at)
-        return SaleRecord(orderID: orderID, voucherCodes: sale.voucherCodes, amountFen: amount, balanceAfterFen: entry.balanceAfterFen)
+        return SaleRecord(orderID: orderID, voucherCodes: codes, amountFen: amount, balanceAfterFen: entry.balanceAfterFen)
+    }
+
+    /// The id the next voucher after `id` takes: the next one whose code (``VoucherCodes``)
+    /// is none of the codes drawn at random before codes came from ids.
+    static func nextVoucherID(_ db: Database, after id: Int64) throws -> Int64 {
+        let legacy = try db.cachedStatement(sql: "SELECT 1 FROM legacy_voucher_code WHERE code = voucher_code(?)")
+        var next = id + 1
+        while try Bool.fetchOne(legacy, arguments: [next]) != nil { next += 1 }
+        return next
     }
 
     public func vouchers(_ query: VoucherQuery) async throws -> [VoucherRecord] {
@@ -351,7 +368,8 @@ extension ScenicStore {
 
     /// A voucher by code; one of another distributor is as missing as one that does not exist.
     static func requireVoucher(_ db: Database, code: String, distributorID: Int64?) throws -> VoucherRecord {
-        let voucher = try VoucherRecord.fetchOne(db, sql: VoucherRecord.select + " WHERE voucher.code = ?", arguments: [code])
+        let voucher = try VoucherRecord.fetchOne(
+            db.cachedStatement(sql: VoucherRecord.select + " WHERE " + VoucherRecord.withCode), arguments: VoucherRecord.withCode(code))
         guard let voucher, distributorID == nil || voucher.distributorID == distributorID else {
             throw MoneyError.voucherNotFound(code)
         }

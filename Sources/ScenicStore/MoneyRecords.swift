@@ -132,6 +132,17 @@ public struct VoucherRecord: Sendable, Equatable, FetchableRecord {
         LEFT JOIN visitor ON visitor.id = voucher.visitor_id
         LEFT JOIN refund_policy ON refund_policy.id = voucher.refund_policy_id
         """
+
+    /// The condition that finds the voucher with a code (``withCode(_:)`` its arguments):
+    /// by the id the code is the code of, or, for a code drawn at random before codes came
+    /// from ids, by the id it was drawn for. The id leads to the row, whose code must be
+    /// the one asked for: the id of a random code's voucher has a code of its own, issued
+    /// to no one.
+    static let withCode = """
+        voucher.id = coalesce((SELECT voucher_id FROM legacy_voucher_code WHERE code = ?), voucher_id(?)) AND voucher.code = ?
+        """
+
+    static func withCode(_ code: String) -> StatementArguments { [code, code, code] }
 }
 
 /// What a sale did.
@@ -152,8 +163,6 @@ public struct SaleRequest: Sendable {
     public var buyerPhone: String
     /// "HH:MM-HH:MM" when the visit date sells by time slot, else empty.
     public var slot: String
-    /// One fresh code per ticket, from the caller's CSPRNG.
-    public var voucherCodes: [String]
     /// As many as the product's real-name mode needs, in ticket order.
     public var visitors: [SealedVisitor]
     /// Now in the scenic area: today is the earliest visit date a new sale may take, and
@@ -162,7 +171,7 @@ public struct SaleRequest: Sendable {
 
     public init(
         distributorID: Int64, productCode: String, quantity: Int, visitDate: String, slot: String = "", buyerName: String,
-        buyerPhone: String, voucherCodes: [String], visitors: [SealedVisitor] = [], now: SceneNow
+        buyerPhone: String, visitors: [SealedVisitor] = [], now: SceneNow
     ) {
         self.now = now
         self.visitors = visitors
@@ -173,7 +182,6 @@ public struct SaleRequest: Sendable {
         self.visitDate = visitDate
         self.buyerName = buyerName
         self.buyerPhone = buyerPhone
-        self.voucherCodes = voucherCodes
     }
 }
 

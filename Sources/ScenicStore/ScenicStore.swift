@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Logging
+import ScenicNumbering
 import Synchronization
 
 /// The one SQLite database holding all of Scenic's state, and the only way to it.
@@ -55,6 +56,7 @@ public final class ScenicStore: Sendable {
     public static func open(at path: String, logger: Logger = Logger(label: "scenic.store")) throws -> ScenicStore {
         let lock = try StoreLock(databasePath: path)
         try adoptPageSize(at: path, logger: logger)
+        let voucherCodeFunctions = VoucherCodeFunctions()
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(5)
@@ -72,6 +74,7 @@ public final class ScenicStore: Sendable {
             // pages (each distributor's end of each index) batch after batch, so a longer
             // WAL copies each of them back once instead of every few batches.
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 40000")
+            voucherCodeFunctions.register(in: db)
         }
         let pool = try DatabasePool(path: path, configuration: configuration)
         // GRDB sets synchronous=NORMAL when it enables WAL on the writer; Scenic wants
@@ -89,6 +92,7 @@ public final class ScenicStore: Sendable {
                 try Data.fetchOne(db, sql: "SELECT public_number_key FROM store_info") ?? Data()
             )
         }
+        voucherCodeFunctions.use(VoucherCodes(key: Array(key)))
         logger.info("store open", metadata: ["path": "\(path)", "schema_version": "\(applied)"])
         let store = ScenicStore(pool: pool, lock: lock, schemaVersion: applied, publicNumberKey: Array(key), logger: logger)
         pool.add(transactionObserver: SessionCacheInvalidation(cache: store.sessionCache), extent: .databaseLifetime)

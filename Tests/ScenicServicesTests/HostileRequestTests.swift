@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ScenicNumbering
 import ScenicProto
 import ScenicRPC
 import SwiftProtobuf

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import ScenicNumbering
 import Testing
 
 @testable import ScenicStore
@@ -67,6 +68,75 @@ struct MigrationTests {
             try db.execute(sql: "UPDATE distributor SET balance_fen = -800 WHERE id = 7")
             #expect(throws: DatabaseError.self) { try db.execute(sql: "UPDATE distributor SET balance_fen = -801 WHERE id = 7") }
         }
+        try store.close()
+    }
+
+    /// A database at 0015, whose vouchers have codes drawn at random, opened by today's
+    /// store: 0016 rebuilds `voucher` without the index of codes.
+    @Test("0015 to today: random codes still find their vouchers; new codes come from ids, skipping one a random code took")
+    func voucherCodesMigration() async throws {
+        let path = ScenicStoreTests.temporaryPath()
+        let queue = try DatabaseQueue(path: path)
+        try Migrations.migrator.migrate(queue, upTo: "0015_fewer_pages_a_sale")
+        let key = try await queue.read { try Data.fetchOne($0, sql: "SELECT public_number_key FROM store_info") }
+        let codes = VoucherCodes(key: Array(try #require(key)))
+        // Voucher 2's random code is the one id 3 would take: new vouchers start at 4.
+        let randomCodes = ["1234567890123452", codes.code(for: 3)]
+        try await queue.write { db in
+            try db.execute(sql: """
+                INSERT INTO distributor (id, name, phone, password_hash, password_is_initial, balance_fen, created_at, updated_at)
+                VALUES (7, 'West Lake Travel', '13800138000', 'h', 0, 100000, 1, 2);
+                INSERT INTO product (id, code, name, retail_price_fen, refundable, valid_days, created_at, updated_at)
+                    VALUES (3, 'GATE', 'Gate', 12000, 1, 1, 1, 1);
+                INSERT INTO binding VALUES (7, 3, 8800, 1, 1);
+                INSERT INTO sale_order (id, distributor_id, product_id, quantity, visit_date, settlement_price_fen, retail_price_fen,
+                    refundable, amount_fen, sold_at) VALUES (11, 7, 3, 2, '2027-01-15', 8800, 12000, 1, 17600, 5);
+                """)
+            for (index, code) in randomCodes.enumerated() {
+                try db.execute(
+                    sql: """
+                        INSERT INTO voucher (id, code, order_id, distributor_id, product_id, visit_date, valid_until,
+                            settlement_price_fen, retail_price_fen, refundable, sold_at)
+                        VALUES (?, ?, 11, 7, 3, '2027-01-15', '2027-01-15', 8800, 12000, 1, 5)
+                        """,
+                    arguments: [index + 1, code])
+            }
+        }
+        try queue.close()
+
+        let store = try ScenicStore.open(at: path)
+        try await store.pool.read { db in
+            for (index, code) in randomCodes.enumerated() {
+                #expect(try ScenicStore.requireVoucher(db, code: code, distributorID: 7).id == Int64(index + 1))
+            }
+            // Voucher 1's id has a code of its own, which was never issued: it finds nothing.
+            #expect(throws: MoneyError.voucherNotFound(codes.code(for: 1))) {
+                try ScenicStore.requireVoucher(db, code: codes.code(for: 1), distributorID: nil)
+            }
+            let indexes = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'voucher'")
+            #expect(Set(indexes) == ["voucher_by_sold_at", "voucher_by_visit_date", "voucher_by_distributor_status", "voucher_by_visitor"])
+            let triggers = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'voucher'")
+            #expect(Set(triggers) == ["voucher_tally_sold", "voucher_tally_moved", "voucher_tally_redated"])
+            let schema = try String.fetchAll(db, sql: "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL").joined(separator: "\n")
+            #expect(!schema.contains("new_voucher"))
+            #expect(try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").isEmpty)
+            #expect(try String.fetchOne(db, sql: "PRAGMA integrity_check") == "ok")
+        }
+
+        let sale = SaleRequest(
+            distributorID: 7, productCode: "GATE", quantity: 2, visitDate: "2027-01-16", buyerName: "", buyerPhone: "",
+            now: SceneNow(today: "2027-01-15", minuteOfDay: 600))
+        guard case .first(let sold) = try await store.sell(sale, key: nil, at: 1_000, encode: { _ in Data() }) else {
+            Issue.record("a sale without a request id is always a first answer")
+            return
+        }
+        #expect(sold.voucherCodes == [codes.code(for: 4), codes.code(for: 5)])
+        let found = try await store.pool.read { db in
+            try sold.voucherCodes.map { try ScenicStore.requireVoucher(db, code: $0, distributorID: 7).id }
+        }
+        #expect(found == [4, 5])
+        let tally = try await store.pool.read { try Int.fetchOne($0, sql: "SELECT sum(count) FROM voucher_tally WHERE distributor_id = 7") }
+        #expect(tally == 4)  // two sold before, two after
         try store.close()
     }
 }

@@ -55,7 +55,7 @@ struct ScenicStoreTests {
         #expect(size() == 0)
     }
 
-    @Test("a distributor's voucher list reads an index: by state when filtered by state, else merged from every state's range")
+    @Test("a distributor's voucher list reads an index: by state when filtered by state, else merged from every state's range; a code reads its row by id")
     func voucherListPlans() async throws {
         let store = try ScenicStore.open(at: Self.temporaryPath())
         func plan(_ configure: (inout ScenicStore.VoucherQuery) -> Void) async throws -> String {
@@ -75,6 +75,16 @@ struct ScenicStoreTests {
         #expect(unfiltered.contains("MERGE (UNION ALL)"))
         #expect(unfiltered.components(separatedBy: "voucher_by_distributor_status (distributor_id=? AND status=? AND id<?)").count == 4)
         #expect(!unfiltered.contains("TEMP B-TREE"))
+        // A code leads to its row by id: random codes of before through their own table.
+        let byCode = try await store.read { db in
+            try Row.fetchAll(
+                db, sql: "EXPLAIN QUERY PLAN " + VoucherRecord.select + " WHERE " + VoucherRecord.withCode,
+                arguments: VoucherRecord.withCode("1234567890123452")
+            ).map { $0["detail"] as String }.joined(separator: "; ")
+        }
+        #expect(byCode.contains("SEARCH voucher USING INTEGER PRIMARY KEY (rowid=?)"))
+        #expect(byCode.contains("SEARCH legacy_voucher_code USING PRIMARY KEY (code=?)"))
+        #expect(!byCode.contains("SCAN"))
         try store.close()
     }
 

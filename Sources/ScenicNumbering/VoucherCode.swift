@@ -1,5 +1,5 @@
-/// Voucher codes: 15 digits from the CSPRNG (about 50 bits) and a Damm check digit, so
-/// that any single mistyped digit or swapped neighbours are caught before a lookup.
+/// The form of a voucher code: 16 digits, the last a Damm check digit, so that any single
+/// mistyped digit or swapped neighbours are caught before a lookup.
 public enum VoucherCode {
     public static let length = 16
 
@@ -14,16 +14,27 @@ public enum VoucherCode {
         digits.reduce(0) { damm[$0][$1] }
     }
 
-    public static func generate() -> String {
-        // One draw for all 15 digits (10^15 < 2^50): the system generator makes a
-        // getrandom(2) call per draw, and a sale of 100 tickets makes 100 codes.
-        var number = UInt64.random(in: 0..<1_000_000_000_000_000)
+    /// The code of `number` (below 10^15): its 15 digits and their check digit.
+    static func code(of number: UInt64) -> String {
+        precondition(number < VoucherCodes.space, "a voucher number has 15 digits")
+        var rest = number
         var digits = [Int](repeating: 0, count: length - 1)
         for index in digits.indices.reversed() {
-            digits[index] = Int(number % 10)
-            number /= 10
+            digits[index] = Int(rest % 10)
+            rest /= 10
         }
-        return (digits + [interim(digits)]).map(String.init).joined()
+        return String(decoding: (digits + [interim(digits)]).map { UInt8(ascii: "0") + UInt8($0) }, as: UTF8.self)
+    }
+
+    /// The number a code of 16 digits stands for (its check digit not checked).
+    static func number(of code: String) -> UInt64? {
+        guard code.utf8.count == length else { return nil }
+        var number: UInt64 = 0
+        for byte in code.utf8.prefix(length - 1) {
+            guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
+            number = number * 10 + UInt64(byte - UInt8(ascii: "0"))
+        }
+        return number
     }
 
     /// The code with spaces and dashes removed, or nil when it is not 16 digits or its

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import ScenicServices
+@testable import ScenicNumbering
 
 @Suite("Public numbers")
 struct PublicNumbersTests {
@@ -19,6 +19,14 @@ struct PublicNumbersTests {
             seen.insert(number)
         }
         #expect(seen.count == Set(ids).count)
+    }
+
+    @Test("the numbers rows were shown under stay theirs: the permutation is pinned")
+    func pinned() {
+        // Order and ledger numbers are printed on receipts and kept by distributors: a
+        // change to the permutation would give every one of them another meaning.
+        #expect([1, 2, 3, 1_000, PublicNumbers.largest].map(Self.numbers.number(for:))
+            == [238_811_120_162_829, 105_150_683_656_268, 47_648_170_392_238, 96_880_525_869_173, 82_556_953_126_811])
     }
 
     @Test("consecutive ids give numbers with no order to count by")

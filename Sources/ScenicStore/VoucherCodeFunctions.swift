@@ -1,0 +1,37 @@
+import GRDB
+import ScenicNumbering
+import Synchronization
+
+/// The SQL functions `voucher_code(id)` and `voucher_id(code)` of every connection: the
+/// store's ``VoucherCodes``, so that a sale issues its codes and every statement finds a
+/// voucher by code inside SQL.
+///
+/// Connections are made (and get the functions) before the store's key is read from the
+/// database it opens; the key is handed over once, right after the migrations.
+final class VoucherCodeFunctions: Sendable {
+    private let codes = Mutex<VoucherCodes?>(nil)
+
+    func use(_ codes: VoucherCodes) {
+        self.codes.withLock { $0 = codes }
+    }
+
+    func register(in db: Database) {
+        db.add(function: DatabaseFunction("voucher_code", argumentCount: 1, pure: true) { [self] values in
+            guard let id = Int64.fromDatabaseValue(values[0]), id > 0, UInt64(id) < VoucherCodes.space else {
+                throw DatabaseError(message: "voucher_code: \(values[0]) is no voucher id")
+            }
+            return try requireCodes().code(for: id)
+        })
+        db.add(function: DatabaseFunction("voucher_id", argumentCount: 1, pure: true) { [self] values in
+            guard let code = String.fromDatabaseValue(values[0]) else { return nil }
+            return try requireCodes().id(for: code)
+        })
+    }
+
+    private func requireCodes() throws -> VoucherCodes {
+        guard let codes = codes.withLock({ $0 }) else {
+            throw DatabaseError(message: "voucher codes are used before the store's key is read")
+        }
+        return codes
+    }
+}
