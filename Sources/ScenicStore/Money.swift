@@ -224,21 +224,21 @@ extension ScenicStore {
         let insert = try db.cachedStatement(sql: """
             INSERT INTO voucher (id, code, order_id, distributor_id, product_id, visit_date, valid_until,
                 settlement_price_fen, retail_price_fen, refundable, sold_at, slot, visitor_id, refund_policy_id)
-            VALUES (?1, voucher_code(?1), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            RETURNING code
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         var codes: [String] = []
         var id = try Int64.fetchOne(db.cachedStatement(sql: "SELECT coalesce(max(id), 0) FROM voucher")) ?? 0
         for index in 0..<sale.quantity {
-            id = try nextVoucherID(db, after: id)
+            let code: String
+            (id, code) = try nextVoucher(db, after: id)
             // One visitor per ticket, or the order's one visitor for all of them.
             let visitorID = visitorIDs.isEmpty ? nil : visitorIDs[min(index, visitorIDs.count - 1)]
-            let code = try String.fetchOne(insert, arguments: [
-                id, orderID, sale.distributorID, product.id, sale.visitDate, validUntil, prices.settlementPriceFen,
+            try insert.execute(arguments: [
+                id, code, orderID, sale.distributorID, product.id, sale.visitDate, validUntil, prices.settlementPriceFen,
                 prices.retailPriceFen, product.refundable, at, sale.slot.isEmpty ? nil : sale.slot, visitorID,
                 product.refundable ? product.refundPolicyID : nil,
             ])
-            codes.append(code ?? "")
+            codes.append(code)
         }
         let entry = try Self.appendLedger(
             db, distributorID: sale.distributorID, kind: .sale, amountFen: -amount, orderID: orderID,
@@ -246,13 +246,20 @@ extension ScenicStore {
         return SaleRecord(orderID: orderID, voucherCodes: codes, amountFen: amount, balanceAfterFen: entry.balanceAfterFen)
     }
 
-    /// The id the next voucher after `id` takes: the next one whose code (``VoucherCodes``)
-    /// is none of the codes drawn at random before codes came from ids.
-    static func nextVoucherID(_ db: Database, after id: Int64) throws -> Int64 {
-        let legacy = try db.cachedStatement(sql: "SELECT 1 FROM legacy_voucher_code WHERE code = voucher_code(?)")
-        var next = id + 1
-        while try Bool.fetchOne(legacy, arguments: [next]) != nil { next += 1 }
-        return next
+    /// The id and code of the next voucher after `id`: the next id whose code
+    /// (``VoucherCodes``) is none of the codes drawn at random before codes came from ids.
+    static func nextVoucher(_ db: Database, after id: Int64) throws -> (id: Int64, code: String) {
+        let next = try db.cachedStatement(sql: """
+            WITH next (code) AS (SELECT voucher_code(?))
+            SELECT code, EXISTS (SELECT 1 FROM legacy_voucher_code WHERE legacy_voucher_code.code = next.code) FROM next
+            """)
+        var candidate = id + 1
+        while true {
+            let row = try Row.fetchOne(next, arguments: [candidate])
+            guard let row else { throw DatabaseError(message: "voucher_code(\(candidate)) gave no row") }
+            if !(row[1] as Bool) { return (candidate, row[0]) }
+            candidate += 1
+        }
     }
 
     public func vouchers(_ query: VoucherQuery) async throws -> [VoucherRecord] {
