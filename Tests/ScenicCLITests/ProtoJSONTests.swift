@@ -68,3 +68,32 @@ struct ProtoJSONTests {
         #expect(try FieldSchema.of(Scenic_V1_Voucher.self).fields.count == 20)
     }
 }
+
+@Suite("JSON text")
+struct JSONTextTests {
+    @Test("what JSONSerialization reads is written back as it was: booleans stay booleans, 1 stays 1, keys sorted")
+    func roundTrip() throws {
+        let source = #"""
+            {"b":1,"a":true,"c":false,"d":0,"e":"x/y \"q\" \\ \n\t\u0001 西湖","f":null,"g":[1,"2",[],{}],"h":{"z":-12345678901234,"y":1.5}}
+            """#
+        let parsed = try JSONSerialization.jsonObject(with: Data(source.utf8))
+        let text = try JSONText.text(parsed)
+        #expect(text == #"""
+            {"a":true,"b":1,"c":false,"d":0,"e":"x/y \"q\" \\ \n\t\u0001 西湖","f":null,"g":[1,"2",[],{}],"h":{"y":1.5,"z":-12345678901234}}
+            """#)
+        let again = try JSONSerialization.jsonObject(with: Data(text.utf8))
+        #expect(try JSONText.text(again) == text)
+    }
+
+    @Test("Swift's own values, as ProtoJSON fills in defaults: 0, false, [], {}")
+    func defaults() throws {
+        let object: [String: Any] = ["count": 0, "flag": false, "list": [Any](), "map": [String: Any](), "name": ""]
+        #expect(try JSONText.text(object) == #"{"count":0,"flag":false,"list":[],"map":{},"name":""}"#)
+    }
+
+    @Test("a value JSON has no form for is refused, not written wrong")
+    func unwritable() {
+        #expect(throws: JSONText.Unwritable.self) { try JSONText.text(["x": Double.nan]) }
+        #expect(throws: JSONText.Unwritable.self) { try JSONText.text(["x": Date()]) }
+    }
+}

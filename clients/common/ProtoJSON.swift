@@ -14,7 +14,7 @@ public enum ProtoJSON {
 
     /// An object of ``object(_:)`` as text.
     public static func text(_ object: [String: Any]) throws -> String {
-        String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self)
+        try JSONText.text(object)
     }
 
     /// The JSON object, for a caller that also reads fields of it.
