@@ -106,7 +106,7 @@ extension ScenicStore {
                     metadata: [
                         "writes": "\(batch.count)", "executing": "\(executed - started)", "committing": "\(committed - executed)",
                     ])
-                groupCommitObserver.withLock { $0 }?(batch.count, executed - started, committed - executed)
+                reportGroupCommit(writes: batch.count, executing: executed - started, committing: committed - executed)
                 for answer in answers { answer() }
             } catch {
                 for job in batch { job.fail(error) }
