@@ -151,10 +151,6 @@ extension ScenicStore {
         }
     }
 
-    public func balance(distributorID: Int64) async throws -> Int64 {
-        try await read { try Self.requireDistributor($0, id: distributorID).balanceFen }
-    }
-
     /// The distributor as stored now: balance, held and credit line read together (a
     /// session's copy of the distributor may be older than the last sale).
     public func money(distributorID: Int64) async throws -> DistributorRecord {

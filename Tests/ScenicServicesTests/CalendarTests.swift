@@ -109,7 +109,7 @@ struct CalendarTests {
                 try Int.fetchOne(db, sql: "SELECT count(*) FROM voucher WHERE distributor_id = ?", arguments: [seller.id]) ?? 0
             }
             #expect(sold <= 15)
-            #expect(try await harness.store.balance(distributorID: seller.id) == 10_000_000 - Int64(sold) * 9_800)
+            #expect(try await harness.store.money(distributorID: seller.id).balanceFen == 10_000_000 - Int64(sold) * 9_800)
         }
         #expect(try await harness.rowCount("voucher") == 100)
         try await harness.checkLedgerInvariants()

@@ -108,7 +108,7 @@ struct MoneyTests {
             return try await group.reduce(into: [String: Int]()) { $0[$1, default: 0] += 1 }
         }
         #expect(outcomes == ["sold": 10, "INSUFFICIENT_BALANCE": 22])
-        #expect(try await harness.store.balance(distributorID: id) == 100_000 - 10 * 9_800)
+        #expect(try await harness.store.money(distributorID: id).balanceFen == 100_000 - 10 * 9_800)
         #expect(try await harness.rowCount("voucher") == 10)
         try await harness.checkLedgerInvariants()
     }
@@ -124,7 +124,7 @@ struct MoneyTests {
         let third = try await harness.sell(token: token, quantity: 2, requestID: "sale-1")
         #expect(third == a)
         #expect(try await harness.rowCount("sale_order") == 1)
-        #expect(try await harness.store.balance(distributorID: id) == 20_000 - 2 * 9_800)
+        #expect(try await harness.store.money(distributorID: id).balanceFen == 20_000 - 2 * 9_800)
         let reused = try await expectFailure(.failedPrecondition, reason: "REQUEST_ID_REUSED") {
             _ = try await harness.sell(token: token, quantity: 1, requestID: "sale-1")
         }
@@ -152,7 +152,7 @@ struct MoneyTests {
         request.requestID = "late-night"
         let again: Scenic_V1_SellResponse = try await harness.call(harness.pos, SalesService.service, "Sell", request, token: fresh)
         #expect(again == first)
-        #expect(try await harness.store.balance(distributorID: id) == 50_000 - 2 * 9_800)
+        #expect(try await harness.store.money(distributorID: id).balanceFen == 50_000 - 2 * 9_800)
         request.requestID = "new-one"
         try await expectFailure(.invalidArgument) {
             let _: Scenic_V1_SellResponse = try await harness.call(harness.pos, SalesService.service, "Sell", request, token: fresh)
@@ -168,7 +168,7 @@ struct MoneyTests {
         }
         #expect(error.metadata == ["balance_fen": "10000", "required_fen": "19600"])
         #expect(error.message.contains("¥100.00") && error.message.contains("¥196.00"))
-        #expect(try await harness.store.balance(distributorID: id) == 10_000)
+        #expect(try await harness.store.money(distributorID: id).balanceFen == 10_000)
         #expect(try await harness.rowCount("sale_order") == 0)
         #expect(try await harness.rowCount("ledger_entry") == 1)
     }
@@ -315,7 +315,7 @@ struct MoneyTests {
         try await expectFailure(.failedPrecondition, reason: "NOT_REFUNDABLE") {
             _ = try await harness.refund(token: token, refundable.voucherCodes + [sale.voucherCodes[0]])
         }
-        #expect(try await harness.store.balance(distributorID: id) == 100_000 - 4 * 9_800)
+        #expect(try await harness.store.money(distributorID: id).balanceFen == 100_000 - 4 * 9_800)
         let mistyped = try await expectFailure(.invalidArgument) { _ = try await harness.refund(token: token, ["1234567890123456"]) }
         #expect(mistyped.fieldViolations.first?.reason == "INVALID_VOUCHER_CODE")
         harness.clock.advance(.seconds(86_400))
@@ -350,7 +350,7 @@ struct MoneyTests {
         try await expectFailure(.notFound) { _ = try await harness.recharge(999, 100) }
         let first = try await harness.recharge(id, 100, requestID: "r-1")
         #expect(try await harness.recharge(id, 100, requestID: "r-1") == first)
-        #expect(try await harness.store.balance(distributorID: id) == 100)
+        #expect(try await harness.store.money(distributorID: id).balanceFen == 100)
         try await harness.checkLedgerInvariants()
     }
 }

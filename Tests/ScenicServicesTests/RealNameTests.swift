@@ -94,7 +94,7 @@ struct RealNameTests {
         #expect(first.visitor.idType == .residentID)
         #expect(!first.visitor.erased)
         #expect(try await harness.voucher(sale.voucherCodes[1]).visitor.name == "李**")
-        #expect(try await harness.store.balance(distributorID: 1) == 100_000 - 2 * 9_800)
+        #expect(try await harness.store.money(distributorID: 1).balanceFen == 100_000 - 2 * 9_800)
     }
 
     @Test("each bad visitor is refused by its field, all or nothing")
@@ -119,7 +119,7 @@ struct RealNameTests {
         ])
         #expect(try await harness.rowCount("voucher") == 0)
         #expect(try await harness.rowCount("visitor") == 0)
-        #expect(try await harness.store.balance(distributorID: id) == 100_000)
+        #expect(try await harness.store.money(distributorID: id).balanceFen == 100_000)
     }
 
     @Test("32 concurrent sales through 4 distributors for one ID with a limit of 2: exactly 2 succeed; a refund gives one back")

@@ -34,7 +34,7 @@ struct StorageFailureTests {
         #expect(refused.code == .resourceExhausted)
         #expect(refused.reason == "STORAGE_FULL")
         let failedID = "fill-\(sold)"
-        let before = try await harness.store.balance(distributorID: id)
+        let before = try await harness.store.money(distributorID: id).balanceFen
         #expect(before == 10_000_000 - Int64(sold) * 500)
         #expect(try await harness.rowCount("sale_order") == sold)
         #expect(try await harness.rowCount("voucher") == sold * 5)
@@ -42,7 +42,7 @@ struct StorageFailureTests {
 
         try await harness.store.pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA max_page_count = 1073741823") }
         _ = try await harness.sell(token: token, quantity: 5, requestID: failedID)
-        #expect(try await harness.store.balance(distributorID: id) == before - 500)
+        #expect(try await harness.store.money(distributorID: id).balanceFen == before - 500)
         #expect(try await harness.rowCount("sale_order") == sold + 1)
         try await harness.checkLedgerInvariants()
     }
@@ -69,10 +69,10 @@ struct StorageFailureTests {
         }
         #expect(refused.message.contains("locked"))
         release.signal()
-        #expect(try await harness.store.balance(distributorID: id) == 0)
+        #expect(try await harness.store.money(distributorID: id).balanceFen == 0)
         _ = try await harness.recharge(id, 5_000, requestID: "locked")
         _ = try await harness.recharge(id, 5_000, requestID: "locked")
-        #expect(try await harness.store.balance(distributorID: id) == 5_000)
+        #expect(try await harness.store.money(distributorID: id).balanceFen == 5_000)
         try await harness.checkLedgerInvariants()
     }
 
@@ -84,11 +84,11 @@ struct StorageFailureTests {
         try await expectFailure(.unavailable, reason: "STORAGE_READ_ONLY") {
             _ = try await harness.sell(token: token, requestID: "ro")
         }
-        #expect(try await harness.store.balance(distributorID: id) == 10_000)
+        #expect(try await harness.store.money(distributorID: id).balanceFen == 10_000)
         #expect(try await harness.rowCount("sale_order") == 0)
         try await harness.store.pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA query_only = 0") }
         _ = try await harness.sell(token: token, requestID: "ro")
-        #expect(try await harness.store.balance(distributorID: id) == 10_000 - 9_800)
+        #expect(try await harness.store.money(distributorID: id).balanceFen == 10_000 - 9_800)
         try await harness.checkLedgerInvariants()
     }
 }
