@@ -27,6 +27,8 @@ extension ScenicStore {
         do {
             let copy = try DatabaseQueue(path: partial)
             try pool.backup(to: copy)
+            // Opened as a store again (a restore), it makes new voucher codes under a new key.
+            try copy.write { try $0.execute(sql: "UPDATE store_info SET is_backup_copy = 1") }
             let integrity = try copy.read { try String.fetchOne($0, sql: "PRAGMA integrity_check") ?? "" }
             // Into a single file again, so the copy can be carried and restored as one.
             try copy.writeWithoutTransaction { try $0.execute(sql: "PRAGMA journal_mode = DELETE") }

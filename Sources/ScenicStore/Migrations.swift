@@ -618,6 +618,21 @@ enum Migrations {
                 END;
                 """)
         }
+        migrator.registerMigration("0017_voucher_codes_after_a_restore") { db in
+            try db.execute(sql: """
+                -- The key voucher codes are made under (NULL: public_number_key). A restored
+                -- backup has lost the vouchers sold after it was taken, whose ids the next
+                -- sales take again: the store opening it keeps every code it holds and makes
+                -- new ones under a new key, so a lost voucher's code is not a new one's.
+                ALTER TABLE store_info ADD COLUMN voucher_code_key BLOB CHECK (length(voucher_code_key) = 16);
+                -- Set in the copy `scenic-admin backup` writes, cleared once it is opened.
+                ALTER TABLE store_info ADD COLUMN is_backup_copy INTEGER NOT NULL DEFAULT 0
+                    CHECK (is_backup_copy IN (0, 1));
+                -- A voucher's id is its code: a deleted row's id would be taken again.
+                CREATE TRIGGER voucher_is_never_deleted BEFORE DELETE ON voucher
+                    BEGIN SELECT RAISE(ABORT, 'vouchers are never deleted'); END;
+                """)
+        }
         return migrator
     }
 }

@@ -99,13 +99,13 @@ public final class ScenicStore: Sendable {
         guard synchronous == 2 else { throw StoreError.unsafeSetting("synchronous is \(synchronous ?? -1), not FULL (2)") }
         let migrator = Migrations.migrator
         try migrator.migrate(pool)
-        let (applied, key) = try pool.read { db in
-            (
-                try migrator.appliedIdentifiers(db).count,
-                try Data.fetchOne(db, sql: "SELECT public_number_key FROM store_info") ?? Data()
-            )
+        let applied = try pool.read { try migrator.appliedIdentifiers($0).count }
+        let (key, voucherCodeKey) = try pool.write { db in
+            try VoucherCodeKey.rekeyIfRestored(db, logger: logger)
+            let keys = try Row.fetchOne(db, sql: "SELECT public_number_key, coalesce(voucher_code_key, public_number_key) FROM store_info")
+            return (keys?[0] as Data? ?? Data(), keys?[1] as Data? ?? Data())
         }
-        voucherCodeFunctions.use(VoucherCodes(key: Array(key)))
+        voucherCodeFunctions.use(VoucherCodes(key: Array(voucherCodeKey)))
         logger.info("store open", metadata: ["path": "\(path)", "schema_version": "\(applied)"])
         let store = ScenicStore(pool: pool, lock: lock, schemaVersion: applied, publicNumberKey: Array(key), logger: logger)
         pool.add(transactionObserver: SessionCacheInvalidation(cache: store.sessionCache), extent: .databaseLifetime)

@@ -116,7 +116,7 @@ struct MigrationTests {
             let indexes = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'voucher'")
             #expect(Set(indexes) == ["voucher_by_sold_at", "voucher_by_visit_date", "voucher_by_distributor_status", "voucher_by_visitor"])
             let triggers = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'voucher'")
-            #expect(Set(triggers) == ["voucher_tally_sold", "voucher_tally_moved", "voucher_tally_redated"])
+            #expect(Set(triggers) == ["voucher_tally_sold", "voucher_tally_moved", "voucher_tally_redated", "voucher_is_never_deleted"])
             let schema = try String.fetchAll(db, sql: "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL").joined(separator: "\n")
             #expect(!schema.contains("new_voucher"))
             #expect(try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").isEmpty)
