@@ -83,12 +83,8 @@ struct MigrationTests {
         // Voucher 2's random code is the one id 3 would take: new vouchers start at 4.
         let randomCodes = ["1234567890123452", codes.code(for: 3)]
         try await queue.write { db in
+            try db.execute(sql: RestoredBackupTests.seller)
             try db.execute(sql: """
-                INSERT INTO distributor (id, name, phone, password_hash, password_is_initial, balance_fen, created_at, updated_at)
-                VALUES (7, 'West Lake Travel', '13800138000', 'h', 0, 100000, 1, 2);
-                INSERT INTO product (id, code, name, retail_price_fen, refundable, valid_days, created_at, updated_at)
-                    VALUES (3, 'GATE', 'Gate', 12000, 1, 1, 1, 1);
-                INSERT INTO binding VALUES (7, 3, 8800, 1, 1);
                 INSERT INTO sale_order (id, distributor_id, product_id, quantity, visit_date, settlement_price_fen, retail_price_fen,
                     refundable, amount_fen, sold_at) VALUES (11, 7, 3, 2, '2027-01-15', 8800, 12000, 1, 17600, 5);
                 """)

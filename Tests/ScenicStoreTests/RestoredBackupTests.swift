@@ -8,16 +8,17 @@ import Testing
 /// by the next sales, which must not get their codes.
 @Suite("Restored backups")
 struct RestoredBackupTests {
+    /// Distributor 7, who may sell product GATE (id 3) at ¥88.00 with ¥1,000.00.
+    static let seller = """
+        INSERT INTO distributor (id, name, phone, password_hash, password_is_initial, balance_fen, created_at, updated_at)
+        VALUES (7, 'West Lake Travel', '13800138000', 'h', 0, 100000, 1, 2);
+        INSERT INTO product (id, code, name, retail_price_fen, refundable, valid_days, created_at, updated_at)
+            VALUES (3, 'GATE', 'Gate', 12000, 1, 1, 1, 1);
+        INSERT INTO binding VALUES (7, 3, 8800, 1, 1);
+        """
+
     static func seed(_ store: ScenicStore) async throws {
-        try await store.pool.write { db in
-            try db.execute(sql: """
-                INSERT INTO distributor (id, name, phone, password_hash, password_is_initial, balance_fen, created_at, updated_at)
-                VALUES (7, 'West Lake Travel', '13800138000', 'h', 0, 100000, 1, 2);
-                INSERT INTO product (id, code, name, retail_price_fen, refundable, valid_days, created_at, updated_at)
-                    VALUES (3, 'GATE', 'Gate', 12000, 1, 1, 1, 1);
-                INSERT INTO binding VALUES (7, 3, 8800, 1, 1);
-                """)
-        }
+        try await store.pool.write { try $0.execute(sql: seller) }
     }
 
     static func sell(_ store: ScenicStore, _ quantity: Int) async throws -> [String] {
