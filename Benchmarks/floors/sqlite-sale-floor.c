@@ -33,7 +33,7 @@ enum Statement {
     BEGIN, COMMIT, SAVEPOINT, RELEASE,
     FIND_REQUEST, READ_DISTRIBUTOR, READ_BINDING, READ_CALENDAR_DAY, INSERT_ORDER, VALID_UNTIL, LAST_VOUCHER, LEGACY_CODE,
     INSERT_VOUCHER,
-    MOVE_BALANCE, SET_ALERTED, QUEUE_SMS, INSERT_LEDGER, LOG_REQUEST,
+    MOVE_BALANCE, SET_ALERTED, QUEUE_SMS, LATEST_ENTRY, INSERT_LEDGER, LOG_REQUEST,
     STATEMENTS
 };
 
@@ -71,8 +71,9 @@ static const char *const SQL[STATEMENTS] = {
                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     [VALID_UNTIL] = "SELECT date(?, '+' || ? || ' days')",
     /* writeSale's ids: the last voucher's, then each next one whose code no code drawn at
-     * random before codes came from ids took (nextVoucher, which also makes the code: in
-     * the daemon with voucher_code(?) in the same statement, here in C). */
+     * random by an earlier version took (nextVoucher, which also makes the code: in
+     * the daemon with voucher_code(?) in the same statement, here in C). Both cached by
+     * sell, as the insert below. */
     [LAST_VOUCHER] = "SELECT coalesce(max(id), 0) FROM voucher",
     [LEGACY_CODE] = "SELECT 1 FROM legacy_voucher_code WHERE code = ?",
     /* Cached by sell (db.cachedStatement), even under --prepare-each-time. */
@@ -84,6 +85,8 @@ static const char *const SQL[STATEMENTS] = {
     /* LowBalanceAlert.update, only when the balance crosses the distributor's threshold. */
     [SET_ALERTED] = "UPDATE distributor SET low_balance_alerted = ? WHERE id = ?",
     [QUEUE_SMS] = "INSERT INTO sms_outbox (phone, body, holds_secret, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?)",
+    /* An entry is never dated before the distributor's latest (a clock that steps back). */
+    [LATEST_ENTRY] = "SELECT max(at) FROM ledger_entry WHERE distributor_id = ?",
     [INSERT_LEDGER] = "INSERT INTO ledger_entry (distributor_id, at, kind, amount_fen, balance_after_fen, order_id, "
                       "voucher_code, note, actor, fee_fen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     /* ...and once's record of the first answer. */
@@ -152,8 +155,6 @@ static int64_t now_ms(void) {
     return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
-/* The daemon draws request ids' random bits from the system CSPRNG and makes voucher codes
- * with AES (VoucherCodes); that cost is not SQLite's, so a seeded splitmix64 stands in. */
 /* splitmix64's output function: a bijection of 64 bits that scatters neighbours. */
 static uint64_t mix64(uint64_t z) {
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
@@ -161,6 +162,8 @@ static uint64_t mix64(uint64_t z) {
     return z ^ (z >> 31);
 }
 
+/* The daemon draws request ids' random bits from the system CSPRNG and makes voucher codes
+ * with AES (VoucherCodes); that cost is not SQLite's, so seeded splitmix64 stands in. */
 static uint64_t next_random(Floor *f) { return mix64(f->random += 0x9e3779b97f4a7c15u); }
 
 static void random_bytes(Floor *f, uint8_t *p, size_t n) {
@@ -183,7 +186,6 @@ static void voucher_code(int64_t id, char code[CODE_LENGTH + 1]) {
     code[CODE_LENGTH] = 0;
 }
 
-/* The clients' request id: a lowercased random UUID. */
 static int64_t now_ms(void);
 
 /* RequestID.make: a UUIDv7, the time in Unix milliseconds and then random bits. */
@@ -213,7 +215,8 @@ static sqlite3_stmt *use(Floor *f, enum Statement which) {
 }
 
 static void done(Floor *f, enum Statement which) {
-    if (f->prepare_each_time && which != INSERT_VOUCHER) {
+    if (f->prepare_each_time && which != INSERT_VOUCHER && which != LAST_VOUCHER && which != LEGACY_CODE &&
+        which != LATEST_ENTRY) {
         sqlite3_finalize(f->statement[which]);
         f->statement[which] = NULL;
     } else {
@@ -429,9 +432,14 @@ static void sell(Floor *f) {
     distributor_row(f, s, &d);
     done(f, MOVE_BALANCE);
     low_balance_alert(f, &d, at);
+    s = use(f, LATEST_ENTRY);
+    sqlite3_bind_int64(s, 1, f->distributor);
+    step(f, LATEST_ENTRY);
+    int64_t latest = sqlite3_column_int64(s, 0);
+    done(f, LATEST_ENTRY);
     s = use(f, INSERT_LEDGER);
     sqlite3_bind_int64(s, 1, f->distributor);
-    sqlite3_bind_int64(s, 2, at);
+    sqlite3_bind_int64(s, 2, latest > at ? latest : at);
     sqlite3_bind_text(s, 3, "sale", -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 4, -amount);
     sqlite3_bind_int64(s, 5, d.balance);
@@ -572,7 +580,7 @@ static void usage(void) {
             "                       N sellers spreads them (default 1)\n"
             "  --quantity Q         tickets per sale, 1-100 (default 1)\n"
             "  --prepare-each-time  prepare and finalize each statement per use, as GRDB's\n"
-            "                       execute(sql:)/fetchOne(sql:) do (the voucher insert stays cached)\n"
+            "                       execute(sql:)/fetchOne(sql:) do (the voucher statements stay cached)\n"
             "  --pages              no checkpoints: read each commit's WAL frames and print, on stderr,\n"
             "                       the pages a sale writes to each table and index (over the second\n"
             "                       half of the sales, once the tables have grown)\n");
