@@ -84,8 +84,8 @@ extension ScenicStore {
             add("voucher.visit_date >= ?", fromVisitDate)
             add("voucher.visit_date <= ?", toVisitDate)
             if !code.isEmpty {
-                sql += " AND " + VoucherRecord.withCode
-                arguments += VoucherRecord.withCode(code)
+                sql += " AND " + VoucherRecord.codeCondition
+                arguments += VoucherRecord.codeArguments(code)
             }
             if let refundPending {
                 sql += " AND voucher.id \(refundPending ? "" : "NOT ")IN (SELECT voucher_id FROM refund_approval WHERE status = 'pending')"
@@ -243,7 +243,7 @@ extension ScenicStore {
     }
 
     /// The id and code of the next voucher after `id`: the next id whose code
-    /// (``VoucherCodes``) is none of the codes drawn at random before codes came from ids.
+    /// (``VoucherCodes``) is none of those kept in `legacy_voucher_code`.
     static func nextVoucher(_ db: Database, after id: Int64) throws -> (id: Int64, code: String) {
         let next = try db.cachedStatement(sql: """
             WITH next (code) AS (SELECT voucher_code(?))
@@ -372,7 +372,8 @@ extension ScenicStore {
     /// A voucher by code; one of another distributor is as missing as one that does not exist.
     static func requireVoucher(_ db: Database, code: String, distributorID: Int64?) throws -> VoucherRecord {
         let voucher = try VoucherRecord.fetchOne(
-            db.cachedStatement(sql: VoucherRecord.select + " WHERE " + VoucherRecord.withCode), arguments: VoucherRecord.withCode(code))
+            db.cachedStatement(sql: VoucherRecord.select + " WHERE " + VoucherRecord.codeCondition),
+            arguments: VoucherRecord.codeArguments(code))
         guard let voucher, distributorID == nil || voucher.distributorID == distributorID else {
             throw MoneyError.voucherNotFound(code)
         }

@@ -133,16 +133,17 @@ public struct VoucherRecord: Sendable, Equatable, FetchableRecord {
         LEFT JOIN refund_policy ON refund_policy.id = voucher.refund_policy_id
         """
 
-    /// The condition that finds the voucher with a code (``withCode(_:)`` its arguments):
-    /// by the id the code is the code of, or, for a code drawn at random before codes came
-    /// from ids, by the id it was drawn for. The id leads to the row, whose code must be
-    /// the one asked for: the id of a random code's voucher has a code of its own, issued
-    /// to no one.
-    static let withCode = """
+    /// The condition that finds the voucher with a code (``codeArguments(_:)`` its
+    /// arguments): by the id the code is the code of under the store's key, or, for a code
+    /// in `legacy_voucher_code` (drawn at random by an earlier version, or made under the
+    /// key before a restore), by the id it was issued for. The id leads to the row, whose
+    /// code must be the one asked for: the id of such a voucher has a code of its own under
+    /// today's key, issued to no one.
+    static let codeCondition = """
         voucher.id = coalesce((SELECT voucher_id FROM legacy_voucher_code WHERE code = ?), voucher_id(?)) AND voucher.code = ?
         """
 
-    static func withCode(_ code: String) -> StatementArguments { [code, code, code] }
+    static func codeArguments(_ code: String) -> StatementArguments { [code, code, code] }
 }
 
 /// What a sale did.

@@ -79,8 +79,8 @@ struct ScenicStoreTests {
         // A code leads to its row by id: random codes of before through their own table.
         let byCode = try await store.read { db in
             try Row.fetchAll(
-                db, sql: "EXPLAIN QUERY PLAN " + VoucherRecord.select + " WHERE " + VoucherRecord.withCode,
-                arguments: VoucherRecord.withCode("1234567890123452")
+                db, sql: "EXPLAIN QUERY PLAN " + VoucherRecord.select + " WHERE " + VoucherRecord.codeCondition,
+                arguments: VoucherRecord.codeArguments("1234567890123452")
             ).map { $0["detail"] as String }.joined(separator: "; ")
         }
         #expect(byCode.contains("SEARCH voucher USING INTEGER PRIMARY KEY (rowid=?)"))
