@@ -5,6 +5,7 @@ import Foundation
 /// one index, so ids that grow with time are added at its end, a page or two a batch of
 /// sales, where random ones land on a page of their own each.
 public enum RequestID {
+    /// A new request id for a call made at `now`: 36 characters, lowercase hex in 8-4-4-4-12.
     public static func make(at now: Date = Date()) -> String {
         // Two draws of the system generator (a getrandom(2) call each) for the 74 random
         // bits: a load of thousands of calls a second makes one id a call.

@@ -44,6 +44,7 @@ public final class ScenicStore: Sendable {
     func reportGroupCommit(writes: Int, executing: Duration, committing: Duration) {
         groupCommitObserver.withLock { $0 }?.observe(writes, executing, committing)
     }
+
     /// The number of migrations applied, shown in server info.
     public let schemaVersion: Int
     /// The store's own random key for the numbers rows are shown under (16 bytes): kept
