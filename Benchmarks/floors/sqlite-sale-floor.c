@@ -31,9 +31,8 @@
 
 enum Statement {
     BEGIN, COMMIT, SAVEPOINT, RELEASE,
-    FIND_REQUEST, READ_DISTRIBUTOR, READ_BINDING, READ_CALENDAR_DAY, INSERT_ORDER, VALID_UNTIL, LAST_VOUCHER, LEGACY_CODE,
-    INSERT_VOUCHER,
-    MOVE_BALANCE, SET_ALERTED, QUEUE_SMS, LATEST_ENTRY, INSERT_LEDGER, LOG_REQUEST,
+    FIND_REQUEST, READ_DISTRIBUTOR, READ_BINDING, READ_CALENDAR_DAY, INSERT_ORDER, NEXT_VOUCHER, INSERT_VOUCHER,
+    MOVE_BALANCE, SET_ALERTED, QUEUE_SMS, INSERT_LEDGER, LOG_REQUEST,
     STATEMENTS
 };
 
@@ -69,13 +68,12 @@ static const char *const SQL[STATEMENTS] = {
     [INSERT_ORDER] = "INSERT INTO sale_order (distributor_id, product_id, quantity, visit_date, settlement_price_fen, "
                      "retail_price_fen, refundable, amount_fen, buyer_name, buyer_phone, sold_at) "
                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    [VALID_UNTIL] = "SELECT date(?, '+' || ? || ' days')",
-    /* writeSale's ids: the last voucher's, then each next one whose code no code drawn at
-     * random by an earlier version took (nextVoucher, which also makes the code: in
-     * the daemon with voucher_code(?) in the same statement, here in C). Both cached by
-     * sell, as the insert below. */
-    [LAST_VOUCHER] = "SELECT coalesce(max(id), 0) FROM voucher",
-    [LEGACY_CODE] = "SELECT 1 FROM legacy_voucher_code WHERE code = ?",
+    /* nextVoucher, per ticket: the next id, its code and whether a legacy code took it
+     * (voucher_code() is the floor's own function here, see voucher_code_function). */
+    [NEXT_VOUCHER] = "WITH next (id) AS (SELECT max(coalesce(max(id), 0), ?) + 1 FROM voucher), "
+                     "coded (id, code) AS (SELECT id, voucher_code(id) FROM next) "
+                     "SELECT id, code, EXISTS (SELECT 1 FROM legacy_voucher_code "
+                     "WHERE legacy_voucher_code.code = coded.code) FROM coded",
     /* Cached by sell (db.cachedStatement), even under --prepare-each-time. */
     [INSERT_VOUCHER] = "INSERT INTO voucher (id, code, order_id, distributor_id, product_id, visit_date, valid_until, "
                        "settlement_price_fen, retail_price_fen, refundable, sold_at, slot, visitor_id, refund_policy_id) "
@@ -86,9 +84,9 @@ static const char *const SQL[STATEMENTS] = {
     [SET_ALERTED] = "UPDATE distributor SET low_balance_alerted = ? WHERE id = ?",
     [QUEUE_SMS] = "INSERT INTO sms_outbox (phone, body, holds_secret, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?)",
     /* An entry is never dated before the distributor's latest (a clock that steps back). */
-    [LATEST_ENTRY] = "SELECT max(at) FROM ledger_entry WHERE distributor_id = ?",
     [INSERT_LEDGER] = "INSERT INTO ledger_entry (distributor_id, at, kind, amount_fen, balance_after_fen, order_id, "
-                      "voucher_code, note, actor, fee_fen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                      "voucher_code, note, actor, fee_fen) VALUES (?1, max(?2, coalesce((SELECT max(at) FROM "
+                      "ledger_entry WHERE distributor_id = ?1), ?2)), ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id, at",
     /* ...and once's record of the first answer. */
     [LOG_REQUEST] = "INSERT INTO request_log (scope, request_id, method, fingerprint, response, at) VALUES (?, ?, ?, ?, ?, ?)",
 };
@@ -186,6 +184,23 @@ static void voucher_code(int64_t id, char code[CODE_LENGTH + 1]) {
     code[CODE_LENGTH] = 0;
 }
 
+/* The SQL function voucher_code(id), as scenicd registers it on every connection. */
+static void voucher_code_function(sqlite3_context *context, int argc, sqlite3_value **argv) {
+    (void)argc;
+    char code[CODE_LENGTH + 1];
+    voucher_code(sqlite3_value_int64(argv[0]), code);
+    sqlite3_result_text(context, code, CODE_LENGTH, SQLITE_TRANSIENT);
+}
+
+/* writeSale's last valid day: a YYYY-MM-DD date `days` later (CalendarDates in Swift). */
+static void days_later(char to[16], const char *date, int days) {
+    struct tm day = {0};
+    if (sscanf(date, "%d-%d-%d", &day.tm_year, &day.tm_mon, &day.tm_mday) != 3) fail("a visit date: %s", date);
+    day.tm_year -= 1900, day.tm_mon -= 1;
+    time_t at = timegm(&day) + (time_t)days * 86400;
+    strftime(to, 16, "%Y-%m-%d", gmtime_r(&at, &day));
+}
+
 static int64_t now_ms(void);
 
 /* RequestID.make: a UUIDv7, the time in Unix milliseconds and then random bits. */
@@ -215,8 +230,7 @@ static sqlite3_stmt *use(Floor *f, enum Statement which) {
 }
 
 static void done(Floor *f, enum Statement which) {
-    if (f->prepare_each_time && which != INSERT_VOUCHER && which != LAST_VOUCHER && which != LEGACY_CODE &&
-        which != LATEST_ENTRY) {
+    if (f->prepare_each_time && which != INSERT_VOUCHER && which != NEXT_VOUCHER && which != INSERT_LEDGER) {
         sqlite3_finalize(f->statement[which]);
         f->statement[which] = NULL;
     } else {
@@ -383,26 +397,20 @@ static void sell(Floor *f) {
     done(f, INSERT_ORDER);
     int64_t order = sqlite3_last_insert_rowid(f->db);
 
-    s = use(f, VALID_UNTIL);
-    sqlite3_bind_text(s, 1, f->visit_date, -1, SQLITE_STATIC);
-    sqlite3_bind_int(s, 2, valid_days - 1);
-    step(f, VALID_UNTIL);
-    text(valid_until, sizeof valid_until, s, 0);
-    if (!valid_until[0]) strcpy(valid_until, f->visit_date);
-    done(f, VALID_UNTIL);
+    days_later(valid_until, f->visit_date, valid_days - 1);
 
-    s = use(f, LAST_VOUCHER);
-    step(f, LAST_VOUCHER);
-    int64_t voucher = sqlite3_column_int64(s, 0);
-    done(f, LAST_VOUCHER);
     for (int i = 0; i < f->quantity; i++) {
+        int64_t voucher = 0, taken = 0;
         for (;;) {
-            voucher_code(++voucher, codes[i]);
-            s = use(f, LEGACY_CODE);
-            sqlite3_bind_text(s, 1, codes[i], CODE_LENGTH, SQLITE_STATIC);
-            int taken = step(f, LEGACY_CODE) == SQLITE_ROW;
-            done(f, LEGACY_CODE);
-            if (!taken) break;
+            s = use(f, NEXT_VOUCHER);
+            sqlite3_bind_int64(s, 1, taken);
+            if (step(f, NEXT_VOUCHER) != SQLITE_ROW) fail("no next voucher id");
+            voucher = sqlite3_column_int64(s, 0);
+            text(codes[i], CODE_LENGTH + 1, s, 1);
+            int legacy = sqlite3_column_int(s, 2);
+            done(f, NEXT_VOUCHER);
+            if (!legacy) break;
+            taken = voucher;
         }
         s = use(f, INSERT_VOUCHER);
         sqlite3_bind_int64(s, 1, voucher);
@@ -432,14 +440,9 @@ static void sell(Floor *f) {
     distributor_row(f, s, &d);
     done(f, MOVE_BALANCE);
     low_balance_alert(f, &d, at);
-    s = use(f, LATEST_ENTRY);
-    sqlite3_bind_int64(s, 1, f->distributor);
-    step(f, LATEST_ENTRY);
-    int64_t latest = sqlite3_column_int64(s, 0);
-    done(f, LATEST_ENTRY);
     s = use(f, INSERT_LEDGER);
     sqlite3_bind_int64(s, 1, f->distributor);
-    sqlite3_bind_int64(s, 2, latest > at ? latest : at);
+    sqlite3_bind_int64(s, 2, at);
     sqlite3_bind_text(s, 3, "sale", -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 4, -amount);
     sqlite3_bind_int64(s, 5, d.balance);
@@ -448,7 +451,7 @@ static void sell(Floor *f) {
     sqlite3_bind_text(s, 8, note, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 9, f->scope, -1, SQLITE_STATIC); /* actor "distributor:ID" */
     sqlite3_bind_int64(s, 10, 0);                         /* no fee: a sale */
-    step(f, INSERT_LEDGER);
+    if (step(f, INSERT_LEDGER) != SQLITE_ROW) fail("the ledger entry came back empty");
     done(f, INSERT_LEDGER);
 
     size_t length = sell_response(response, order, codes, f->quantity, amount, d.balance);
@@ -547,6 +550,9 @@ static void open_database(Floor *f, const char *path) {
     pragma(f, "PRAGMA synchronous = FULL", "PRAGMA synchronous", "2");
     pragma(f, "PRAGMA temp_store = MEMORY", "PRAGMA temp_store", "2");
     pragma(f, "PRAGMA wal_autocheckpoint = 40000", "PRAGMA wal_autocheckpoint", "40000");
+    if (sqlite3_create_function(f->db, "voucher_code", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, voucher_code_function,
+                                NULL, NULL) != SQLITE_OK)
+        fail("voucher_code(): %s", sqlite3_errmsg(f->db));
 }
 
 static void find_columns(Floor *f) {

@@ -213,8 +213,8 @@ extension ScenicStore {
                 prices.retailPriceFen, product.refundable, amount, sale.buyerName, sale.buyerPhone, at,
             ])
         let orderID = db.lastInsertedRowID
-        let validUntil = try db.fetchOneCached(
-            String.self, "SELECT date(?, '+' || ? || ' days')", [sale.visitDate, product.validDays - 1]) ?? sale.visitDate
+        let validUntil = CalendarDates.dayNumber(sale.visitDate).map { CalendarDates.date(dayNumber: $0 + product.validDays - 1) }
+            ?? sale.visitDate
         let visitorIDs = try Self.insertVisitors(
             db, sale.visitors, orderID: orderID, productID: product.id, visitDate: sale.visitDate, validUntil: validUntil)
         let insert = try db.cachedStatement(sql: """
@@ -223,10 +223,8 @@ extension ScenicStore {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         var codes: [String] = []
-        var id = try Int64.fetchOne(db.cachedStatement(sql: "SELECT coalesce(max(id), 0) FROM voucher")) ?? 0
         for index in 0..<sale.quantity {
-            let code: String
-            (id, code) = try nextVoucher(db, after: id)
+            let (id, code) = try nextVoucher(db)
             // One visitor per ticket, or the order's one visitor for all of them.
             let visitorID = visitorIDs.isEmpty ? nil : visitorIDs[min(index, visitorIDs.count - 1)]
             try insert.execute(arguments: [
@@ -242,19 +240,19 @@ extension ScenicStore {
         return SaleRecord(orderID: orderID, voucherCodes: codes, amountFen: amount, balanceAfterFen: entry.balanceAfterFen)
     }
 
-    /// The id and code of the next voucher after `id`: the next id whose code
-    /// (``VoucherCodes``) is none of those kept in `legacy_voucher_code`.
-    static func nextVoucher(_ db: Database, after id: Int64) throws -> (id: Int64, code: String) {
+    /// The id and code of the next voucher: the next id after the last voucher's whose
+    /// code (``VoucherCodes``) is none of those kept in `legacy_voucher_code`.
+    static func nextVoucher(_ db: Database) throws -> (id: Int64, code: String) {
         let next = try db.cachedStatement(sql: """
-            WITH next (code) AS (SELECT voucher_code(?))
-            SELECT code, EXISTS (SELECT 1 FROM legacy_voucher_code WHERE legacy_voucher_code.code = next.code) FROM next
+            WITH next (id) AS (SELECT max(coalesce(max(id), 0), ?) + 1 FROM voucher),
+                coded (id, code) AS (SELECT id, voucher_code(id) FROM next)
+            SELECT id, code, EXISTS (SELECT 1 FROM legacy_voucher_code WHERE legacy_voucher_code.code = coded.code) FROM coded
             """)
-        var candidate = id + 1
+        var taken: Int64 = 0
         while true {
-            let row = try Row.fetchOne(next, arguments: [candidate])
-            guard let row else { throw DatabaseError(message: "voucher_code(\(candidate)) gave no row") }
-            if !(row[1] as Bool) { return (candidate, row[0]) }
-            candidate += 1
+            guard let row = try Row.fetchOne(next, arguments: [taken]) else { throw DatabaseError(message: "no next voucher id") }
+            if !(row[2] as Bool) { return (row[0], row[1]) }
+            taken = row[0]
         }
     }
 
@@ -354,18 +352,19 @@ extension ScenicStore {
         try LowBalanceAlert.update(db, distributor, at: at)
         // A ledger reads in the order it was written, by time: an entry is never dated
         // before the one before it, even when the clock steps back.
-        let latest = try Millis.fetchOne(
-            db.cachedStatement(sql: "SELECT max(at) FROM ledger_entry WHERE distributor_id = ?"), arguments: [distributorID])
-        let at = max(at, latest ?? at)
-        try db.executeCached(
-            """
+        let insert = try db.cachedStatement(sql: """
             INSERT INTO ledger_entry (distributor_id, at, kind, amount_fen, balance_after_fen, order_id, voucher_code, note, actor, fee_fen)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """,
-            [distributorID, at, kind.rawValue, amountFen, balance, orderID, voucherCode, note, actor, feeFen])
-        // Everything in the row is known here: no read back on the write path.
+            VALUES (?1, max(?2, coalesce((SELECT max(at) FROM ledger_entry WHERE distributor_id = ?1), ?2)),
+                ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+            RETURNING id, at
+            """)
+        let row = try Row.fetchOne(
+            insert, arguments: [distributorID, at, kind.rawValue, amountFen, balance, orderID, voucherCode, note, actor, feeFen])
+        guard let row else { throw DatabaseError(message: "a ledger entry was not written") }
+        let at: Millis = row[1]
+        // The rest of the row is known here: no read back on the write path.
         return LedgerEntryRecord(
-            id: db.lastInsertedRowID, distributorID: distributorID, at: at, kind: kind, amountFen: amountFen,
+            id: row[0], distributorID: distributorID, at: at, kind: kind, amountFen: amountFen,
             balanceAfterFen: balance, orderID: orderID, voucherCode: voucherCode, note: note, actor: actor, feeFen: feeFen)
     }
 
