@@ -100,9 +100,11 @@ public final class ScenicStore: Sendable {
         guard synchronous == 2 else { throw StoreError.unsafeSetting("synchronous is \(synchronous ?? -1), not FULL (2)") }
         let migrator = Migrations.migrator
         try migrator.migrate(pool)
-        let applied = try pool.read { try migrator.appliedIdentifiers($0).count }
-        let (key, voucherCodeKey) = try pool.write { db in
-            try VoucherCodeKey.rekeyIfRestored(db, logger: logger)
+        let (applied, isBackupCopy) = try pool.read { db in
+            (try migrator.appliedIdentifiers(db).count, try Bool.fetchOne(db, sql: "SELECT is_backup_copy FROM store_info") ?? false)
+        }
+        if isBackupCopy { try pool.write { try VoucherCodeKey.rekey($0, logger: logger) } }
+        let (key, voucherCodeKey) = try pool.read { db in
             let keys = try Row.fetchOne(db, sql: "SELECT public_number_key, coalesce(voucher_code_key, public_number_key) FROM store_info")
             return (keys?[0] as Data? ?? Data(), keys?[1] as Data? ?? Data())
         }

@@ -10,8 +10,8 @@ import Logging
 /// ``ScenicStore/backup(to:)`` keeps every code it has in `legacy_voucher_code` (they stay
 /// valid) and makes new codes under a new random key.
 enum VoucherCodeKey {
-    static func rekeyIfRestored(_ db: Database, logger: Logger) throws {
-        guard try Bool.fetchOne(db, sql: "SELECT is_backup_copy FROM store_info") == true else { return }
+    /// Keeps every code the store holds and sets a new key: a restored copy's first opening.
+    static func rekey(_ db: Database, logger: Logger) throws {
         try db.execute(sql: "INSERT OR IGNORE INTO legacy_voucher_code SELECT code, id FROM voucher")
         try db.execute(sql: "UPDATE store_info SET voucher_code_key = randomblob(16), is_backup_copy = 0")
         let kept = try Int.fetchOne(db, sql: "SELECT count(*) FROM legacy_voucher_code") ?? 0
