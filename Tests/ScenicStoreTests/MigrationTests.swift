@@ -83,7 +83,7 @@ struct MigrationTests {
         // Voucher 2's random code is the one id 3 would take: new vouchers start at 4.
         let randomCodes = ["1234567890123452", codes.code(for: 3)]
         try await queue.write { db in
-            try db.execute(sql: RestoredBackupTests.seller)
+            try db.execute(sql: StoreFixture.seller)
             try db.execute(sql: """
                 INSERT INTO sale_order (id, distributor_id, product_id, quantity, visit_date, settlement_price_fen, retail_price_fen,
                     refundable, amount_fen, sold_at) VALUES (11, 7, 3, 2, '2027-01-15', 8800, 12000, 1, 17600, 5);
@@ -119,18 +119,11 @@ struct MigrationTests {
             #expect(try String.fetchOne(db, sql: "PRAGMA integrity_check") == "ok")
         }
 
-        let sale = SaleRequest(
-            distributorID: 7, productCode: "GATE", quantity: 2, visitDate: "2027-01-16", buyerName: "", buyerPhone: "",
-            now: SceneNow(today: "2027-01-15", minuteOfDay: 600))
-        guard case .first(let sold) = try await store.sell(sale, key: nil, at: 1_000, encode: { _ in Data() }) else {
-            Issue.record("a sale without a request id is always a first answer")
-            return
+        let sold = try await StoreFixture.sell(store, 2)
+        #expect(sold == [codes.code(for: 4), codes.code(for: 5)])
+        for (offset, code) in sold.enumerated() {
+            #expect(try await StoreFixture.voucherID(store, code) == Int64(4 + offset))
         }
-        #expect(sold.voucherCodes == [codes.code(for: 4), codes.code(for: 5)])
-        let found = try await store.pool.read { db in
-            try sold.voucherCodes.map { try ScenicStore.requireVoucher(db, code: $0, distributorID: 7).id }
-        }
-        #expect(found == [4, 5])
         let tally = try await store.pool.read { try Int.fetchOne($0, sql: "SELECT sum(count) FROM voucher_tally WHERE distributor_id = 7") }
         #expect(tally == 4)  // two sold before, two after
         try store.close()
