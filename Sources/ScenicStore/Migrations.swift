@@ -555,7 +555,9 @@ enum Migrations {
         migrator.registerMigration("0016_voucher_codes_from_ids") { db in
             // A voucher's code is a keyed permutation of its id (VoucherCodes), found by
             // inverting it: the index of random codes, a page at a random place written by
-            // every sale, goes. It is part of the table (UNIQUE), which is rebuilt for it.
+            // every sale, goes. It is part of the table (UNIQUE), which is rebuilt for it; the
+            // table's columns, indexes and triggers are written out again here, since the SQL
+            // of a shipped migration is never shared or edited.
             // Codes issued before stay valid through legacy_voucher_code, and a new id
             // whose code one of them already is, is skipped.
             try db.execute(sql: """
