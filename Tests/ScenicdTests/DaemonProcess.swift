@@ -2,9 +2,9 @@ import Foundation
 import ScenicClient
 
 /// A real scenicd process on a fresh data directory, and the built client executables.
-final class DaemonProcess: @unchecked Sendable {
+final class DaemonProcess: Sendable {
     let dataDirectory: String
-    let process: Process
+    private let process: SpawnedProcess
     /// Where the daemon's stderr (its log) goes.
     let logPath: String
 
@@ -30,12 +30,10 @@ final class DaemonProcess: @unchecked Sendable {
         self.dataDirectory = dataDirectory
         logPath = dataDirectory + ".log"
         guard FileManager.default.createFile(atPath: logPath, contents: nil) else { throw CocoaError(.fileWriteUnknown) }
-        process = Process()
-        process.executableURL = Self.binDirectory.appendingPathComponent("scenicd")
-        process.arguments = ["--data-dir", dataDirectory, "--log-level", "warning"] + arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        process.standardError = FileHandle(forWritingAtPath: logPath)
-        try process.run()
+        process = try SpawnedProcess(
+            [Self.binDirectory.appendingPathComponent("scenicd").path, "--data-dir", dataDirectory, "--log-level", "warning"]
+                + arguments,
+            environment: environment, logPath: logPath)
         guard waitUntilServing else { return }
         let deadline = ContinuousClock.now + .seconds(20)
         while true {
@@ -53,27 +51,19 @@ final class DaemonProcess: @unchecked Sendable {
 
     struct DaemonFailed: Error { let stderr: String }
 
-    func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
+    var pid: pid_t { process.pid }
+    var isRunning: Bool { process.isRunning }
 
-    /// Waits for the process to exit and returns its status.
+    func signal(_ signal: Int32) { process.signal(signal) }
+
+    /// Waits for the process to exit and returns its exit code (128 + the signal when one
+    /// ended it); kills it when `timeout` passes first.
     func waitForExit(timeout: Duration = .seconds(20)) async throws -> Int32 {
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning {
-            guard ContinuousClock.now < deadline else {
-                signal(SIGKILL)
-                throw DaemonFailed(stderr: "still running after \(timeout)")
-            }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        return process.terminationStatus
+        try await process.waitForExit(timeout: timeout)
     }
 
     func readStderr() -> String {
         (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
-    }
-
-    deinit {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     }
 }
 

@@ -108,9 +108,9 @@ struct EventFeedEndToEndTests {
             return process
         }
         try await Task.sleep(for: .seconds(2))
-        let before = Self.cpuTime(of: daemon.process.processIdentifier)
+        let before = Self.cpuTime(of: daemon.pid)
         try await Task.sleep(for: .seconds(5))
-        let spent = Self.cpuTime(of: daemon.process.processIdentifier) - before
+        let spent = Self.cpuTime(of: daemon.pid) - before
         #expect(followers.allSatisfy { $0.isRunning })
         // Ten calls waiting on a continuation each, and the daemon's hourly chores asleep:
         // a few clock ticks at most in five seconds.

@@ -71,7 +71,7 @@ struct HostileInputTests {
         let daemon = try await DaemonProcess(arguments: [
             "--scrypt-log-n", "12", "--max-frame-bytes", "\(Self.maxFrame)", "--stalled-client-seconds", "2",
         ])
-        let pid = daemon.process.processIdentifier
+        let pid = daemon.pid
         let socket = daemon.posSocket
         // Warm up what a normal day allocates anyway, then take the baseline.
         try await inWaves(400, width: 50) { _ in
@@ -167,7 +167,7 @@ struct HostileInputTests {
         await watching.value
         #expect(canary.failures.isEmpty, "the canary saw \(canary.failures.prefix(5))")
         #expect(canary.calls > 20)
-        #expect(daemon.process.isRunning)
+        #expect(daemon.isRunning)
 
         // Freed memory may stay with the allocator for reuse; what must not happen is
         // growth with the amount of hostile traffic.
