@@ -42,7 +42,7 @@ run: deps
 ## health-against-echo benchmark (so that it cannot rot; its figure is not checked), an
 ## install and uninstall of the debug build into a scratch directory, then every Swift
 ## test (unit, socket and process tests, the crash test, the hostile-input suite, the
-## bench smoke runs).
+## bench smoke runs, the PostgreSQL tests against a cluster started for them).
 test: deps check-generated floors
 	swift build $(SWIFT_BUILD_FLAGS) --build-tests
 	scripts/ttrpc-interop.sh
@@ -56,7 +56,8 @@ test: deps check-generated floors
 	# The socket tests alone: their timeouts are seconds, and the suites that start daemons
 	# and clients by the dozen beside them on two cores delayed their steps past those.
 	swift test $(SWIFT_BUILD_FLAGS) --skip-build --filter ScenicTransportTests
-	swift test $(SWIFT_BUILD_FLAGS) --skip-build --skip ScenicTransportTests --skip LoginRushTests --skip LedgerPropertyTests
+	# Beside a throwaway PostgreSQL cluster of their own, which the PostgreSQL tests use.
+	scripts/with-postgres.sh swift test $(SWIFT_BUILD_FLAGS) --skip-build --skip ScenicTransportTests --skip LoginRushTests --skip LedgerPropertyTests
 	# Alone: the ledger's property test keeps both cores busy for half a minute.
 	swift test $(SWIFT_BUILD_FLAGS) --skip-build --filter LedgerPropertyTests
 
