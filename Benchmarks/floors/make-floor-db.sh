@@ -5,7 +5,7 @@
 # that scenicd should take the file as fully migrated; not tried here), and seeds what a
 # sale needs: distributors 1..N (active, password already changed, a large recharged
 # balance with its ledger entry) and product GATE (¥120.00, refundable, valid 1 day)
-# bound to each at ¥98.00. Pages of 1 KiB, as ScenicStore.pageSize.
+# bound to each at ¥98.00. Pages of 1 KiB, as SQLiteStore.pageSize.
 # Usage: make-floor-db.sh PATH [DISTRIBUTORS]   (PATH must not exist; default 1 distributor)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)

@@ -2,7 +2,7 @@
  * sqlite-sale-floor: what SQLite alone does for scenicd's Sell, so that the daemon's
  * sales per second can be stated as a ratio of it.
  *
- * Every sale runs the statements of ScenicStore.sell (Sources/ScenicStore/Money.swift,
+ * Every sale runs the statements of SQLiteStore.sell (Sources/ScenicStore/Money.swift,
  * with once(), requireDistributor(), appendLedger() and LowBalanceAlert.update()), in
  * the same order and with the same values, on a database with scenicd's schema (made
  * by scenicd, or by make-floor-db.sh from Migrations.swift) and scenicd's settings: WAL,
@@ -43,7 +43,7 @@ static const char *const SQL[STATEMENTS] = {
     /* Group commit only: one savepoint per sale, as GRDB's db.inSavepoint (GroupCommit.swift). */
     [SAVEPOINT] = "SAVEPOINT grdb",
     [RELEASE] = "RELEASE SAVEPOINT grdb",
-    /* ScenicStore.once: the request id's earlier answer (a new id finds none)... */
+    /* SQLiteStore.once: the request id's earlier answer (a new id finds none)... */
     [FIND_REQUEST] = "SELECT method, fingerprint, response FROM request_log WHERE scope = ? AND request_id = ?",
     /* requireDistributor. */
     [READ_DISTRIBUTOR] = "SELECT * FROM distributor WHERE id = ?",
@@ -341,7 +341,7 @@ static size_t sell_response(uint8_t *p, int64_t order, char codes[][CODE_LENGTH 
     return n;
 }
 
-/* ScenicStore.sell with a fresh request id, inside the caller's transaction. */
+/* SQLiteStore.sell with a fresh request id, inside the caller's transaction. */
 static void sell(Floor *f) {
     int64_t at = now_ms();
     char id[37], codes[MAX_QUANTITY][CODE_LENGTH + 1], valid_until[16], note[96];
@@ -538,7 +538,7 @@ static void pragma(Floor *f, const char *set, const char *get, const char *expec
     sqlite3_finalize(s);
 }
 
-/* scenicd's connection settings (ScenicStore.open and GRDB's DatabasePool). */
+/* scenicd's connection settings (SQLiteStore.open and GRDB's DatabasePool). */
 static void open_database(Floor *f, const char *path) {
     if (sqlite3_open_v2(path, &f->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
         fail("%s: %s (make one with make-floor-db.sh, or point at a stopped scenicd's scenic.sqlite3)", path,

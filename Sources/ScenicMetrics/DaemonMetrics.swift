@@ -20,7 +20,7 @@ public final class DaemonMetrics: Sendable {
 
     public let registry = PrometheusCollectorRegistry()
     private let factory: PrometheusMetricsFactory
-    private let store: ScenicStore
+    private let store: any Store
     /// A call's counter and latency timer by its labels, made once: swift-metrics' handles
     /// are found in the registry under a lock and by rendered labels, too dear for every call.
     private let calls = Mutex<[CallLabels: (count: CoreMetrics.Counter, latency: CoreMetrics.Timer)]>([:])
@@ -30,7 +30,7 @@ public final class DaemonMetrics: Sendable {
     private let connections: @Sendable () -> [(socket: String, open: Int, refused: Int)]
 
     /// - Parameter connections: each socket's open and refused connections, read at a scrape.
-    public init(store: ScenicStore, connections: @escaping @Sendable () -> [(socket: String, open: Int, refused: Int)]) {
+    public init(store: any Store, connections: @escaping @Sendable () -> [(socket: String, open: Int, refused: Int)]) {
         var factory = PrometheusMetricsFactory(registry: registry)
         factory.defaultDurationHistogramBuckets = Self.latencyBuckets
         factory.valueHistogramBuckets["scenic_group_commit_writes"] = Self.batchBuckets

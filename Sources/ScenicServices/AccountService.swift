@@ -9,7 +9,7 @@ public struct AccountService: Sendable {
     /// The most one recharge may add: ¥1,000,000.00.
     public static let maxRechargeFen: Int64 = 100_000_000
 
-    let store: ScenicStore
+    let store: any Store
     let policy: AccountPolicy
     let numbers: PublicNumbers
 

@@ -7,7 +7,7 @@ import ScenicStore
 public struct ApiKeyAdminService: Sendable {
     public static let service = "scenic.v1.ApiKeyAdmin"
 
-    let store: ScenicStore
+    let store: any Store
     let policy: AccountPolicy
 
     public func create(_ request: Scenic_V1_CreateApiKeyRequest, context: CallContext) async throws -> Scenic_V1_CreateApiKeyResponse {

@@ -7,7 +7,7 @@ struct ApiKeyCredentials: Sendable {
     /// The ttrpc metadata key carrying an API key.
     static let metadataKey = "scenic-api-key"
 
-    let store: ScenicStore
+    let store: any Store
     let policy: AccountPolicy
 
     /// A fresh key: `sk_`, 8 characters that name it in lists, `_`, 256 random bits.

@@ -8,12 +8,12 @@ public struct AuditService: Sendable {
     public static let auditService = "scenic.v1.Audit"
     public static let smsService = "scenic.v1.Sms"
 
-    let store: ScenicStore
+    let store: any Store
     let numbers: PublicNumbers
 
     public func listAudit(_ request: Scenic_V1_ListAuditRequest, context: CallContext) async throws -> Scenic_V1_ListAuditResponse {
         let paging = try Paging(size: request.pageSize, token: request.pageToken, numbers: numbers)
-        var filter = ScenicStore.AuditFilter()
+        var filter = AuditFilter()
         filter.actor = request.actor
         filter.method = request.method
         filter.target = request.target

@@ -8,7 +8,7 @@ public struct BindingAdminService: Sendable {
     /// Items one batch takes.
     public static let maxBatch = 10_000
 
-    let store: ScenicStore
+    let store: any Store
     let policy: AccountPolicy
 
     public func bind(_ request: Scenic_V1_BindProductsRequest, context: CallContext) async throws -> Scenic_V1_BindingsResponse {
@@ -45,7 +45,7 @@ public struct BindingAdminService: Sendable {
     }
 
     private func apply(
-        _ request: Scenic_V1_BindProductsRequest, change: ScenicStore.BindingChange, context: CallContext
+        _ request: Scenic_V1_BindProductsRequest, change: BindingChange, context: CallContext
     ) async throws -> Scenic_V1_BindingsResponse {
         var violations: [RPCError.FieldViolation] = []
         try Self.checkBatchSize(request.items.count, field: "items")

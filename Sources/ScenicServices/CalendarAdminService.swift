@@ -8,7 +8,7 @@ import ScenicStore
 public struct CalendarAdminService: Sendable {
     public static let service = "scenic.v1.CalendarAdmin"
 
-    let store: ScenicStore
+    let store: any Store
     let policy: AccountPolicy
 
     public func setCapacity(_ request: Scenic_V1_SetCapacityRequest, context: CallContext) async throws -> Scenic_V1_CalendarChange {
@@ -46,7 +46,7 @@ public struct CalendarAdminService: Sendable {
         var violations: [RPCError.FieldViolation] = []
         let code = CatalogInput.code(request.productCode, field: "product_code", into: &violations)
         let dates = dates(request.dates, into: &violations)
-        var retail = ScenicStore.RetailPriceChange.keep
+        var retail = RetailPriceChange.keep
         switch request.retailPriceFen {
         case 0: break
         case -1: retail = .product

@@ -10,7 +10,7 @@ enum CalendarView {
     static let fewLeft = 10
 
     static func availability(
-        store: ScenicStore, request: Scenic_V1_AvailabilityRequest, distributorID: Int64?, policy: AccountPolicy
+        store: any Store, request: Scenic_V1_AvailabilityRequest, distributorID: Int64?, policy: AccountPolicy
     ) async throws -> Scenic_V1_AvailabilityResponse {
         var violations: [RPCError.FieldViolation] = []
         let code = CatalogInput.code(request.productCode, field: "product_code", into: &violations)

@@ -7,7 +7,7 @@ import ScenicStore
 public struct CatalogService: Sendable {
     public static let service = "scenic.v1.Catalog"
 
-    let store: ScenicStore
+    let store: any Store
     let policy: AccountPolicy
     let authenticator: SessionAuthenticator
 

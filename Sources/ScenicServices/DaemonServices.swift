@@ -4,7 +4,7 @@ import ScenicStore
 
 /// Everything the services share, and the router each socket serves.
 public struct DaemonServices: Sendable {
-    public let store: ScenicStore
+    public let store: any Store
     public let status: DaemonStatus
     public let adminAccess: AdminAccessPolicy
     public let accountPolicy: AccountPolicy
@@ -26,7 +26,7 @@ public struct DaemonServices: Sendable {
     private let decoyHash: String
 
     public init(
-        store: ScenicStore, status: DaemonStatus, adminAccess: AdminAccessPolicy, personalData: PersonalDataVault,
+        store: any Store, status: DaemonStatus, adminAccess: AdminAccessPolicy, personalData: PersonalDataVault,
         accountPolicy: AccountPolicy = .init(), hasher: PasswordHasher = .init(),
         smsQueued: @escaping @Sendable () -> Void = {},
         callObserver: @escaping @Sendable (SocketRole) -> (any CallObserver)? = { _ in nil },

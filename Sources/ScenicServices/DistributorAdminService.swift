@@ -7,7 +7,7 @@ import ScenicStore
 public struct DistributorAdminService: Sendable {
     public static let service = "scenic.v1.DistributorAdmin"
 
-    let store: ScenicStore
+    let store: any Store
     let hasher: PasswordHasher
     let policy: AccountPolicy
     let numbers: PublicNumbers

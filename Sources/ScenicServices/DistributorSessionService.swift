@@ -6,7 +6,7 @@ import ScenicStore
 public struct DistributorSessionService: Sendable {
     public static let service = "scenic.v1.DistributorSession"
 
-    let store: ScenicStore
+    let store: any Store
     let hasher: PasswordHasher
     let policy: AccountPolicy
     let authenticator: SessionAuthenticator

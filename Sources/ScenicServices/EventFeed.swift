@@ -7,12 +7,12 @@ import ScenicStore
 public struct EventFeed: Sendable {
     public static let defaultDays = 30
 
-    let store: ScenicStore
+    let store: any Store
     let days: Int
     let calendar: SceneCalendar
     let now: @Sendable () -> Date
 
-    public init(store: ScenicStore, days: Int = Self.defaultDays, calendar: SceneCalendar, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(store: any Store, days: Int = Self.defaultDays, calendar: SceneCalendar, now: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
         self.days = days
         self.calendar = calendar

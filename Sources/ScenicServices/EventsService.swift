@@ -10,7 +10,7 @@ public struct EventsService: Sendable {
     public static let longestWait = 30
     public static let largestPage = 1000
 
-    let store: ScenicStore
+    let store: any Store
     let numbers: PublicNumbers
     /// Nil on the admin socket.
     let authenticator: SessionAuthenticator?

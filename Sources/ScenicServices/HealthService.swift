@@ -8,12 +8,12 @@ import Synchronization
 public struct HealthService: Sendable {
     public static let service = "grpc.health.v1.Health"
 
-    let store: ScenicStore
+    let store: any Store
     let status: DaemonStatus
     /// When the store last answered a health check's ping.
     private let storeAnswered = SharedInstant()
 
-    public init(store: ScenicStore, status: DaemonStatus) {
+    public init(store: any Store, status: DaemonStatus) {
         self.store = store
         self.status = status
     }

@@ -10,13 +10,13 @@ public final class HoldExpiry: Sendable {
     /// Looks again at least this often, whatever it expects.
     static let longestSleep: Duration = .seconds(3600)
 
-    let store: ScenicStore
+    let store: any Store
     let now: @Sendable () -> Date
     private let bell = EventBell()
     /// The expiry the runner sleeps until; nil when it expects none.
     private let awaited = Mutex<Millis?>(nil)
 
-    public init(store: ScenicStore, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(store: any Store, now: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
         self.now = now
     }

@@ -10,7 +10,7 @@ public struct MaintenanceService: Sendable {
     /// Copying a large database takes a while of blocking I/O: it gets a thread of its own.
     private static let queue = DispatchQueue(label: "scenic.backup")
 
-    let store: ScenicStore
+    let store: any Store
     let policy: AccountPolicy
     /// The daemon's metrics in Prometheus' text format; nil when it keeps none.
     let metrics: (@Sendable () async -> String)?

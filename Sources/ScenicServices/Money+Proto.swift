@@ -63,7 +63,7 @@ extension Scenic_V1_Voucher {
 /// The ledger and voucher listings both sockets share; only whose rows differs.
 enum MoneyListing {
     static func ledger(
-        store: ScenicStore, distributorID: Int64, request: Scenic_V1_ListLedgerRequest, calendar: SceneCalendar,
+        store: any Store, distributorID: Int64, request: Scenic_V1_ListLedgerRequest, calendar: SceneCalendar,
         numbers: PublicNumbers
     ) async throws -> Scenic_V1_ListLedgerResponse {
         let paging = try Paging(size: request.pageSize, token: request.pageToken, numbers: numbers)
@@ -81,12 +81,12 @@ enum MoneyListing {
     }
 
     static func vouchers(
-        store: ScenicStore, distributorID: Int64?, filter: Scenic_V1_VoucherFilter, calendar: SceneCalendar, today: String,
+        store: any Store, distributorID: Int64?, filter: Scenic_V1_VoucherFilter, calendar: SceneCalendar, today: String,
         numbers: PublicNumbers
     ) async throws -> Scenic_V1_ListVouchersResponse {
         let paging = try Paging(size: filter.pageSize, token: filter.pageToken, numbers: numbers)
         var violations: [RPCError.FieldViolation] = []
-        var query = ScenicStore.VoucherQuery(limit: paging.size)
+        var query = VoucherQuery(limit: paging.size)
         query.beforeID = paging.cursor ?? .max
         query.distributorID = distributorID
         query.productCode = filter.productCode
@@ -167,11 +167,11 @@ extension MoneyListing {
 
     /// The statement of `distributorID` for the request's dates (both required).
     static func statement(
-        store: ScenicStore, distributorID: Int64, request: Scenic_V1_StatementRequest, policy: AccountPolicy
+        store: any Store, distributorID: Int64, request: Scenic_V1_StatementRequest, policy: AccountPolicy
     ) async throws -> Scenic_V1_StatementResponse {
         let (from, until) = try period(from: request.fromDate, to: request.toDate, calendar: policy.calendar)
         let statement = try await store.statement(distributorID: distributorID, from: from, until: until, today: policy.today)
-        func movement(_ value: ScenicStore.Movement) -> Scenic_V1_Movement {
+        func movement(_ value: Movement) -> Scenic_V1_Movement {
             var movement = Scenic_V1_Movement()
             movement.count = value.count
             movement.amountFen = value.amountFen

@@ -11,12 +11,12 @@ public struct PersonalDataRetention: Sendable {
     /// 31 days back from the newest date it can still sell.
     static let hashDays = 31
 
-    let store: ScenicStore
+    let store: any Store
     let days: Int
     let calendar: SceneCalendar
     let now: @Sendable () -> Date
 
-    public init(store: ScenicStore, days: Int = Self.defaultDays, calendar: SceneCalendar, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(store: any Store, days: Int = Self.defaultDays, calendar: SceneCalendar, now: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
         self.days = days
         self.calendar = calendar

@@ -9,7 +9,7 @@ public struct ProductAdminService: Sendable {
     /// Rows one Import call takes; a frame of that many rows stays well under 4 MiB.
     public static let maxImportRows = 20_000
 
-    let store: ScenicStore
+    let store: any Store
     let policy: AccountPolicy
     let numbers: PublicNumbers
 

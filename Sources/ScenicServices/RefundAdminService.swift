@@ -9,7 +9,7 @@ import ScenicStore
 public struct RefundAdminService: Sendable {
     public static let service = "scenic.v1.RefundAdmin"
 
-    let store: ScenicStore
+    let store: any Store
     let policy: AccountPolicy
     let numbers: PublicNumbers
 
@@ -49,7 +49,7 @@ public struct RefundAdminService: Sendable {
 
     /// A page of approvals, newest first, of one distributor or (nil) all.
     static func list(
-        store: ScenicStore, distributorID: Int64?, request: Scenic_V1_ListRefundApprovalsRequest, numbers: PublicNumbers
+        store: any Store, distributorID: Int64?, request: Scenic_V1_ListRefundApprovalsRequest, numbers: PublicNumbers
     ) async throws -> Scenic_V1_ListRefundApprovalsResponse {
         let paging = try Paging(size: request.pageSize, token: request.pageToken, numbers: numbers)
         let status: RefundApprovalRecord.Status? =
@@ -77,10 +77,10 @@ public struct RefundAdminService: Sendable {
 /// Approves the refunds no one decided in time, on a clock: the documented answer to a
 /// request the back office leaves waiting.
 public struct RefundAutoApproval: Sendable {
-    let store: ScenicStore
+    let store: any Store
     let now: @Sendable () -> Date
 
-    public init(store: ScenicStore, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(store: any Store, now: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
         self.now = now
     }

@@ -7,7 +7,7 @@ import ScenicStore
 public struct ReportsService: Sendable {
     public static let service = "scenic.v1.Reports"
 
-    let store: ScenicStore
+    let store: any Store
     let policy: AccountPolicy
 
     public func statement(_ request: Scenic_V1_StatementRequest, context: CallContext) async throws -> Scenic_V1_StatementResponse {
@@ -16,7 +16,7 @@ public struct ReportsService: Sendable {
 
     public func sales(_ request: Scenic_V1_SalesReportRequest, context: CallContext) async throws -> Scenic_V1_SalesReportResponse {
         let (from, until) = try MoneyListing.period(from: request.fromDate, to: request.toDate, calendar: policy.calendar)
-        let grouping: ScenicStore.SalesGrouping =
+        let grouping: SalesGrouping =
             switch request.groupBy {
             case .product: .product
             case .distributor: .distributor

@@ -22,7 +22,7 @@ public final class SMSDispatcher: Sendable {
         min(5_000 << min(tries - 1, 20), 3_600_000)
     }
 
-    private let store: ScenicStore
+    private let store: any Store
     private let delivery: Delivery
     private let logger: Logger
     private let pollInterval: Duration
@@ -30,7 +30,7 @@ public final class SMSDispatcher: Sendable {
     private let wakeRequested = Mutex(true)
 
     public init(
-        store: ScenicStore, delivery: Delivery, logger: Logger,
+        store: any Store, delivery: Delivery, logger: Logger,
         pollInterval: Duration = .milliseconds(250), now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.store = store

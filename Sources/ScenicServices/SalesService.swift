@@ -11,7 +11,7 @@ public struct SalesService: Sendable {
     /// year is always on sale. A ticket's validity must fit the calendar too.
     public static let maxDaysAhead = 366
 
-    let store: ScenicStore
+    let store: any Store
     let policy: AccountPolicy
     let numbers: PublicNumbers
     let authenticator: SessionAuthenticator
@@ -109,7 +109,7 @@ public struct SalesService: Sendable {
         let today = policy.calendar.day(of: clock)
         let key = try RequestIdentity.key(request, scope: "distributor:\(principal.distributor.id)", context: context)
         let numbers = numbers
-        let make: @Sendable (ScenicStore.RefundOutcome) -> Scenic_V1_RefundResponse = { outcome in
+        let make: @Sendable (RefundOutcome) -> Scenic_V1_RefundResponse = { outcome in
             var response = Scenic_V1_RefundResponse()
             response.vouchers = outcome.vouchers.map { Scenic_V1_Voucher($0, today: today, numbers: numbers) }
             response.refundedFen = outcome.refundedFen

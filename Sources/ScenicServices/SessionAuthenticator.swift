@@ -8,7 +8,7 @@ public struct Principal: Sendable {
     /// Nil for a call made with a session.
     public var apiKey: ApiKeyRecord?
     /// The distributor as of its last account change; its balance may be older than the
-    /// last sale (see ``ScenicStore/openSession(tokenHash:)``).
+    /// last sale (see ``Store/openSession(tokenHash:)``).
     public var distributor: DistributorRecord
 
     /// How the call was made, as `WhoAmI` shows it.
@@ -24,7 +24,7 @@ public struct SessionAuthenticator: Sendable {
     /// Last use is written at most this often, so that reads stay reads.
     static let touchInterval: Int64 = 60_000
 
-    let store: ScenicStore
+    let store: any Store
     let policy: AccountPolicy
 
     /// - Parameters:

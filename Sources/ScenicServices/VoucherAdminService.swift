@@ -10,7 +10,7 @@ public struct VoucherAdminService: Sendable {
     /// How long after a redemption it can be undone.
     public static let undoWindowMinutes = 10
 
-    let store: ScenicStore
+    let store: any Store
     let policy: AccountPolicy
     let numbers: PublicNumbers
     let personalData: PersonalDataVault

@@ -4,7 +4,7 @@ import GRDB
 /// API keys: a distributor's machines call with a key instead of a session. Only the
 /// key's SHA-256 is kept; every lookup reads the row afresh, so a revocation or a
 /// disabled distributor takes effect for the very next call.
-extension ScenicStore {
+extension SQLiteStore {
     public func createApiKey(_ key: NewApiKey, stamp: AuditStamp) async throws -> ApiKeyRecord {
         try await write { db in
             _ = try Self.requireDistributor(db, id: key.distributorID)
@@ -44,7 +44,6 @@ extension ScenicStore {
         }
     }
 
-    /// The key with this digest and its distributor, revoked or not; nil for none.
     public func apiKey(secretHash: Data) async throws -> (key: ApiKeyRecord, distributor: DistributorRecord)? {
         try await read { db in
             guard let key = try ApiKeyRecord.fetchOne(db, sql: "SELECT * FROM api_key WHERE secret_hash = ?", arguments: [secretHash])
@@ -53,7 +52,6 @@ extension ScenicStore {
         }
     }
 
-    /// Records that a key was used; its caller writes at most once a minute per key.
     public func touchApiKey(id: Int64, at: Millis) async throws {
         try await write { db in
             try db.execute(sql: "UPDATE api_key SET last_used_at = ? WHERE id = ?", arguments: [at, id])

@@ -1,17 +1,16 @@
 import GRDB
 
-/// Reading the audit log, and the SMS outbox's delivery bookkeeping.
-extension ScenicStore {
-    public struct AuditFilter: Sendable {
-        public var actor = ""
-        public var method = ""
-        public var target = ""
-        public var since: Millis?
-        public var until: Millis?
-        public init() {}
-    }
+public struct AuditFilter: Sendable {
+    public var actor = ""
+    public var method = ""
+    public var target = ""
+    public var since: Millis?
+    public var until: Millis?
+    public init() {}
+}
 
-    /// Entries newest first, with ids below `beforeID`.
+/// Reading the audit log, and the SMS outbox's delivery bookkeeping.
+extension SQLiteStore {
     public func auditEntries(_ filter: AuditFilter, beforeID: Int64, limit: Int) async throws -> [AuditEntry] {
         try await read { db in
             var sql = "SELECT * FROM audit_log WHERE id < ?"
@@ -35,7 +34,6 @@ extension ScenicStore {
         }
     }
 
-    /// Messages newest first, with ids below `beforeID`.
     public func smsMessages(status: SMSRecord.Status?, beforeID: Int64, limit: Int) async throws -> [SMSRecord] {
         try await read { db in
             if let status {
@@ -48,7 +46,6 @@ extension ScenicStore {
         }
     }
 
-    /// Pending messages whose next attempt is due, oldest first.
     public func dueSMS(at now: Millis, limit: Int) async throws -> [SMSRecord] {
         try await read { db in
             try SMSRecord.fetchAll(
@@ -61,15 +58,12 @@ extension ScenicStore {
         }
     }
 
-    /// The earliest next attempt among pending messages.
     public func nextSMSAttempt() async throws -> Millis? {
         try await read { db in
             try Millis.fetchOne(db, sql: "SELECT min(next_attempt_at) FROM sms_outbox WHERE status = 'pending'")
         }
     }
 
-    /// Marks a message delivered; a body holding a password is overwritten (see
-    /// ``redactingSecret(_:)``).
     public func markSMSDelivered(id: Int64, at: Millis) async throws {
         try await redactingSecret(id) { db in
             try db.execute(
@@ -78,9 +72,6 @@ extension ScenicStore {
         }
     }
 
-    /// Records a failed attempt: retried at `retryAt`, or given up (failed) when nil. A
-    /// message given up is redacted like a delivered one: a password nobody received must
-    /// not stay on disk for ever.
     public func markSMSAttemptFailed(id: Int64, error: String, retryAt: Millis?) async throws {
         guard let retryAt else {
             try await redactingSecret(id) { db in

@@ -16,7 +16,7 @@ public enum BackupError: Error, Equatable, CustomStringConvertible {
     }
 }
 
-extension ScenicStore {
+extension SQLiteStore {
     /// Copies the whole database to `path` with SQLite's online backup API from one read
     /// snapshot, so writers go on meanwhile; checks the copy, then moves it into place.
     /// Blocks the calling thread: call it off the event loops and the cooperative pool.

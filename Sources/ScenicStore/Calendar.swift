@@ -1,17 +1,16 @@
 import GRDB
 
+/// How a change treats the retail price of its dates.
+public enum RetailPriceChange: Sendable, Equatable {
+    case keep
+    /// Back to the product's own.
+    case product
+    case price(Int64)
+}
+
 /// The calendar's writes, each one transaction over all its dates (all or nothing, audited),
 /// and its reads. What a sale takes from it is in ``takeCalendar(_:sale:product:binding:)``.
-extension ScenicStore {
-    /// How a change treats the retail price of its dates.
-    public enum RetailPriceChange: Sendable, Equatable {
-        case keep
-        /// Back to the product's own.
-        case product
-        case price(Int64)
-    }
-
-    /// Sets the dates' capacity (nil: unlimited) and replaces their slots; returns how many dates.
+extension SQLiteStore {
     public func setCapacity(
         productCode: String, dates: CalendarDates, capacity: Int?, slots: [(slot: TimeSlot, capacity: Int)], stamp: AuditStamp
     ) async throws -> Int {
@@ -69,7 +68,6 @@ extension ScenicStore {
         }
     }
 
-    /// Closes (with a reason) or reopens the dates.
     public func setClosed(productCode: String, dates: CalendarDates, reason: String?, stamp: AuditStamp) async throws -> Int {
         try await write { db in
             let product = try Self.requireProduct(db, code: productCode)
@@ -87,8 +85,6 @@ extension ScenicStore {
         }
     }
 
-    /// Sets the dates' retail price and distributors' settlement prices (nil: back to the
-    /// binding's); every settlement price stays at or below its date's retail price.
     public func setDatePrices(
         productCode: String, dates: CalendarDates, retail: RetailPriceChange, settlements: [(distributorID: Int64, priceFen: Int64?)],
         stamp: AuditStamp
@@ -144,7 +140,6 @@ extension ScenicStore {
         }
     }
 
-    /// Sets (or with nil removes) a distributor's allotment on the dates.
     public func setAllotment(
         productCode: String, dates: CalendarDates, distributorID: Int64, allotment: Int?, stamp: AuditStamp
     ) async throws -> Int {
@@ -215,7 +210,6 @@ extension ScenicStore {
         try await read { db in try Self.requireProduct(db, code: productCode).bookingRules }
     }
 
-    /// The product's dates from `from` to `to` as a distributor (or nobody) sees them at `now`.
     public func calendar(
         productCode: String, from: String, to: String, distributorID: Int64?, now: SceneNow
     ) async throws -> (product: ProductRecord, rules: BookingRules, days: [CalendarDayRecord]) {

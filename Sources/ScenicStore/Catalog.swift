@@ -1,8 +1,15 @@
 import GRDB
 
+public enum BindingChange: Sendable {
+    /// New bindings only.
+    case bind
+    /// New prices for existing bindings only.
+    case setPrice
+}
+
 /// The catalog and the bindings: every batch is one transaction that writes all of it
 /// or, naming each bad item, none of it.
-extension ScenicStore {
+extension SQLiteStore {
     public func product(code: String) async throws -> ProductRecord? {
         try await read { try Self.fetchProduct($0, code: code) }
     }
@@ -93,8 +100,6 @@ extension ScenicStore {
         }
     }
 
-    /// Archives a product: no new sales; its bindings stay, so un-archiving is not needed
-    /// to keep history readable.
     public func archiveProduct(code: String, stamp: AuditStamp) async throws -> ProductRecord {
         try await write { db in
             let before = try Self.requireProduct(db, code: code)
@@ -109,14 +114,6 @@ extension ScenicStore {
         }
     }
 
-    public enum BindingChange: Sendable {
-        /// New bindings only.
-        case bind
-        /// New prices for existing bindings only.
-        case setPrice
-    }
-
-    /// Binds products or changes their settlement prices, all or nothing.
     public func applyBindings(
         distributorID: Int64, _ items: [PricedCode], change: BindingChange, stamp: AuditStamp
     ) async throws -> [BindingRecord] {
@@ -174,7 +171,6 @@ extension ScenicStore {
         }
     }
 
-    /// Removes bindings, all or nothing.
     public func unbind(distributorID: Int64, codes: [String], stamp: AuditStamp) async throws -> [BindingRecord] {
         try await write { db in
             _ = try Self.requireDistributor(db, id: distributorID)
@@ -210,7 +206,6 @@ extension ScenicStore {
         }
     }
 
-    /// What the distributor may sell now: bound, and on sale.
     public func sellableProducts(distributorID: Int64) async throws -> [BindingRecord] {
         try await read { db in
             try BindingRecord.fetchAll(

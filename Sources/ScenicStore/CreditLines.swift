@@ -3,8 +3,7 @@ import GRDB
 /// Credit lines (授信): a distributor may sell on credit down to minus its limit. The
 /// schema keeps balance ≥ −limit and held ≤ balance + limit whatever the code does; a
 /// recharge repays what is owed simply by raising the balance.
-extension ScenicStore {
-    /// Sets the credit line; never below what is owed and held beyond the balance.
+extension SQLiteStore {
     public func setCreditLimit(distributorID: Int64, limitFen: Int64, stamp: AuditStamp) async throws -> DistributorRecord {
         try await write { db in
             let distributor = try Self.requireDistributor(db, id: distributorID)

@@ -3,10 +3,7 @@ import GRDB
 
 /// Date changes (改签): vouchers keep their codes and move to another visit date, taking
 /// the new date's places as a sale would and giving the old ones back, in one transaction.
-extension ScenicStore {
-    /// Moves the distributor's vouchers to `change.toDate`, all or nothing, and charges (or
-    /// credits) the difference between the new date's settlement prices and those paid in
-    /// one ledger entry.
+extension SQLiteStore {
     public func changeDate(
         _ change: DateChangeRequest, key: RequestKey?, at: Millis, encode: @escaping @Sendable (DateChangeRecord) throws -> Data
     ) async throws -> Once<DateChangeRecord> {

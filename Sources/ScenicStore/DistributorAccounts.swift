@@ -2,7 +2,7 @@ import GRDB
 
 /// The distributor account writes: each one transaction that keeps the account, its
 /// sessions, the audit log and the SMS outbox in step.
-extension ScenicStore {
+extension SQLiteStore {
     public func distributor(id: Int64) async throws -> DistributorRecord? {
         try await read { try Self.fetchDistributor($0, id: id) }
     }
@@ -11,7 +11,6 @@ extension ScenicStore {
         try await read { try DistributorRecord.fetchOne($0, sql: "SELECT * FROM distributor WHERE phone = ?", arguments: [phone]) }
     }
 
-    /// Distributors by id after `afterID`, filtered by status and by a part of the name or phone.
     public func distributors(
         status: DistributorRecord.Status?, matching query: String, afterID: Int64, limit: Int
     ) async throws -> [DistributorRecord] {
@@ -50,7 +49,6 @@ extension ScenicStore {
         }
     }
 
-    /// Changes the name and/or phone; `sms` (for a new phone) is queued with the change.
     public func updateDistributor(
         id: Int64, name: String?, phone: String?, sms: OutgoingSMS?, stamp: AuditStamp
     ) async throws -> DistributorRecord {
@@ -74,7 +72,6 @@ extension ScenicStore {
         }
     }
 
-    /// Enables or disables; disabling ends every open session at once.
     public func setDistributorStatus(id: Int64, _ status: DistributorRecord.Status, stamp: AuditStamp) async throws -> DistributorRecord {
         try await write { db in
             let before = try Self.requireDistributor(db, id: id)
@@ -92,8 +89,6 @@ extension ScenicStore {
         }
     }
 
-    /// Sets a new initial password, ends every session, and queues the
-    /// SMS that `sms` builds for the distributor.
     public func resetPassword(
         id: Int64, passwordHash: String, sms: @Sendable (DistributorRecord) -> OutgoingSMS, stamp: AuditStamp
     ) async throws -> DistributorRecord {

@@ -2,8 +2,7 @@ import Foundation
 import GRDB
 
 /// Sign-in state: sessions and password changes.
-extension ScenicStore {
-    /// Opens a session after a good password.
+extension SQLiteStore {
     public func startSession(distributorID: Int64, tokenHash: Data, expiresAt: Millis, stamp: AuditStamp) async throws {
         try await write { db in
             try db.execute(
@@ -15,9 +14,6 @@ extension ScenicStore {
         }
     }
 
-    /// The open session with this token hash and its distributor, or nil. Answered from
-    /// ``SessionCache`` when it can be: the distributor's `balanceFen` may then be older
-    /// than the last sale, so read a balance to show with ``balance(distributorID:)``.
     public func openSession(tokenHash: Data) async throws -> (SessionRecord, DistributorRecord)? {
         let generation: UInt64
         switch sessionCache.lookup(tokenHash) {
@@ -36,7 +32,6 @@ extension ScenicStore {
         return entry
     }
 
-    /// Records use of a session, for its idle expiry.
     public func touchSession(id: Int64, at: Millis) async throws {
         try await write { db in
             try db.execute(sql: "UPDATE session SET last_used_at = ? WHERE id = ?", arguments: [at, id])
@@ -51,8 +46,6 @@ extension ScenicStore {
         }
     }
 
-    /// Replaces the password (no longer an initial one) and ends the distributor's other
-    /// sessions; `keepSession` stays open.
     public func changePassword(distributorID: Int64, passwordHash: String, keepSession: Int64, stamp: AuditStamp) async throws {
         try await write { db in
             try db.execute(

@@ -5,9 +5,7 @@ import GRDB
 /// change and its event commit together or not at all), read in id order. SQLite's one
 /// writer commits ids in increasing order, so a follower that resumes after the last id
 /// it saw never skips an event that committed late.
-extension ScenicStore {
-    /// Events after `after`, oldest first; a distributor's own and those every distributor
-    /// hears of, or (nil) every event. Also answers the oldest id still kept.
+extension SQLiteStore {
     public func events(after: Int64, limit: Int, distributorID: Int64?) async throws -> (events: [EventRecord], oldestKept: Int64) {
         try await read { db in
             // With none kept, the id after the last one used: a follower behind it still

@@ -65,7 +65,7 @@ final class GroupCommit: Sendable {
     }
 }
 
-extension ScenicStore {
+extension SQLiteStore {
     /// Runs `updates` in a savepoint of a transaction shared with the writes arriving at
     /// the same time, and returns its result once that transaction committed.
     func groupWrite<T: Sendable>(_ updates: @escaping @Sendable (Database) throws -> T) async throws -> T {

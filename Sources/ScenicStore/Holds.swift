@@ -1,23 +1,23 @@
 import Foundation
 import GRDB
 
+/// A hold as the point of sale asks for it, validated by the caller.
+public struct HoldRequest: Sendable {
+    public var sale: SaleRequest
+    public var expiresAt: Millis
+
+    public init(sale: SaleRequest, expiresAt: Millis) {
+        self.sale = sale
+        self.expiresAt = expiresAt
+    }
+}
+
 /// Holds: a sale in two steps for a platform whose customer is still paying. A hold takes
 /// the seats from the calendar and keeps the amount aside (`distributor.held_fen`) in one
 /// transaction; a confirmation turns it into the sale at the held price, a release or the
 /// expiry gives both back. The schema keeps `held_fen` between 0 and the balance, so no
 /// sale can spend money a hold kept aside.
-extension ScenicStore {
-    /// A hold as the point of sale asks for it, validated by the caller.
-    public struct HoldRequest: Sendable {
-        public var sale: SaleRequest
-        public var expiresAt: Millis
-
-        public init(sale: SaleRequest, expiresAt: Millis) {
-            self.sale = sale
-            self.expiresAt = expiresAt
-        }
-    }
-
+extension SQLiteStore {
     public func hold(
         _ request: HoldRequest, key: RequestKey?, at: Millis, encode: @escaping @Sendable (HoldRecord) throws -> Data
     ) async throws -> Once<HoldRecord> {
@@ -50,8 +50,6 @@ extension ScenicStore {
         }
     }
 
-    /// Turns a hold into its sale at the held price. `sale` carries the buyer, the
-    /// visitors and the voucher codes; its product, date, slot and quantity are the hold's.
     public func confirmHold(
         id: Int64, _ sale: SaleRequest, key: RequestKey?, at: Millis, encode: @escaping @Sendable (SaleRecord) throws -> Data
     ) async throws -> Once<SaleRecord> {
@@ -82,7 +80,6 @@ extension ScenicStore {
         }
     }
 
-    /// Gives a hold's seats and amount back at the caller's asking.
     public func releaseHold(
         id: Int64, distributorID: Int64, key: RequestKey?, at: Millis, encode: @escaping @Sendable (HoldRecord) throws -> Data
     ) async throws -> Once<HoldRecord> {
@@ -95,8 +92,6 @@ extension ScenicStore {
         }
     }
 
-    /// Releases every hold whose expiry has come; answers how many and when the next one is
-    /// due (nil: none held).
     public func expireHolds(at now: Millis) async throws -> (expired: Int, nextDue: Millis?) {
         try await write { db in
             let due = try HoldRecord.fetchAll(

@@ -1,99 +1,99 @@
 import Foundation
 import GRDB
 
+public struct LedgerQuery: Sendable {
+    public var distributorID: Int64
+    public var from: Millis?
+    public var until: Millis?
+    public var afterID: Int64 = 0
+    public var limit: Int
+
+    public init(distributorID: Int64, from: Millis? = nil, until: Millis? = nil, afterID: Int64 = 0, limit: Int) {
+        self.distributorID = distributorID
+        self.from = from
+        self.until = until
+        self.afterID = afterID
+        self.limit = limit
+    }
+}
+
+public struct VoucherQuery: Sendable {
+    public enum DateField: Sendable { case soldAt, visitDate }
+    public var distributorID: Int64?
+    public var productCode = ""
+    public var status: VoucherRecord.Status?
+    /// Valid vouchers past their last date: status valid and valid_until before this day.
+    public var expiredBefore: String?
+    /// Excludes expired ones from `status == .valid`.
+    public var notExpiredOn: String?
+    public var dateField = DateField.soldAt
+    public var fromSoldAt: Millis?
+    public var untilSoldAt: Millis?
+    public var fromVisitDate: String?
+    public var toVisitDate: String?
+    public var code = ""
+    /// true: only vouchers with a refund awaiting approval; false: none of them.
+    public var refundPending: Bool?
+    public var beforeID: Int64 = .max
+    public var limit: Int
+
+    public init(limit: Int) { self.limit = limit }
+
+    /// The SQL that finds the page, newest first, and its arguments.
+    var statement: (sql: String, arguments: StatementArguments) {
+        // A distributor's vouchers in any state: no index holds them alone (a sale would
+        // add to one more), so the page is merged newest first from the index by
+        // distributor and state, one range a state, and stops at its size.
+        if distributorID != nil, status == nil {
+            var arms: [String] = []
+            var arguments: StatementArguments = []
+            for state in VoucherRecord.Status.allCases {
+                let (conditions, values) = conditions(status: state)
+                arms.append("SELECT voucher.id FROM voucher WHERE " + conditions)
+                arguments += values
+            }
+            arguments += [limit]
+            let page = arms.joined(separator: " UNION ALL ") + " ORDER BY 1 DESC LIMIT ?"
+            return (VoucherRecord.select + " WHERE voucher.id IN (\(page)) ORDER BY voucher.id DESC", arguments)
+        }
+        let (conditions, arguments) = conditions(status: status)
+        return (VoucherRecord.select + " WHERE " + conditions + " ORDER BY voucher.id DESC LIMIT ?", arguments + [limit])
+    }
+
+    /// The filter on the voucher's own columns, in one state or (nil) any.
+    private func conditions(status: VoucherRecord.Status?) -> (String, StatementArguments) {
+        var sql = "voucher.id < ?"
+        var arguments: StatementArguments = [beforeID]
+        func add(_ condition: String, _ value: (any DatabaseValueConvertible)?) {
+            guard let value else { return }
+            sql += " AND " + condition
+            arguments += [value]
+        }
+        add("voucher.distributor_id = ?", distributorID)
+        add("voucher.product_id = (SELECT id FROM product WHERE code = ?)", productCode.isEmpty ? nil : productCode)
+        add("voucher.status = ?", status?.rawValue)
+        add("voucher.valid_until < ?", expiredBefore)
+        add("voucher.valid_until >= ?", notExpiredOn)
+        add("voucher.sold_at >= ?", fromSoldAt)
+        add("voucher.sold_at < ?", untilSoldAt)
+        add("voucher.visit_date >= ?", fromVisitDate)
+        add("voucher.visit_date <= ?", toVisitDate)
+        if !code.isEmpty {
+            sql += " AND " + VoucherRecord.codeCondition
+            arguments += VoucherRecord.codeArguments(code)
+        }
+        if let refundPending {
+            sql += " AND voucher.id \(refundPending ? "" : "NOT ")IN (SELECT voucher_id FROM refund_approval WHERE status = 'pending')"
+        }
+        return (sql, arguments)
+    }
+}
+
 /// Balances, sales, vouchers and refunds. Each money movement is all or nothing: the
 /// balance, the ledger, the order and its vouchers change together in one savepoint of a
 /// `BEGIN IMMEDIATE` transaction (shared with the movements arriving at the same moment,
 /// see ``GroupCommit``), and concurrent sellers are serialized by SQLite's single writer.
-extension ScenicStore {
-    public struct LedgerQuery: Sendable {
-        public var distributorID: Int64
-        public var from: Millis?
-        public var until: Millis?
-        public var afterID: Int64 = 0
-        public var limit: Int
-
-        public init(distributorID: Int64, from: Millis? = nil, until: Millis? = nil, afterID: Int64 = 0, limit: Int) {
-            self.distributorID = distributorID
-            self.from = from
-            self.until = until
-            self.afterID = afterID
-            self.limit = limit
-        }
-    }
-
-    public struct VoucherQuery: Sendable {
-        public enum DateField: Sendable { case soldAt, visitDate }
-        public var distributorID: Int64?
-        public var productCode = ""
-        public var status: VoucherRecord.Status?
-        /// Valid vouchers past their last date: status valid and valid_until before this day.
-        public var expiredBefore: String?
-        /// Excludes expired ones from `status == .valid`.
-        public var notExpiredOn: String?
-        public var dateField = DateField.soldAt
-        public var fromSoldAt: Millis?
-        public var untilSoldAt: Millis?
-        public var fromVisitDate: String?
-        public var toVisitDate: String?
-        public var code = ""
-        /// true: only vouchers with a refund awaiting approval; false: none of them.
-        public var refundPending: Bool?
-        public var beforeID: Int64 = .max
-        public var limit: Int
-
-        public init(limit: Int) { self.limit = limit }
-
-        /// The SQL that finds the page, newest first, and its arguments.
-        var statement: (sql: String, arguments: StatementArguments) {
-            // A distributor's vouchers in any state: no index holds them alone (a sale would
-            // add to one more), so the page is merged newest first from the index by
-            // distributor and state, one range a state, and stops at its size.
-            if distributorID != nil, status == nil {
-                var arms: [String] = []
-                var arguments: StatementArguments = []
-                for state in VoucherRecord.Status.allCases {
-                    let (conditions, values) = conditions(status: state)
-                    arms.append("SELECT voucher.id FROM voucher WHERE " + conditions)
-                    arguments += values
-                }
-                arguments += [limit]
-                let page = arms.joined(separator: " UNION ALL ") + " ORDER BY 1 DESC LIMIT ?"
-                return (VoucherRecord.select + " WHERE voucher.id IN (\(page)) ORDER BY voucher.id DESC", arguments)
-            }
-            let (conditions, arguments) = conditions(status: status)
-            return (VoucherRecord.select + " WHERE " + conditions + " ORDER BY voucher.id DESC LIMIT ?", arguments + [limit])
-        }
-
-        /// The filter on the voucher's own columns, in one state or (nil) any.
-        private func conditions(status: VoucherRecord.Status?) -> (String, StatementArguments) {
-            var sql = "voucher.id < ?"
-            var arguments: StatementArguments = [beforeID]
-            func add(_ condition: String, _ value: (any DatabaseValueConvertible)?) {
-                guard let value else { return }
-                sql += " AND " + condition
-                arguments += [value]
-            }
-            add("voucher.distributor_id = ?", distributorID)
-            add("voucher.product_id = (SELECT id FROM product WHERE code = ?)", productCode.isEmpty ? nil : productCode)
-            add("voucher.status = ?", status?.rawValue)
-            add("voucher.valid_until < ?", expiredBefore)
-            add("voucher.valid_until >= ?", notExpiredOn)
-            add("voucher.sold_at >= ?", fromSoldAt)
-            add("voucher.sold_at < ?", untilSoldAt)
-            add("voucher.visit_date >= ?", fromVisitDate)
-            add("voucher.visit_date <= ?", toVisitDate)
-            if !code.isEmpty {
-                sql += " AND " + VoucherRecord.codeCondition
-                arguments += VoucherRecord.codeArguments(code)
-            }
-            if let refundPending {
-                sql += " AND voucher.id \(refundPending ? "" : "NOT ")IN (SELECT voucher_id FROM refund_approval WHERE status = 'pending')"
-            }
-            return (sql, arguments)
-        }
-    }
-
+extension SQLiteStore {
     public func recharge(
         distributorID: Int64, amountFen: Int64, note: String, key: RequestKey?, stamp: AuditStamp,
         encode: @escaping @Sendable (LedgerEntryRecord) throws -> Data
@@ -151,15 +151,10 @@ extension ScenicStore {
         }
     }
 
-    /// The distributor as stored now: balance, held and credit line read together (a
-    /// session's copy of the distributor may be older than the last sale).
     public func money(distributorID: Int64) async throws -> DistributorRecord {
         try await read { try Self.requireDistributor($0, id: distributorID) }
     }
 
-    /// Sells `quantity` tickets: checks the distributor, the binding, the calendar and the
-    /// balance, then takes the capacity, deducts, writes the order, the vouchers (with the
-    /// prices of the visit date) and one ledger entry.
     public func sell(
         _ sale: SaleRequest, key: RequestKey?, at: Millis, encode: @escaping @Sendable (SaleRecord) throws -> Data
     ) async throws -> Once<SaleRecord> {
@@ -281,8 +276,6 @@ extension ScenicStore {
         return try Bool.fetchOne(db, sql: sql + " LIMIT 1", arguments: arguments) ?? false
     }
 
-    /// Marks a voucher valid at `now` redeemed; a voucher of a slot whose product admits
-    /// by slot only within its slot, widened by the product's grace.
     public func redeem(
         code: String, now: SceneNow, key: RequestKey?, stamp: AuditStamp, encode: @escaping @Sendable (VoucherRecord) throws -> Data
     ) async throws -> Once<VoucherRecord> {
@@ -323,7 +316,6 @@ extension ScenicStore {
         guard !voucher.refundPending else { throw MoneyError.refundPending(voucher.code) }
     }
 
-    /// Makes a redeemed voucher valid again, within `window` of its redemption.
     public func undoRedemption(code: String, reason: String, window: Millis, stamp: AuditStamp) async throws -> VoucherRecord {
         try await write { db in
             let voucher = try Self.requireVoucher(db, code: code, distributorID: nil)

@@ -4,7 +4,7 @@ import GRDB
 /// Real-name tickets: the visitors a sale names, per-ID limits, the gate's lookups by ID,
 /// and the end of personal data. The store never sees a name or an ID number in the
 /// clear: its caller seals them and hashes the number under keys the store does not hold.
-extension ScenicStore {
+extension SQLiteStore {
     public func setRealNameRules(productCode: String, _ rules: RealNameRules, stamp: AuditStamp) async throws -> ProductRecord {
         try await write { db in
             let product = try Self.requireProduct(db, code: productCode)
@@ -64,8 +64,6 @@ extension ScenicStore {
         }
     }
 
-    /// Checks in at the gate: a voucher by its code (if an ID hash comes with it, only
-    /// that visitor's), or the one ticket of a visitor that admits now.
     public func checkIn(
         _ target: CheckInTarget, now: SceneNow, key: RequestKey?, stamp: AuditStamp,
         encode: @escaping @Sendable (VoucherRecord) throws -> Data
@@ -109,7 +107,6 @@ extension ScenicStore {
         return meant
     }
 
-    /// A voucher's visitor with its sealed data, for the back office to unseal; audited.
     public func revealVisitor(code: String, reason: String, stamp: AuditStamp) async throws -> VisitorRecord {
         try await write { db in
             let voucher = try Self.requireVoucher(db, code: code, distributorID: nil)
@@ -140,8 +137,6 @@ extension ScenicStore {
         return erased
     }
 
-    /// Records the check of the personal data key on first use, and refuses another key
-    /// while anything sealed or hashed under the first one remains.
     public func adoptPersonalDataKey(check: Data) async throws {
         try await write { db in
             let stored = try Data.fetchOne(db, sql: "SELECT personal_data_key_check FROM store_info")

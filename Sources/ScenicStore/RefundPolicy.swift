@@ -171,8 +171,7 @@ public struct RefundPolicy: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-extension ScenicStore {
-    /// Replaces the refund rules the product's sales take from now on; vouchers sold keep theirs.
+extension SQLiteStore {
     public func setRefundPolicy(productCode: String, _ policy: RefundPolicy, stamp: AuditStamp) async throws -> ProductRecord {
         try await write { db in
             let product = try Self.requireProduct(db, code: productCode)

@@ -1,24 +1,20 @@
 import Foundation
 import GRDB
 
+/// What a refund call did: vouchers refunded now and approvals filed for the others.
+public struct RefundOutcome: Sendable, Equatable {
+    /// In the order asked, as they are now.
+    public var vouchers: [VoucherRecord]
+    public var refundedFen: Int64
+    public var feeFen: Int64
+    public var balanceAfterFen: Int64
+    public var approvals: [RefundApprovalRecord]
+}
+
 /// Refunds under each voucher's own rules: at once, crediting the settlement price less
 /// the fee, or, when the rules need approval, as a request the back office (or, when no
 /// one decides in time, the daemon) approves or rejects.
-extension ScenicStore {
-    /// What a refund call did: vouchers refunded now and approvals filed for the others.
-    public struct RefundOutcome: Sendable, Equatable {
-        /// In the order asked, as they are now.
-        public var vouchers: [VoucherRecord]
-        public var refundedFen: Int64
-        public var feeFen: Int64
-        public var balanceAfterFen: Int64
-        public var approvals: [RefundApprovalRecord]
-    }
-
-    /// Refunds the distributor's own vouchers, all or nothing. A voucher must be valid,
-    /// refundable, without a pending request and before its deadline; its fee is fixed by
-    /// how early the refund is. `approvalWindow` is how long the back office has to decide
-    /// a request before the daemon approves it.
+extension SQLiteStore {
     public func refund(
         distributorID: Int64, codes: [String], now: SceneNow, approvalWindow: Millis, key: RequestKey?, at: Millis,
         encode: @escaping @Sendable (RefundOutcome) throws -> Data
@@ -107,7 +103,6 @@ extension ScenicStore {
         return try requireApproval(db, id: id)
     }
 
-    /// Refund approvals, newest first, of one distributor or all, in one state or all.
     public func refundApprovals(
         distributorID: Int64?, status: RefundApprovalRecord.Status?, beforeID: Int64, limit: Int
     ) async throws -> [RefundApprovalRecord] {
@@ -128,8 +123,6 @@ extension ScenicStore {
         }
     }
 
-    /// Approves (refunding the voucher, less the fee fixed when it was asked for) or rejects
-    /// (the voucher is valid again) a pending request.
     public func decideRefund(
         id: Int64, approve: Bool, reason: String, key: RequestKey?, stamp: AuditStamp,
         encode: @escaping @Sendable (RefundApprovalRecord) throws -> Data
@@ -141,7 +134,6 @@ extension ScenicStore {
         }
     }
 
-    /// Approves every request whose time for a decision has run out; returns how many.
     public func approveOverdueRefunds(stamp: AuditStamp) async throws -> Int {
         try await groupWrite { db in
             let due = try Int64.fetchAll(
@@ -154,7 +146,6 @@ extension ScenicStore {
         }
     }
 
-    /// When the next pending request runs out of time, if any is pending.
     public func nextRefundApprovalDue() async throws -> Millis? {
         try await read { db in
             try Millis.fetchOne(db, sql: "SELECT min(approve_by) FROM refund_approval WHERE status = 'pending'")

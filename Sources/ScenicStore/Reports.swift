@@ -1,39 +1,54 @@
 import GRDB
 
+public struct Movement: Sendable, Equatable {
+    public var count: Int64 = 0
+    public var amountFen: Int64 = 0
+}
+
+public struct DistributorStatement: Sendable, Equatable {
+    public var distributor: DistributorRecord
+    public var openingBalanceFen: Int64
+    public var closingBalanceFen: Int64
+    public var recharges = Movement()
+    public var adjustments = Movement()
+    /// `count` is tickets, from the orders.
+    public var sales = Movement()
+    /// `amountFen` is what refunds credited, their fees kept the rest.
+    public var refunds = Movement()
+    public var refundFeesFen: Int64 = 0
+    /// `count` is ledger entries (one per change, of one or more vouchers).
+    public var dateChanges = Movement()
+    public var vouchersValid: Int64 = 0
+    public var vouchersRedeemed: Int64 = 0
+    public var vouchersRefunded: Int64 = 0
+    public var vouchersExpired: Int64 = 0
+
+    public var computedClosingFen: Int64 {
+        openingBalanceFen + recharges.amountFen + adjustments.amountFen + sales.amountFen + refunds.amountFen
+            + dateChanges.amountFen
+    }
+}
+
+public enum SalesGrouping: Sendable {
+    /// Days in the scenic area's time zone, `utcOffsetSeconds` from UTC.
+    case day(utcOffsetSeconds: Int)
+    case product
+    case distributor
+}
+
+public struct SalesRow: Sendable, Equatable {
+    public var key: String
+    public var label: String
+    public var ticketsSold: Int64
+    public var ticketsRefunded: Int64
+    public var ticketsRedeemed: Int64
+    public var settlementRevenueFen: Int64
+}
+
 /// Statements and sales reports: every figure is one SQL aggregate over an index, never a
 /// walk over rows in Swift.
-extension ScenicStore {
-    public struct Movement: Sendable, Equatable {
-        public var count: Int64 = 0
-        public var amountFen: Int64 = 0
-    }
-
-    public struct Statement: Sendable, Equatable {
-        public var distributor: DistributorRecord
-        public var openingBalanceFen: Int64
-        public var closingBalanceFen: Int64
-        public var recharges = Movement()
-        public var adjustments = Movement()
-        /// `count` is tickets, from the orders.
-        public var sales = Movement()
-        /// `amountFen` is what refunds credited, their fees kept the rest.
-        public var refunds = Movement()
-        public var refundFeesFen: Int64 = 0
-        /// `count` is ledger entries (one per change, of one or more vouchers).
-        public var dateChanges = Movement()
-        public var vouchersValid: Int64 = 0
-        public var vouchersRedeemed: Int64 = 0
-        public var vouchersRefunded: Int64 = 0
-        public var vouchersExpired: Int64 = 0
-
-        public var computedClosingFen: Int64 {
-            openingBalanceFen + recharges.amountFen + adjustments.amountFen + sales.amountFen + refunds.amountFen
-                + dateChanges.amountFen
-        }
-    }
-
-    /// The distributor's money and vouchers in [from, until); `today` tells expired vouchers.
-    public func statement(distributorID: Int64, from: Millis, until: Millis, today: String) async throws -> Statement {
+extension SQLiteStore {
+    public func statement(distributorID: Int64, from: Millis, until: Millis, today: String) async throws -> DistributorStatement {
         try await read { db in
             let distributor = try Self.requireDistributor(db, id: distributorID)
             func balance(before instant: Millis) throws -> Int64 {
@@ -45,7 +60,7 @@ extension ScenicStore {
                         """,
                     arguments: [distributorID, instant]) ?? 0
             }
-            var statement = Statement(
+            var statement = DistributorStatement(
                 distributor: distributor, openingBalanceFen: try balance(before: from), closingBalanceFen: try balance(before: until))
             let movements = try Row.fetchAll(
                 db,
@@ -125,23 +140,6 @@ extension ScenicStore {
         )
     }
 
-    public enum SalesGrouping: Sendable {
-        /// Days in the scenic area's time zone, `utcOffsetSeconds` from UTC.
-        case day(utcOffsetSeconds: Int)
-        case product
-        case distributor
-    }
-
-    public struct SalesRow: Sendable, Equatable {
-        public var key: String
-        public var label: String
-        public var ticketsSold: Int64
-        public var ticketsRefunded: Int64
-        public var ticketsRedeemed: Int64
-        public var settlementRevenueFen: Int64
-    }
-
-    /// Tickets sold in [from, until), grouped, in key order.
     public func salesReport(from: Millis, until: Millis, by grouping: SalesGrouping) async throws -> [SalesRow] {
         try await read { db in
             let (key, label, join): (String, String, String) =
@@ -169,7 +167,6 @@ extension ScenicStore {
         }
     }
 
-    /// Sets (or with 0 clears) the low-balance threshold, arming or disarming at once.
     public func setLowBalanceThreshold(distributorID: Int64, thresholdFen: Int64, stamp: AuditStamp) async throws -> DistributorRecord {
         try await write { db in
             _ = try Self.requireDistributor(db, id: distributorID)

@@ -44,7 +44,7 @@ public struct StorageFailure: Error, Equatable, CustomStringConvertible {
     public var description: String { "storage \(kind.rawValue): \(detail)" }
 }
 
-extension ScenicStore {
+extension SQLiteStore {
     /// A read through the pool, with storage failures translated.
     func read<T: Sendable>(_ value: @Sendable (Database) throws -> T) async throws -> T {
         do { return try await pool.read(value) } catch let error as DatabaseError { throw translated(error) }

@@ -1,16 +1,26 @@
 import Foundation
 import GRDB
 
-extension ScenicStore {
-    /// What the store takes on disk and what is left there.
-    public struct StorageSize: Sendable {
-        public var databaseBytes: Int64
-        /// The write-ahead log: grows under writes, emptied by checkpoints.
-        public var walBytes: Int64
-        /// Free space on the database's file system for an unprivileged user.
-        public var freeDiskBytes: Int64
-    }
+/// What the store takes on disk and what is left there.
+public struct StorageSize: Sendable {
+    public var databaseBytes: Int64
+    /// The write-ahead log: grows under writes, emptied by checkpoints.
+    public var walBytes: Int64
+    /// Free space on the database's file system for an unprivileged user.
+    public var freeDiskBytes: Int64
+}
 
+/// What the daemon's metrics read from the database at a scrape.
+public struct Gauges: Sendable {
+    /// Sessions not ended (logged out, expired on use, or cut by an account change).
+    public var openSessions: Int64
+    public var smsByStatus: [String: Int64]
+    public var heldHolds: Int64
+    /// From the tally: a few rows, however many vouchers.
+    public var vouchersByStatus: [String: Int64]
+}
+
+extension SQLiteStore {
     /// The database file's path.
     public var databasePath: String { pool.path }
 
@@ -23,16 +33,6 @@ extension ScenicStore {
         var disk = statvfs()
         let free = statvfs(databasePath, &disk) == 0 ? Int64(disk.f_bavail) * Int64(disk.f_frsize) : 0
         return StorageSize(databaseBytes: size(databasePath), walBytes: size(databasePath + "-wal"), freeDiskBytes: free)
-    }
-
-    /// What the daemon's metrics read from the database at a scrape.
-    public struct Gauges: Sendable {
-        /// Sessions not ended (logged out, expired on use, or cut by an account change).
-        public var openSessions: Int64
-        public var smsByStatus: [String: Int64]
-        public var heldHolds: Int64
-        /// From the tally: a few rows, however many vouchers.
-        public var vouchersByStatus: [String: Int64]
     }
 
     public func gauges() async throws -> Gauges {

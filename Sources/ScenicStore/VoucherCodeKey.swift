@@ -7,7 +7,7 @@ import Logging
 /// backup put back in place has lost the vouchers sold after it was taken, and the next
 /// sales take their ids again: under the same key they would get the very codes that
 /// buyers of the lost vouchers still hold. So the first store to open a copy made by
-/// ``ScenicStore/backup(to:)`` keeps every code it has in `legacy_voucher_code` (they stay
+/// ``SQLiteStore/backup(to:)`` keeps every code it has in `legacy_voucher_code` (they stay
 /// valid) and makes new codes under a new random key.
 enum VoucherCodeKey {
     /// Keeps every code the store holds and sets a new key: a restored copy's first opening.

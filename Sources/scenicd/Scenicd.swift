@@ -183,7 +183,7 @@ struct Scenicd: AsyncParsableCommand {
         for change in try DataDirectory.secure(dataDir, traversable: posSocketInDataDir) {
             logger.warning("mode closed to other users", metadata: ["file": "\(change.path)", "mode": "\(change)"])
         }
-        let store = try ScenicStore.open(at: ScenicPaths.database(inDataDirectory: dataDir), logger: logger)
+        let store = try SQLiteStore.open(at: ScenicPaths.database(inDataDirectory: dataDir), logger: logger)
         defer { try? store.close() }
         let personalData = try PersonalDataVault.load(
             path: personalDataKey ?? dataDir + "/personal-data.key", create: personalDataKey == nil)

@@ -22,7 +22,7 @@ final class TestClock: Sendable {
 struct Harness {
     static let root = PeerCredentials(pid: 1, uid: 0, gid: 0)
 
-    let store: ScenicStore
+    let store: SQLiteStore
     let databasePath: String
     let services: DaemonServices
     let clock = TestClock()
@@ -32,8 +32,8 @@ struct Harness {
     init() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scenic-svc-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        databasePath = dir + "/" + ScenicStore.fileName
-        store = try ScenicStore.open(at: databasePath)
+        databasePath = dir + "/" + SQLiteStore.fileName
+        store = try SQLiteStore.open(at: databasePath)
         var policy = AccountPolicy()
         let clock = clock
         policy.now = { clock.now }

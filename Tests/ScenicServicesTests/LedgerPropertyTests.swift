@@ -523,7 +523,7 @@ struct LedgerDigest: Equatable {
         """,
     ]
 
-    static func read(_ store: ScenicStore) async throws -> LedgerDigest {
+    static func read(_ store: SQLiteStore) async throws -> LedgerDigest {
         try await store.pool.read { db in
             let money = try Row.fetchAll(db, sql: "SELECT balance_fen, credit_limit_fen FROM distributor ORDER BY id")
             return LedgerDigest(

@@ -369,7 +369,7 @@ struct ApprovalAndDateChangeTests {
             _ = try await harness.changeDate(token: token, [sale.voucherCodes[0]], to: harness.day(2))
         }
         #expect(try await harness.ledgerEntries(id).count == entries)
-        var query = ScenicStore.VoucherQuery(limit: 1)
+        var query = VoucherQuery(limit: 1)
         query.code = sale.voucherCodes[0]
         #expect(try await harness.store.vouchers(query).first?.visitDate == harness.day(-1))
     }

@@ -170,7 +170,7 @@ struct VoucherTallyTests {
             let until = Int64.random(in: from...end + 3_600_000)
             let today = Bool.random() ? harness.today : "2099-01-01"
             let (tallied, counted) = try await harness.store.pool.read { db in
-                let tallied = try ScenicStore.voucherStates(db, distributorID: id, from: from, until: until, today: today)
+                let tallied = try SQLiteStore.voucherStates(db, distributorID: id, from: from, until: until, today: today)
                 var counted: [String: (Int64, Int64)] = [:]
                 for row in try Row.fetchAll(
                     db,

@@ -40,7 +40,7 @@ struct DaemonServicesTests {
     static func services() throws -> DaemonServices {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scenic-svc-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let store = try ScenicStore.open(at: dir + "/" + ScenicStore.fileName)
+        let store = try SQLiteStore.open(at: dir + "/" + SQLiteStore.fileName)
         return DaemonServices(store: store, status: DaemonStatus(), adminAccess: AdminAccessPolicy(daemonUID: 500), personalData: .ephemeral())
     }
 

@@ -39,7 +39,7 @@ struct MigrationTests {
         }
         try queue.close()
 
-        let store = try ScenicStore.open(at: path)
+        let store = try SQLiteStore.open(at: path)
         try store.pool.read { db in
             let distributor = try #require(try DistributorRecord.fetchOne(db, sql: "SELECT * FROM distributor WHERE id = 7"))
             #expect(distributor.name == "West Lake Travel" && distributor.balanceFen == 1200 && distributor.heldFen == 200)
@@ -56,7 +56,7 @@ struct MigrationTests {
             #expect(Set(indexes).isSuperset(of: ["distributor_by_status", "ledger_by_distributor_at"]))
             // 0015: one ledger index by distributor, and the 4 KiB pages of before rewritten.
             #expect(!indexes.contains("ledger_by_distributor"))
-            #expect(try Int.fetchOne(db, sql: "PRAGMA page_size") == ScenicStore.pageSize)
+            #expect(try Int.fetchOne(db, sql: "PRAGMA page_size") == SQLiteStore.pageSize)
             #expect(try String.fetchOne(db, sql: "PRAGMA journal_mode") == "wal")
         }
         try store.pool.write { db in
@@ -100,14 +100,14 @@ struct MigrationTests {
         }
         try queue.close()
 
-        let store = try ScenicStore.open(at: path)
+        let store = try SQLiteStore.open(at: path)
         try await store.pool.read { db in
             for (index, code) in randomCodes.enumerated() {
-                #expect(try ScenicStore.requireVoucher(db, code: code, distributorID: 7).id == Int64(index + 1))
+                #expect(try SQLiteStore.requireVoucher(db, code: code, distributorID: 7).id == Int64(index + 1))
             }
             // Voucher 1's id has a code of its own, which was never issued: it finds nothing.
             #expect(throws: MoneyError.voucherNotFound(codes.code(for: 1))) {
-                try ScenicStore.requireVoucher(db, code: codes.code(for: 1), distributorID: nil)
+                try SQLiteStore.requireVoucher(db, code: codes.code(for: 1), distributorID: nil)
             }
             let indexes = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'voucher'")
             #expect(Set(indexes) == ["voucher_by_sold_at", "voucher_by_visit_date", "voucher_by_distributor_status", "voucher_by_visitor"])

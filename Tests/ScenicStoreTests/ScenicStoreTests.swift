@@ -10,17 +10,17 @@ struct ScenicStoreTests {
     static func temporaryPath() -> String {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scenic-store-\(UUID().uuidString)").path
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return dir + "/" + ScenicStore.fileName
+        return dir + "/" + SQLiteStore.fileName
     }
 
     @Test("opens with WAL, synchronous=FULL and a long WAL on the writer, 1 KiB pages, foreign keys on, migrations applied")
     func durableSettings() throws {
-        let store = try ScenicStore.open(at: Self.temporaryPath())
+        let store = try SQLiteStore.open(at: Self.temporaryPath())
         #expect(try store.writerSynchronousSetting() == 2)
         #expect(try store.journalMode() == "wal")
         #expect(try store.pool.read { try Int.fetchOne($0, sql: "PRAGMA foreign_keys") } == 1)
         #expect(try store.pool.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA wal_autocheckpoint") } == 40_000)
-        #expect(try store.pool.read { try Int.fetchOne($0, sql: "PRAGMA page_size") } == ScenicStore.pageSize)
+        #expect(try store.pool.read { try Int.fetchOne($0, sql: "PRAGMA page_size") } == SQLiteStore.pageSize)
         #expect(store.schemaVersion == Migrations.migrator.migrations.count)
         try store.close()
     }
@@ -28,16 +28,16 @@ struct ScenicStoreTests {
     @Test("a second open of the same database is refused while the first holds it")
     func exclusive() throws {
         let path = Self.temporaryPath()
-        var first: ScenicStore? = try ScenicStore.open(at: path)
+        var first: SQLiteStore? = try SQLiteStore.open(at: path)
         #expect {
-            _ = try ScenicStore.open(at: path)
+            _ = try SQLiteStore.open(at: path)
         } throws: { error in
             guard case StoreError.locked(let lockedPath, let holder)? = error as? StoreError else { return false }
             return lockedPath == path && holder == "\(getpid())"
         }
         try first?.close()
         first = nil
-        let reopened = try ScenicStore.open(at: path)
+        let reopened = try SQLiteStore.open(at: path)
         #expect(reopened.schemaVersion == Migrations.migrator.migrations.count)
         try reopened.close()
     }
@@ -45,7 +45,7 @@ struct ScenicStoreTests {
     @Test("a closed store leaves its WAL empty")
     func closeEmptiesTheWAL() async throws {
         let path = Self.temporaryPath()
-        let store = try ScenicStore.open(at: path)
+        let store = try SQLiteStore.open(at: path)
         try await store.write { db in
             try db.execute(sql: "CREATE TABLE filler (x BLOB)")
             for _ in 0..<200 { try db.execute(sql: "INSERT INTO filler VALUES (zeroblob(4096))") }
@@ -58,9 +58,9 @@ struct ScenicStoreTests {
 
     @Test("a distributor's voucher list reads an index: by state when filtered by state, else merged from every state's range; a code reads its row by id")
     func voucherListPlans() async throws {
-        let store = try ScenicStore.open(at: Self.temporaryPath())
-        func plan(_ configure: (inout ScenicStore.VoucherQuery) -> Void) async throws -> String {
-            var query = ScenicStore.VoucherQuery(limit: 50)
+        let store = try SQLiteStore.open(at: Self.temporaryPath())
+        func plan(_ configure: (inout VoucherQuery) -> Void) async throws -> String {
+            var query = VoucherQuery(limit: 50)
             query.distributorID = 1
             configure(&query)
             let (sql, arguments) = query.statement
@@ -91,7 +91,7 @@ struct ScenicStoreTests {
 
     @Test("the group-commit observer costs the same at the 50,000th batch as at the first")
     func groupCommitObserverStaysCheap() throws {
-        let store = try ScenicStore.open(at: Self.temporaryPath())
+        let store = try SQLiteStore.open(at: Self.temporaryPath())
         let observed = Mutex(0)
         store.observeGroupCommits { writes, _, _ in observed.withLock { $0 += writes } }
         // A closure that came back from its Mutex wrapped once more each call made the
@@ -106,8 +106,8 @@ struct ScenicStoreTests {
     @Test("reopening applies no migration twice")
     func reopenIsIdempotent() throws {
         let path = Self.temporaryPath()
-        try ScenicStore.open(at: path).close()
-        let again = try ScenicStore.open(at: path)
+        try SQLiteStore.open(at: path).close()
+        let again = try SQLiteStore.open(at: path)
         #expect(try again.pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM store_info") } == 1)
         try again.close()
     }

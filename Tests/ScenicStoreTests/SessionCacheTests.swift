@@ -6,13 +6,13 @@ import Testing
 
 @Suite("Session cache")
 struct SessionCacheTests {
-    let store: ScenicStore
+    let store: SQLiteStore
     let distributorID: Int64
     let token = Data("token".utf8)
     let stamp = AuditStamp(actor: "admin", method: "test", at: 1_000)
 
     init() async throws {
-        store = try ScenicStore.open(at: ScenicStoreTests.temporaryPath())
+        store = try SQLiteStore.open(at: ScenicStoreTests.temporaryPath())
         distributorID = try await store.createDistributor(
             name: "Lakeside Travel", phone: "13800000001", passwordHash: "hash",
             sms: OutgoingSMS(phone: "13800000001", body: "welcome", holdsSecret: false), stamp: stamp

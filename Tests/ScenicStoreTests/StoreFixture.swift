@@ -15,11 +15,11 @@ enum StoreFixture {
         INSERT INTO binding VALUES (7, 3, 8800, 1, 1);
         """
 
-    static func seed(_ store: ScenicStore) async throws {
+    static func seed(_ store: SQLiteStore) async throws {
         try await store.pool.write { try $0.execute(sql: seller) }
     }
 
-    static func sell(_ store: ScenicStore, _ quantity: Int) async throws -> [String] {
+    static func sell(_ store: SQLiteStore, _ quantity: Int) async throws -> [String] {
         let sale = SaleRequest(
             distributorID: 7, productCode: "GATE", quantity: quantity, visitDate: "2027-01-16", buyerName: "", buyerPhone: "",
             now: SceneNow(today: "2027-01-15", minuteOfDay: 600))
@@ -30,7 +30,7 @@ enum StoreFixture {
         return sold.voucherCodes
     }
 
-    static func voucherID(_ store: ScenicStore, _ code: String) async throws -> Int64? {
-        try await store.read { db in try? ScenicStore.requireVoucher(db, code: code, distributorID: 7).id }
+    static func voucherID(_ store: SQLiteStore, _ code: String) async throws -> Int64? {
+        try await store.read { db in try? SQLiteStore.requireVoucher(db, code: code, distributorID: 7).id }
     }
 }

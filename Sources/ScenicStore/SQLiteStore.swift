@@ -4,12 +4,16 @@ import Logging
 import ScenicNumbering
 import Synchronization
 
+/// What a group commit is reported with: how many writes it held, how long they ran and
+/// how long the commit (its fsync) took.
+public typealias GroupCommitObserver = @Sendable (_ writes: Int, _ executing: Duration, _ committing: Duration) -> Void
+
 /// The one SQLite database holding all of Scenic's state, and the only way to it.
 ///
 /// Opening it takes an exclusive lock (a second daemon refuses to start), applies the
 /// migrations, and checks the durability settings every acknowledged write relies on:
 /// WAL, `synchronous=FULL`, foreign keys, and `BEGIN IMMEDIATE` for writes.
-public final class ScenicStore: Sendable {
+public final class SQLiteStore: Sendable {
     /// File name of the database inside the data directory.
     public static let fileName = "scenic.sqlite3"
 
@@ -18,14 +22,9 @@ public final class ScenicStore: Sendable {
     let logger: Logger
     let groupCommit = GroupCommit()
     let sessionCache = SessionCache()
-    /// Rings when events commit, for the feed's long polls.
     public let eventBell = EventBell()
     /// Told of every group commit, for the daemon's metrics.
     private let groupCommitObserver = Mutex<GroupCommitObserverBox?>(nil)
-
-    /// What a group commit is reported with: how many writes it held, how long they ran
-    /// and how long the commit (its fsync) took.
-    public typealias GroupCommitObserver = @Sendable (_ writes: Int, _ executing: Duration, _ committing: Duration) -> Void
 
     /// The observer in a class of its own: a closure read out of a `Mutex` with
     /// `withLock { $0 }` is written back wrapped in one more reabstraction thunk each time
@@ -45,10 +44,7 @@ public final class ScenicStore: Sendable {
         groupCommitObserver.withLock { $0 }?.observe(writes, executing, committing)
     }
 
-    /// The number of migrations applied, shown in server info.
     public let schemaVersion: Int
-    /// The store's own random key for the numbers rows are shown under (16 bytes): kept
-    /// with the data, so a restored backup shows the same numbers.
     public let publicNumberKey: [UInt8]
 
     private init(pool: DatabasePool, lock: StoreLock, schemaVersion: Int, publicNumberKey: [UInt8], logger: Logger) {
@@ -67,7 +63,7 @@ public final class ScenicStore: Sendable {
     public static let pageSize = 1024
 
     /// Opens (creating if needed) the database at `path` and migrates it.
-    public static func open(at path: String, logger: Logger = Logger(label: "scenic.store")) throws -> ScenicStore {
+    public static func open(at path: String, logger: Logger = Logger(label: "scenic.store")) throws -> SQLiteStore {
         let lock = try StoreLock(databasePath: path)
         try adoptPageSize(at: path, logger: logger)
         let voucherCodeFunctions = VoucherCodeFunctions()
@@ -110,7 +106,7 @@ public final class ScenicStore: Sendable {
         }
         voucherCodeFunctions.use(VoucherCodes(key: Array(voucherCodeKey)))
         logger.info("store open", metadata: ["path": "\(path)", "schema_version": "\(applied)"])
-        let store = ScenicStore(pool: pool, lock: lock, schemaVersion: applied, publicNumberKey: Array(key), logger: logger)
+        let store = SQLiteStore(pool: pool, lock: lock, schemaVersion: applied, publicNumberKey: Array(key), logger: logger)
         pool.add(transactionObserver: SessionCacheInvalidation(cache: store.sessionCache), extent: .databaseLifetime)
         pool.add(transactionObserver: EventBellRinger(bell: store.eventBell), extent: .databaseLifetime)
         return store
@@ -146,13 +142,10 @@ public final class ScenicStore: Sendable {
         try pool.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") ?? "" }
     }
 
-    /// Reads one row, proving the database answers; for the health check.
     public func ping() async throws {
         _ = try await read { try Int.fetchOne($0, sql: "SELECT 1 FROM store_info") }
     }
 
-    /// Closes every connection and releases the lock, so the database can be opened again;
-    /// the store cannot be used afterwards.
     public func close() throws {
         // The WAL runs to ~40 MB under load; a stopped daemon leaves it empty, when it can.
         do {
