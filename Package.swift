@@ -67,6 +67,8 @@ let package = Package(
         .target(
             name: "ScenicPostgres",
             dependencies: [
+                "ScenicStore", "ScenicNumbering",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
@@ -166,7 +168,7 @@ let package = Package(
         .testTarget(
             name: "ScenicPostgresTests",
             dependencies: [
-                "ScenicPostgres",
+                "ScenicPostgres", "ScenicStore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]

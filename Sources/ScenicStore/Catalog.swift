@@ -5,6 +5,32 @@ public enum BindingChange: Sendable {
     case bind
     /// New prices for existing bindings only.
     case setPrice
+
+    /// The batch's products and prices, each item with what the store holds of it (its
+    /// product, nil for no such code, and whether the distributor has it bound); throws
+    /// ``BatchRejected`` naming every item that cannot take its price.
+    package func resolve(_ items: [PricedCode], found: [(product: ProductRecord?, bound: Bool)]) throws -> [(ProductRecord, Int64)] {
+        var problems: [BatchItemProblem] = []
+        var resolved: [(ProductRecord, Int64)] = []
+        for (index, (item, found)) in zip(items, found).enumerated() {
+            if let problem = problem(product: found.product, bound: found.bound, settlementPriceFen: item.settlementPriceFen) {
+                problems.append(BatchItemProblem(index: index, kind: problem))
+            } else if let product = found.product {
+                resolved.append((product, item.settlementPriceFen))
+            }
+        }
+        guard problems.isEmpty else { throw BatchRejected(problems: problems) }
+        return resolved
+    }
+
+    private func problem(product: ProductRecord?, bound: Bool, settlementPriceFen: Int64) -> BatchItemProblem.Kind? {
+        guard let product else { return .unknownProduct }
+        if product.status == .archived { return .archivedProduct }
+        if self == .bind, bound { return .alreadyBound }
+        if self == .setPrice, !bound { return .notBound }
+        if settlementPriceFen > product.retailPriceFen { return .aboveRetail(retailFen: product.retailPriceFen) }
+        return nil
+    }
 }
 
 /// The catalog and the bindings: every batch is one transaction that writes all of it
@@ -119,29 +145,16 @@ extension SQLiteStore {
     ) async throws -> [BindingRecord] {
         try await write { db in
             _ = try Self.requireDistributor(db, id: distributorID)
-            var problems: [BatchItemProblem] = []
-            var resolved: [(ProductRecord, Int64)] = []
-            for (index, item) in items.enumerated() {
-                guard let product = try Self.fetchProduct(db, code: item.code) else {
-                    problems.append(.init(index: index, kind: .unknownProduct))
-                    continue
-                }
-                let bound = try Bool.fetchOne(
-                    db, sql: "SELECT 1 FROM binding WHERE distributor_id = ? AND product_id = ?",
-                    arguments: [distributorID, product.id]) ?? false
-                if product.status == .archived {
-                    problems.append(.init(index: index, kind: .archivedProduct))
-                } else if change == .bind, bound {
-                    problems.append(.init(index: index, kind: .alreadyBound))
-                } else if change == .setPrice, !bound {
-                    problems.append(.init(index: index, kind: .notBound))
-                } else if item.settlementPriceFen > product.retailPriceFen {
-                    problems.append(.init(index: index, kind: .aboveRetail(retailFen: product.retailPriceFen)))
-                } else {
-                    resolved.append((product, item.settlementPriceFen))
-                }
+            let found = try items.map { item in
+                let product = try Self.fetchProduct(db, code: item.code)
+                let bound = try product.map {
+                    try Bool.fetchOne(
+                        db, sql: "SELECT 1 FROM binding WHERE distributor_id = ? AND product_id = ?", arguments: [distributorID, $0.id])
+                        ?? false
+                } ?? false
+                return (product, bound)
             }
-            guard problems.isEmpty else { throw BatchRejected(problems: problems) }
+            let resolved = try change.resolve(items, found: found)
             for (product, price) in resolved {
                 switch change {
                 case .bind:

@@ -24,8 +24,8 @@ public struct ProductRecord: Sendable, Equatable, FetchableRecord {
     public var refundPolicyID: Int64?
 
     /// Every product column and its refund rules.
-    static let select = "SELECT product.*, \(RefundPolicy.joinedColumns) FROM product " + joinRefundPolicy
-    static let joinRefundPolicy = "LEFT JOIN refund_policy ON refund_policy.id = product.refund_policy_id"
+    package static let select = "SELECT product.*, \(RefundPolicy.joinedColumns) FROM product " + joinRefundPolicy
+    package static let joinRefundPolicy = "LEFT JOIN refund_policy ON refund_policy.id = product.refund_policy_id"
 
     public init(row: Row) throws {
         id = row["id"]
@@ -95,7 +95,7 @@ public struct BindingRecord: Sendable, Equatable, FetchableRecord {
         product = try ProductRecord(row: row)
     }
 
-    static let select = """
+    package static let select = """
         SELECT product.*, binding.distributor_id AS b_distributor_id,
             binding.settlement_price_fen AS b_settlement_price_fen, binding.bound_at AS b_bound_at,
             binding.updated_at AS b_updated_at, \(RefundPolicy.joinedColumns)
@@ -123,11 +123,20 @@ public struct BatchItemProblem: Sendable, Equatable {
 
     public var index: Int
     public var kind: Kind
+
+    package init(index: Int, kind: Kind) {
+        self.index = index
+        self.kind = kind
+    }
 }
 
 /// A batch refused because of what is stored; nothing of it was written.
 public struct BatchRejected: Error, Sendable, Equatable {
     public var problems: [BatchItemProblem]
+
+    package init(problems: [BatchItemProblem]) {
+        self.problems = problems
+    }
 }
 
 /// A product change refused because a binding's settlement price would exceed the new retail price.

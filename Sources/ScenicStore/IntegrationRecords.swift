@@ -158,7 +158,7 @@ public struct EventRecord: Sendable, Equatable, FetchableRecord {
         dates = row["dates"]
     }
 
-    init(kind: Kind, at: Millis, distributorID: Int64?) {
+    package init(kind: Kind, at: Millis, distributorID: Int64?) {
         id = 0
         self.kind = kind
         self.at = at

@@ -21,7 +21,7 @@ public struct LedgerEntryRecord: Sendable, Equatable, FetchableRecord {
     /// What a refund's fee kept of the settlement price; `amountFen` credited the rest.
     public var feeFen: Int64
 
-    init(
+    package init(
         id: Int64, distributorID: Int64, at: Millis, kind: Kind, amountFen: Int64, balanceAfterFen: Int64, orderID: Int64?,
         voucherCode: String, note: String, actor: String, feeFen: Int64
     ) {
@@ -121,7 +121,7 @@ public struct VoucherRecord: Sendable, Equatable, FetchableRecord {
         return days * 1440 + start - now.minuteOfDay
     }
 
-    static let select = """
+    package static let select = """
         SELECT voucher.*, distributor.name AS distributor_name, product.code AS product_code,
             product.name AS product_name, visitor.id_type AS v_id_type, visitor.masked_name AS v_masked_name,
             visitor.masked_id AS v_masked_id, visitor.sealed AS v_sealed, \(RefundPolicy.joinedColumns),
@@ -152,6 +152,13 @@ public struct SaleRecord: Sendable, Equatable {
     public var voucherCodes: [String]
     public var amountFen: Int64
     public var balanceAfterFen: Int64
+
+    package init(orderID: Int64, voucherCodes: [String], amountFen: Int64, balanceAfterFen: Int64) {
+        self.orderID = orderID
+        self.voucherCodes = voucherCodes
+        self.amountFen = amountFen
+        self.balanceAfterFen = balanceAfterFen
+    }
 }
 
 /// A sale as the point of sale asks for it, validated by the caller.

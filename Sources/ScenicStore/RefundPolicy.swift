@@ -94,7 +94,7 @@ public struct RefundPolicy: Sendable, Equatable, CustomStringConvertible {
     // MARK: - Stored form
 
     /// The columns of `refund_policy` a select joins in for ``init(joinedRow:)``.
-    static let joinedColumns = """
+    package static let joinedColumns = """
         refund_policy.deadline AS rp_deadline, refund_policy.deadline_hours AS rp_deadline_hours,
         refund_policy.fees AS rp_fees, refund_policy.needs_approval AS rp_needs_approval
         """

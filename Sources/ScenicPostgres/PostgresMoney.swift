@@ -1,0 +1,242 @@
+import Foundation
+import PostgresNIO
+import ScenicStore
+
+/// Balances, the ledger and sales. A money movement locks its distributor's row first and
+/// decides on the balance it then reads; the balance, the ledger, the order and its
+/// vouchers change in one transaction, so sellers on any number of daemons never spend
+/// the same fen twice.
+extension PostgresStore {
+    public func recharge(
+        distributorID: Int64, amountFen: Int64, note: String, key: RequestKey?, stamp: AuditStamp,
+        encode: @escaping @Sendable (LedgerEntryRecord) throws -> Data
+    ) async throws -> Once<LedgerEntryRecord> {
+        try await write { transaction in
+            try await transaction.once(key, at: stamp.at, encode: encode) {
+                let distributor = try await transaction.requireDistributor(id: distributorID, locked: true)
+                let entry = try await transaction.appendLedger(
+                    distributor, kind: .recharge, amountFen: amountFen, note: note, actor: stamp.actor, at: stamp.at)
+                var event = EventRecord(kind: .recharge, at: stamp.at, distributorID: distributorID)
+                event.amountFen = amountFen
+                event.balanceFen = entry.balanceAfterFen
+                try await transaction.append(event)
+                try await transaction.record(stamp, target: "distributor:\(distributorID)", summary: "recharged \(amountFen) fen")
+                return entry
+            }
+        }
+    }
+
+    public func adjust(
+        distributorID: Int64, amountFen: Int64, reason: String, key: RequestKey?, stamp: AuditStamp,
+        encode: @escaping @Sendable (LedgerEntryRecord) throws -> Data
+    ) async throws -> Once<LedgerEntryRecord> {
+        try await write { transaction in
+            try await transaction.once(key, at: stamp.at, encode: encode) {
+                let distributor = try await transaction.requireDistributor(id: distributorID, locked: true)
+                // Never below what holds keep aside, on the balance and the credit line.
+                guard distributor.availableFen + amountFen >= 0 else {
+                    throw MoneyError.balanceWouldGoNegative(balanceFen: distributor.availableFen)
+                }
+                let entry = try await transaction.appendLedger(
+                    distributor, kind: .adjustment, amountFen: amountFen, note: reason, actor: stamp.actor, at: stamp.at)
+                try await transaction.record(stamp, target: "distributor:\(distributorID)", summary: "adjusted \(amountFen) fen: \(reason)")
+                return entry
+            }
+        }
+    }
+
+    public func ledger(_ query: LedgerQuery) async throws -> [LedgerEntryRecord] {
+        try await read { transaction in
+            _ = try await transaction.requireDistributor(id: query.distributorID)
+            // Oldest first by time, then id; a page goes on after the entry that ended the one before.
+            let after = try await transaction.value(Int64.self, "SELECT at FROM ledger_entry WHERE id = \(query.afterID)") ?? .min
+            return try await transaction.all(
+                LedgerEntryRecord.self,
+                """
+                SELECT * FROM ledger_entry
+                WHERE distributor_id = \(query.distributorID) AND (at, id) > (\(after), \(query.afterID))
+                    AND at >= \(query.from ?? .min) AND at < \(query.until ?? .max)
+                ORDER BY at, id LIMIT \(query.limit)
+                """)
+        }
+    }
+
+    public func money(distributorID: Int64) async throws -> DistributorRecord {
+        try await read { try await $0.requireDistributor(id: distributorID) }
+    }
+
+    /// Sells the tickets: the distributor's row locked, then the checks, then the order,
+    /// one voucher per ticket (its code made from its id) and the ledger entry that pays
+    /// for them.
+    public func sell(
+        _ sale: SaleRequest, key: RequestKey?, at: Millis, encode: @escaping @Sendable (SaleRecord) throws -> Data
+    ) async throws -> Once<SaleRecord> {
+        try await write { transaction in
+            try await transaction.once(key, at: at, encode: encode) {
+                // Checked after the replay lookup: a retry after midnight still gets its first answer.
+                guard sale.visitDate >= sale.now.today else {
+                    throw MoneyError.visitDateInPast(visitDate: sale.visitDate, today: sale.now.today)
+                }
+                let distributor = try await transaction.requireDistributor(id: sale.distributorID, locked: true)
+                guard distributor.status == .active, !distributor.passwordIsInitial else { throw MoneyError.distributorInactive }
+                guard
+                    let binding = try await transaction.one(
+                        BindingRecord.self,
+                        .sql(
+                            BindingRecord.select + " WHERE binding.distributor_id = $1 AND product.code = $2 AND product.status = 'on_sale'",
+                            sale.distributorID, sale.productCode))
+                else { throw MoneyError.productNotAuthorized(sale.productCode) }
+                let product = binding.product
+                try await transaction.requireWithoutCalendar(product, sale: sale)
+                let amount = binding.settlementPriceFen * Int64(sale.quantity)
+                guard distributor.availableFen >= amount else {
+                    throw MoneyError.insufficientBalance(balanceFen: distributor.availableFen, requiredFen: amount)
+                }
+                let orderID = try await transaction.value(
+                    Int64.self,
+                    """
+                    INSERT INTO sale_order (distributor_id, product_id, quantity, visit_date, settlement_price_fen,
+                        retail_price_fen, refundable, amount_fen, buyer_name, buyer_phone, sold_at)
+                    VALUES (\(sale.distributorID), \(product.id), \(sale.quantity), \(CivilDate(sale.visitDate)),
+                        \(binding.settlementPriceFen), \(product.retailPriceFen), \(product.refundable), \(amount),
+                        \(sale.buyerName), \(sale.buyerPhone), \(at))
+                    RETURNING id
+                    """)
+                guard let orderID else { throw PostgresStoreIncomplete(what: "an order was not written") }
+                let validUntil = CalendarDates.dayNumber(sale.visitDate).map {
+                    CalendarDates.date(dayNumber: $0 + product.validDays - 1)
+                } ?? sale.visitDate
+                var codes: [String] = []
+                for _ in 0..<sale.quantity {
+                    guard let id = try await transaction.value(Int64.self, "SELECT nextval(pg_get_serial_sequence('voucher', 'id'))")
+                    else { throw PostgresStoreIncomplete(what: "no voucher id") }
+                    let code = voucherCodes.code(for: id)
+                    try await transaction.run(
+                        """
+                        INSERT INTO voucher (id, code, order_id, distributor_id, product_id, visit_date, valid_until,
+                            settlement_price_fen, retail_price_fen, refundable, sold_at, slot, refund_policy_id)
+                        VALUES (\(id), \(code), \(orderID), \(sale.distributorID), \(product.id), \(CivilDate(sale.visitDate)),
+                            \(CivilDate(validUntil)), \(binding.settlementPriceFen), \(product.retailPriceFen), \(product.refundable),
+                            \(at), \(sale.slot.isEmpty ? nil : sale.slot), \(product.refundable ? product.refundPolicyID : nil))
+                        """)
+                    codes.append(code)
+                }
+                let entry = try await transaction.appendLedger(
+                    distributor, kind: .sale, amountFen: -amount, orderID: orderID, note: "\(sale.quantity) × \(product.code)",
+                    actor: "distributor:\(sale.distributorID)", at: at)
+                return SaleRecord(orderID: orderID, voucherCodes: codes, amountFen: amount, balanceAfterFen: entry.balanceAfterFen)
+            }
+        }
+    }
+
+    /// The voucher of `code` (any distributor's when `distributorID` is nil).
+    func voucher(code: String, distributorID: Int64?) async throws -> VoucherRecord {
+        try await read { transaction in
+            guard let id = voucherCodes.id(for: code),
+                let voucher = try await transaction.one(
+                    VoucherRecord.self, .sql(VoucherRecord.select + " WHERE voucher.id = $1 AND voucher.code = $2", id, code)),
+                distributorID == nil || voucher.distributorID == distributorID
+            else { throw MoneyError.voucherNotFound(code) }
+            return voucher
+        }
+    }
+}
+
+extension PostgresTransaction {
+    /// Runs `body` once per request key: a retry with the same content gets the stored
+    /// answer; other content under the same id is refused. Two daemons given one key at
+    /// once: the second's insert waits for the first's transaction, then finds its row,
+    /// and the whole transaction starts again to answer with it.
+    func once<T: Sendable>(
+        _ key: RequestKey?, at: Millis, encode: (T) throws -> Data, _ body: () async throws -> T
+    ) async throws -> Once<T> {
+        guard let key else { return .first(try await body()) }
+        if let row = try await rows(
+            "SELECT method, fingerprint, response FROM request_log WHERE scope = \(key.scope) AND request_id = \(key.requestID)"
+        ).first {
+            guard row["method"] == key.method, row["fingerprint"] == key.fingerprint else {
+                throw MoneyError.requestIDReused(key.requestID)
+            }
+            return .replay(row["response"])
+        }
+        let value = try await body()
+        // A unique violation here (the same key committed meanwhile) ends the transaction;
+        // the caller's retry of it then finds the answer above.
+        try await run(
+            """
+            INSERT INTO request_log (scope, request_id, method, fingerprint, response, at)
+            VALUES (\(key.scope), \(key.requestID), \(key.method), \(key.fingerprint), \(try encode(value)), \(at))
+            """)
+        return .first(value)
+    }
+
+    /// Moves the locked `distributor`'s balance by `amountFen` and records it; the schema's
+    /// check keeps the balance at or above minus the credit line.
+    func appendLedger(
+        _ distributor: DistributorRecord, kind: LedgerEntryRecord.Kind, amountFen: Int64, orderID: Int64? = nil,
+        voucherCode: String = "", note: String = "", actor: String, at: Millis, feeFen: Int64 = 0
+    ) async throws -> LedgerEntryRecord {
+        guard
+            let moved = try await one(
+                DistributorRecord.self,
+                "UPDATE distributor SET balance_fen = balance_fen + \(amountFen) WHERE id = \(distributor.id) RETURNING *")
+        else { throw AccountStoreError.distributorNotFound(distributor.id) }
+        if let below = LowBalanceAlert.change(for: moved) {
+            try await run("UPDATE distributor SET low_balance_alerted = \(below) WHERE id = \(moved.id)")
+            if below {
+                try await append(LowBalanceAlert.event(for: moved, at: at))
+                try await enqueue(LowBalanceAlert.sms(for: moved), at: at)
+            }
+        }
+        // Never dated before the entry before it, even when a daemon's clock is behind.
+        guard
+            let row = try await rows(
+                """
+                INSERT INTO ledger_entry (distributor_id, at, kind, amount_fen, balance_after_fen, order_id, voucher_code, note, actor, fee_fen)
+                VALUES (\(moved.id), greatest(\(at), (SELECT max(at) FROM ledger_entry WHERE distributor_id = \(moved.id))),
+                    \(kind.rawValue), \(amountFen), \(moved.balanceFen), \(orderID), \(voucherCode), \(note), \(actor), \(feeFen))
+                RETURNING id, at
+                """
+            ).first
+        else { throw PostgresStoreIncomplete(what: "a ledger entry was not written") }
+        return LedgerEntryRecord(
+            id: row["id"], distributorID: moved.id, at: row["at"], kind: kind, amountFen: amountFen,
+            balanceAfterFen: moved.balanceFen, orderID: orderID, voucherCode: voucherCode, note: note, actor: actor, feeFen: feeFen)
+    }
+
+    /// Writes the event in the transaction of the change it reports.
+    func append(_ event: EventRecord) async throws {
+        try await run(
+            """
+            INSERT INTO event (at, kind, distributor_id, voucher_code, hold_id, product_code, amount_fen, balance_fen, dates)
+            VALUES (\(event.at), \(event.kind.rawValue), \(event.distributorID), \(event.voucherCode), \(event.holdID),
+                \(event.productCode), \(event.amountFen), \(event.balanceFen), \(event.dates))
+            """)
+    }
+
+    /// Refuses a sale this store cannot make yet: a product with booking rules, real
+    /// names or calendar dates, whose rules are the SQLite store's alone so far.
+    func requireWithoutCalendar(_ product: ProductRecord, sale: SaleRequest) async throws {
+        // The booking window every product has: 366 days ahead when its rules name none.
+        if let today = CalendarDates.dayNumber(sale.now.today) {
+            let lastDate = CalendarDates.date(dayNumber: today + (product.bookingRules.saleDaysAhead ?? 366))
+            if sale.visitDate > lastDate { throw CalendarError.outsideBookingWindow(lastDate: lastDate) }
+        }
+        let onCalendar = try await value(Int64.self, "SELECT count(*) FROM calendar_day WHERE product_id = \(product.id)") ?? 0
+        guard product.bookingRules == BookingRules(), product.realName.mode == .none, onCalendar == 0, sale.slot.isEmpty,
+            sale.visitors.isEmpty
+        else { throw PostgresStoreIncomplete(what: "sales of products with calendar or real-name rules") }
+    }
+}
+
+extension PostgresQuery {
+    /// `sql` with `$1`, `$2`… bound to `values` in order (nil binds NULL), for SQL shared
+    /// with the SQLite store's record reads.
+    static func sql(_ sql: String, _ values: (any PostgresNonThrowingEncodable)?...) -> PostgresQuery {
+        var bindings = PostgresBindings()
+        for value in values {
+            if let value { bindings.append(value) } else { bindings.appendNull() }
+        }
+        return PostgresQuery(unsafeSQL: sql, binds: bindings)
+    }
+}
