@@ -85,6 +85,8 @@ extension PostgresStore {
                         WHERE distributor_id = \(distributorID) AND product_id = \(product.id)
                         """)
                 }
+                // A date's own retail price may be below the product's.
+                try await transaction.requireSettlementWithinRetail(productID: product.id)
                 var event = EventRecord(kind: change == .bind ? .bindingAdded : .bindingChanged, at: stamp.at, distributorID: distributorID)
                 event.productCode = product.code
                 event.amountFen = price
@@ -96,6 +98,92 @@ extension PostgresStore {
                 summary: "\(verb): " + resolved.map { "\($0.0.code) at \($0.1) fen" }.joined(separator: ", "))
             return try await transaction.bindings(distributorID: distributorID)
         }
+    }
+
+    public func updateProduct(code: String, _ changes: ProductChanges, stamp: AuditStamp) async throws -> ProductRecord {
+        try await write { transaction in
+            let before = try await transaction.requireProduct(code: code, locked: true)
+            if let retail = changes.retailPriceFen,
+                let highest = try await transaction.value(
+                    Int64.self, "SELECT max(settlement_price_fen) FROM binding WHERE product_id = \(before.id)"),
+                highest > retail
+            {
+                throw RetailBelowSettlement(code: code, highestSettlementFen: highest)
+            }
+            let notes = changes.notes(against: before)
+            guard !notes.isEmpty else { return before }
+            try await transaction.run(
+                """
+                UPDATE product SET name = \(changes.name ?? before.name), retail_price_fen = \(changes.retailPriceFen ?? before.retailPriceFen),
+                    refundable = \(changes.refundable ?? before.refundable), valid_days = \(changes.validDays ?? before.validDays),
+                    updated_at = \(stamp.at)
+                WHERE id = \(before.id)
+                """)
+            if changes.retailPriceFen != nil { try await transaction.requireSettlementWithinRetail(productID: before.id) }
+            try await transaction.record(stamp, target: "product:\(code)", summary: notes.joined(separator: "; "))
+            return try await transaction.requireProduct(code: code)
+        }
+    }
+
+    public func archiveProduct(code: String, stamp: AuditStamp) async throws -> ProductRecord {
+        try await write { transaction in
+            let before = try await transaction.requireProduct(code: code, locked: true)
+            guard before.status != .archived else { return before }
+            try await transaction.run("UPDATE product SET status = 'archived', updated_at = \(stamp.at) WHERE id = \(before.id)")
+            var event = EventRecord(kind: .productArchived, at: stamp.at, distributorID: nil)
+            event.productCode = code
+            try await transaction.append(event)
+            try await transaction.record(stamp, target: "product:\(code)", summary: "archived")
+            return try await transaction.requireProduct(code: code)
+        }
+    }
+
+    public func unbind(distributorID: Int64, codes: [String], stamp: AuditStamp) async throws -> [BindingRecord] {
+        try await write { transaction in
+            _ = try await transaction.requireDistributor(id: distributorID, locked: true)
+            var problems: [BatchItemProblem] = []
+            var productIDs: [Int64] = []
+            for (index, code) in codes.enumerated() {
+                let id = try await transaction.value(
+                    Int64.self,
+                    """
+                    SELECT product.id FROM binding JOIN product ON product.id = binding.product_id
+                    WHERE binding.distributor_id = \(distributorID) AND product.code = \(code)
+                    """)
+                if let id { productIDs.append(id) } else { problems.append(BatchItemProblem(index: index, kind: .notBound)) }
+            }
+            guard problems.isEmpty else { throw BatchRejected(problems: problems) }
+            for (id, code) in zip(productIDs, codes) {
+                try await transaction.run("DELETE FROM binding WHERE distributor_id = \(distributorID) AND product_id = \(id)")
+                var event = EventRecord(kind: .bindingRemoved, at: stamp.at, distributorID: distributorID)
+                event.productCode = code
+                try await transaction.append(event)
+            }
+            try await transaction.record(stamp, target: "distributor:\(distributorID)", summary: "unbound: " + codes.joined(separator: ", "))
+            return try await transaction.bindings(distributorID: distributorID)
+        }
+    }
+
+    public func setBookingRules(productCode: String, _ rules: BookingRules, stamp: AuditStamp) async throws -> BookingRules {
+        try await write { transaction in
+            let product = try await transaction.requireProduct(code: productCode, locked: true)
+            try await transaction.run(
+                """
+                UPDATE product SET sale_days_ahead = \(rules.saleDaysAhead), cutoff_minutes = \(rules.cutoffMinutes),
+                    same_day_until = \(rules.sameDayUntil), slot_admission = \(rules.slotAdmission),
+                    admission_grace_minutes = \(rules.admissionGraceMinutes), updated_at = \(stamp.at)
+                WHERE id = \(product.id)
+                """)
+            try await transaction.record(stamp, target: "product:\(product.code)", summary: "booking rules: \(rules)")
+            var event = EventRecord(kind: .availabilityChanged, at: stamp.at, distributorID: nil)
+            event.productCode = product.code
+            try await transaction.append(event)
+            return try await transaction.requireProduct(code: productCode).bookingRules
+        }
+    }
+
+    public func bookingRules(productCode: String) async throws -> BookingRules {
+        try await read { try await $0.requireProduct(code: productCode).bookingRules }
     }
 
     public func bindings(distributorID: Int64) async throws -> [BindingRecord] {
@@ -117,6 +205,37 @@ extension PostgresStore {
 extension PostgresTransaction {
     func product(code: String) async throws -> ProductRecord? {
         try await one(ProductRecord.self, .sql(ProductRecord.select + " WHERE product.code = $1", code))
+    }
+
+    /// The product; `locked` holds its row until the transaction ends.
+    func requireProduct(code: String, locked: Bool = false) async throws -> ProductRecord {
+        let product =
+            locked
+            ? try await one(ProductRecord.self, .sql(ProductRecord.select + " WHERE product.code = $1 FOR UPDATE OF product", code))
+            : try await product(code: code)
+        guard let product else { throw ProductNotFound(code: code) }
+        return product
+    }
+
+    /// Refuses a settlement price (a binding's, or a date's own) above the retail price of
+    /// a date from yesterday on, naming the first distributor and its dates.
+    func requireSettlementWithinRetail(productID: Int64) async throws {
+        let above = try await rows(
+            """
+            SELECT binding.distributor_id AS distributor_id, day.visit_date AS visit_date
+            FROM calendar_day AS day JOIN binding ON binding.product_id = day.product_id
+            JOIN product ON product.id = day.product_id
+            LEFT JOIN calendar_settlement_price AS price ON price.distributor_id = binding.distributor_id
+                AND price.product_id = day.product_id AND price.visit_date = day.visit_date
+            WHERE day.product_id = \(productID) AND day.visit_date >= current_date - 1
+                AND coalesce(price.settlement_price_fen, binding.settlement_price_fen)
+                    > coalesce(day.retail_price_fen, product.retail_price_fen)
+            ORDER BY 1, 2
+            """)
+        guard let first = above.first else { return }
+        let distributorID: Int64 = first["distributor_id"]
+        throw CalendarError.settlementAboveRetail(
+            distributorID: distributorID, dates: above.filter { $0["distributor_id"] == distributorID }.map { $0["visit_date"] })
     }
 
     func bindings(distributorID: Int64) async throws -> [BindingRecord] {

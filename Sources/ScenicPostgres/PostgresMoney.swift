@@ -128,18 +128,6 @@ extension PostgresStore {
             }
         }
     }
-
-    /// The voucher of `code` (any distributor's when `distributorID` is nil).
-    func voucher(code: String, distributorID: Int64?) async throws -> VoucherRecord {
-        try await read { transaction in
-            guard let id = voucherCodes.id(for: code),
-                let voucher = try await transaction.one(
-                    VoucherRecord.self, .sql(VoucherRecord.select + " WHERE voucher.id = $1 AND voucher.code = $2", id, code)),
-                distributorID == nil || voucher.distributorID == distributorID
-            else { throw MoneyError.voucherNotFound(code) }
-            return voucher
-        }
-    }
 }
 
 extension PostgresTransaction {
@@ -181,13 +169,7 @@ extension PostgresTransaction {
                 DistributorRecord.self,
                 "UPDATE distributor SET balance_fen = balance_fen + \(amountFen) WHERE id = \(distributor.id) RETURNING *")
         else { throw AccountStoreError.distributorNotFound(distributor.id) }
-        if let below = LowBalanceAlert.change(for: moved) {
-            try await run("UPDATE distributor SET low_balance_alerted = \(below) WHERE id = \(moved.id)")
-            if below {
-                try await append(LowBalanceAlert.event(for: moved, at: at))
-                try await enqueue(LowBalanceAlert.sms(for: moved), at: at)
-            }
-        }
+        try await updateLowBalanceAlert(moved, at: at)
         // Never dated before the entry before it, even when a daemon's clock is behind.
         guard
             let row = try await rows(
@@ -204,14 +186,14 @@ extension PostgresTransaction {
             balanceAfterFen: moved.balanceFen, orderID: orderID, voucherCode: voucherCode, note: note, actor: actor, feeFen: feeFen)
     }
 
-    /// Writes the event in the transaction of the change it reports.
-    func append(_ event: EventRecord) async throws {
-        try await run(
-            """
-            INSERT INTO event (at, kind, distributor_id, voucher_code, hold_id, product_code, amount_fen, balance_fen, dates)
-            VALUES (\(event.at), \(event.kind.rawValue), \(event.distributorID), \(event.voucherCode), \(event.holdID),
-                \(event.productCode), \(event.amountFen), \(event.balanceFen), \(event.dates))
-            """)
+    /// One SMS when the available amount falls below the distributor's threshold, not one
+    /// per sale after that (``LowBalanceAlert``).
+    func updateLowBalanceAlert(_ distributor: DistributorRecord, at: Millis) async throws {
+        guard let below = LowBalanceAlert.change(for: distributor) else { return }
+        try await run("UPDATE distributor SET low_balance_alerted = \(below) WHERE id = \(distributor.id)")
+        guard below else { return }
+        try await append(LowBalanceAlert.event(for: distributor, at: at))
+        try await enqueue(LowBalanceAlert.sms(for: distributor), at: at)
     }
 
     /// Refuses a sale this store cannot make yet: a product with booking rules, real

@@ -16,10 +16,10 @@ import PostgresNIO
 ///   restored from an older dump hands out the ids of the vouchers it lost again: the
 ///   index refuses a code that is still in a buyer's hands, where SQLite's store re-keys
 ///   the codes of a copy it knows it restored.
-/// - Every event row carries the id of the transaction that wrote it. Ids are drawn in
-///   the order transactions start, not the order they commit, so a feed reader returns
-///   only events older than every transaction still running (`pg_snapshot_xmin`): a
-///   later id never becomes visible before an earlier one that then commits.
+/// - Event ids come from a sequence, drawn as transactions run, not as they commit: the
+///   store takes a transaction-level advisory lock before it writes an event, so that the
+///   transactions writing events commit one at a time and a feed reader resuming after
+///   the last id it saw never skips one that committed late.
 public enum PostgresSchema {
     /// A migration: applied once, in one transaction, in this order.
     public struct Migration: Sendable {
@@ -367,9 +367,6 @@ public enum PostgresSchema {
 
         CREATE TABLE event (
             id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-            -- The writing transaction: a reader takes only events older than every
-            -- transaction still running, so none commits behind its cursor.
-            xid xid8 NOT NULL DEFAULT pg_current_xact_id(),
             at bigint NOT NULL,
             kind text NOT NULL,
             -- NULL: every distributor hears of it.

@@ -1,6 +1,8 @@
 import Foundation
 import GRDB
 import Logging
+import NIOConcurrencyHelpers
+import NIOCore
 import PostgresNIO
 import ScenicNumbering
 import ScenicStore
@@ -24,6 +26,9 @@ public final class PostgresStore: Sendable {
     public let publicNumberKey: [UInt8]
     /// Codes of vouchers from their ids, under the store's own key.
     let voucherCodes: VoucherCodes
+    /// Rings when events commit, on this daemon or another, for the feed's long polls.
+    public let eventBell = EventBell()
+    private let listening: Task<Void, Never>
 
     /// The number of migrations applied, shown in server info.
     public var schemaVersion: Int { database.schemaVersion }
@@ -33,6 +38,7 @@ public final class PostgresStore: Sendable {
         self.logger = logger
         self.publicNumberKey = publicNumberKey
         voucherCodes = VoucherCodes(key: voucherCodeKey)
+        listening = Self.ringOnEvents(eventBell, client: database.client, logger: logger)
     }
 
     /// Opens the database `url` names, migrating it, and makes its keys the first time.
@@ -62,7 +68,13 @@ public final class PostgresStore: Sendable {
 
     /// Closes the pool; the store cannot be used afterwards.
     public func close() {
+        listening.cancel()
         database.close()
+    }
+
+    /// Reads one row, proving the database answers; for the health check.
+    public func ping() async throws {
+        _ = try await read { try await $0.value(Int64.self, "SELECT 1") }
     }
 
     /// Runs `body` in a read-committed transaction, and again from the start when
@@ -72,15 +84,18 @@ public final class PostgresStore: Sendable {
         var attempt = 0
         while true {
             do {
-                return try await database.client.withConnection { connection in
-                    try await connection.query("BEGIN", logger: logger)
-                    do {
-                        let value = try await body(PostgresTransaction(connection: connection, logger: logger))
-                        try await connection.query("COMMIT", logger: logger)
-                        return value
-                    } catch {
-                        try? await connection.query("ROLLBACK", logger: logger)
-                        throw error
+                return try await translatingFailures {
+                    try await database.client.withConnection { connection in
+                        let transaction = PostgresTransaction(connection: connection, logger: logger)
+                        try await transaction.run("BEGIN")
+                        do {
+                            let value = try await body(transaction)
+                            try await transaction.run("COMMIT")
+                            return value
+                        } catch {
+                            try? await transaction.run("ROLLBACK")
+                            throw error
+                        }
                     }
                 }
             } catch let error as PSQLError where Self.isRetryable(error) && attempt < 5 {
@@ -93,8 +108,46 @@ public final class PostgresStore: Sendable {
     /// Runs `body` on a connection of the pool, outside a transaction: each query sees
     /// what was committed when it started.
     func read<T: Sendable>(_ body: (PostgresTransaction) async throws -> T) async throws -> T {
-        try await database.client.withConnection { connection in
-            try await body(PostgresTransaction(connection: connection, logger: logger))
+        try await translatingFailures {
+            try await database.client.withConnection { connection in
+                try await body(PostgresTransaction(connection: connection, logger: logger))
+            }
+        }
+    }
+
+    /// Runs `body`, answering a lost, closing or read-only server, or a full disk, as a
+    /// ``StorageFailure`` (the services' retryable statuses); whether a commit whose
+    /// answer was lost took effect, the caller's request id tells on its retry.
+    private func translatingFailures<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as PostgresConnectionClosed {
+            logger.error("storage failure", metadata: ["kind": "unavailable", "detail": "\(error)"])
+            throw StorageFailure(kind: .unavailable, detail: "\(error)")
+        } catch let error as PSQLError {
+            guard let failure = Self.storageFailure(error) else { throw error }
+            logger.error("storage failure", metadata: ["kind": "\(failure.kind.rawValue)", "detail": "\(failure.detail)"])
+            throw failure
+        }
+    }
+
+    /// The outage `error` stands for, or nil when it is not one (a constraint, a bug).
+    static func storageFailure(_ error: PSQLError) -> StorageFailure? {
+        let detail = String(reflecting: error)
+        switch error.code {
+        case .connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .poolClosed:
+            return StorageFailure(kind: .unavailable, detail: detail)
+        default:
+            break
+        }
+        guard let state = error.serverInfo?[.sqlState] else { return nil }
+        switch state {
+        case "53100": return StorageFailure(kind: .full, detail: detail)
+        // Out of memory or connections, a read-only transaction (a standby after a
+        // failover), an administrator's shutdown, a server starting up, or a connection
+        // failure the server reports.
+        case "53200", "53300", "25006", "57P01", "57P02", "57P03": return StorageFailure(kind: .unavailable, detail: detail)
+        default: return state.hasPrefix("08") ? StorageFailure(kind: .unavailable, detail: detail) : nil
         }
     }
 
@@ -112,6 +165,11 @@ public final class PostgresStore: Sendable {
     }
 }
 
+/// A connection that closed before its query was answered.
+struct PostgresConnectionClosed: Error, CustomStringConvertible {
+    var description: String { "the connection to PostgreSQL closed before the query was answered" }
+}
+
 /// A part of ``Store`` the PostgreSQL store does not carry yet.
 public struct PostgresStoreIncomplete: Error, CustomStringConvertible {
     public let what: String
@@ -125,16 +183,12 @@ struct PostgresTransaction {
 
     /// Runs `query` for its effect.
     func run(_ query: PostgresQuery) async throws {
-        let rows = try await connection.query(query, logger: logger)
-        for try await _ in rows {}
+        _ = try await result(of: query)
     }
 
     /// Every row `query` returns, as the records read them.
     func rows(_ query: PostgresQuery) async throws -> [GRDB.Row] {
-        let sequence = try await connection.query(query, logger: logger)
-        var rows: [GRDB.Row] = []
-        for try await row in sequence { rows.append(try GRDB.Row(postgres: row)) }
-        return rows
+        try await result(of: query).rows.map { try GRDB.Row(postgres: $0) }
     }
 
     /// The first row `query` returns, as a record.
@@ -149,12 +203,37 @@ struct PostgresTransaction {
 
     /// The first column of the first row `query` returns.
     func value<Value: PostgresDecodable>(_ type: Value.Type, _ query: PostgresQuery) async throws -> Value? {
-        let sequence = try await connection.query(query, logger: logger)
-        var value: Value?
-        for try await row in sequence where value == nil {
-            guard let cell = row.first, cell.bytes != nil else { continue }
-            value = try cell.decode(Value.self)
+        guard let cell = try await result(of: query).rows.first?.first, cell.bytes != nil else { return nil }
+        return try cell.decode(Value.self)
+    }
+
+    /// The whole answer to `query`, or a failure as soon as the connection closes: a query
+    /// sent on a connection the server is ending can otherwise wait for an answer for ever.
+    private func result(of query: PostgresQuery) async throws -> PostgresQueryResult {
+        let answer = connection.eventLoop.makePromise(of: PostgresQueryResult.self)
+        let answered = NIOLockedValueBox(false)
+        let complete: @Sendable (Result<PostgresQueryResult, any Error>) -> Void = { result in
+            guard answered.withLockedValue({ done in defer { done = true }; return !done }) else { return }
+            answer.completeWith(result)
         }
-        return value
+        connection.query(query, logger: logger).whenComplete(complete)
+        connection.closeFuture.whenComplete { _ in complete(.failure(PostgresConnectionClosed())) }
+        return try await answer.futureResult.get()
+    }
+}
+
+extension PostgresStore {
+    /// What the daemon's metrics read from the database at a scrape.
+    public func gauges() async throws -> Gauges {
+        try await read { transaction in
+            func counts(_ query: PostgresQuery) async throws -> [String: Int64] {
+                Dictionary(uniqueKeysWithValues: try await transaction.rows(query).map { ($0["status"] as String, $0["count"] as Int64) })
+            }
+            return Gauges(
+                openSessions: try await transaction.value(Int64.self, "SELECT count(*) FROM session WHERE ended_at IS NULL") ?? 0,
+                smsByStatus: try await counts("SELECT status, count(*) AS count FROM sms_outbox GROUP BY status"),
+                heldHolds: try await transaction.value(Int64.self, "SELECT count(*) FROM hold WHERE status = 'held'") ?? 0,
+                vouchersByStatus: try await counts("SELECT status, sum(count)::bigint AS count FROM voucher_tally GROUP BY status"))
+        }
     }
 }

@@ -22,6 +22,10 @@ extension StorageFailure: RPCErrorConvertible {
             RPCError(
                 .unavailable, "the data disk failed an operation: nothing was written; retry shortly",
                 reason: "STORAGE_IO_ERROR")
+        case .unavailable:
+            RPCError(
+                .unavailable, "the database cannot be reached: retry shortly with the same request id",
+                reason: "STORAGE_UNAVAILABLE")
         }
     }
 }

@@ -14,14 +14,11 @@ extension SQLiteStore {
                     VALUES (?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
-                    key.distributorID, key.name, key.prefix, key.secretHash, key.scopes.sorted().map(\.rawValue).joined(separator: ","),
+                    key.distributorID, key.name, key.prefix, key.secretHash, key.scopesText,
                     stamp.at, key.expiresOn,
                 ])
             let id = db.lastInsertedRowID
-            try stamp.record(
-                db, target: "distributor:\(key.distributorID)",
-                summary: "API key \(id) \"\(key.name)\" (\(key.prefix)…) created: \(key.scopes.sorted().map(\.rawValue).joined(separator: ","))"
-                    + (key.expiresOn.map { ", until \($0)" } ?? ""))
+            try stamp.record(db, target: "distributor:\(key.distributorID)", summary: key.createdSummary(id: id))
             return try Self.requireApiKey(db, id: id)
         }
     }

@@ -298,19 +298,6 @@ extension SQLiteStore {
         return (day.retailPriceFen, day.settlementPriceFen ?? binding.settlementPriceFen)
     }
 
-    /// Refuses a voucher of a slot outside it (with the grace), when its product admits by slot.
-    static func checkSlotAdmission(_ db: Database, _ voucher: VoucherRecord, minuteOfDay: Int) throws {
-        guard let text = voucher.slot, let slot = TimeSlot(text) else { return }
-        let row = try db.fetchOneCached(
-            Row.self, "SELECT slot_admission, admission_grace_minutes FROM product WHERE id = ?", [voucher.productID])
-        let rules = row.map(BookingRules.init(row:)) ?? BookingRules()
-        guard rules.slotAdmission else { return }
-        let grace = rules.admissionGraceMinutes
-        guard (slot.start - grace...slot.end + grace).contains(minuteOfDay) else {
-            throw CalendarError.notInSlot(code: voucher.code, slot: text)
-        }
-    }
-
     /// Gives a refunded voucher's place back to its day, slot and allotment.
     static func giveBack(_ db: Database, _ voucher: VoucherRecord) throws {
         try giveBack(

@@ -130,7 +130,7 @@ public struct BookingRules: Sendable, Equatable, CustomStringConvertible {
         ].compactMap { $0 }.joined(separator: ", ")
     }
 
-    init(row: Row) {
+    package init(row: Row) {
         saleDaysAhead = row["sale_days_ahead"]
         cutoffMinutes = row["cutoff_minutes"]
         sameDayUntil = row["same_day_until"]

@@ -101,15 +101,7 @@ extension SQLiteStore {
             {
                 throw RetailBelowSettlement(code: code, highestSettlementFen: highest)
             }
-            var notes: [String] = []
-            if let name = changes.name, name != before.name { notes.append("name → \"\(name)\"") }
-            if let retail = changes.retailPriceFen, retail != before.retailPriceFen {
-                notes.append("retail \(before.retailPriceFen) → \(retail) fen")
-            }
-            if let refundable = changes.refundable, refundable != before.refundable {
-                notes.append(refundable ? "refundable" : "non-refundable")
-            }
-            if let days = changes.validDays, days != before.validDays { notes.append("valid days \(before.validDays) → \(days)") }
+            let notes = changes.notes(against: before)
             guard !notes.isEmpty else { return before }
             try db.execute(
                 sql: """

@@ -76,6 +76,18 @@ public struct ProductChanges: Sendable {
         self.refundable = refundable
         self.validDays = validDays
     }
+
+    /// What the changes change in `product`, for the audit log; empty when nothing.
+    package func notes(against product: ProductRecord) -> [String] {
+        var notes: [String] = []
+        if let name, name != product.name { notes.append("name → \"\(name)\"") }
+        if let retailPriceFen, retailPriceFen != product.retailPriceFen {
+            notes.append("retail \(product.retailPriceFen) → \(retailPriceFen) fen")
+        }
+        if let refundable, refundable != product.refundable { notes.append(refundable ? "refundable" : "non-refundable") }
+        if let validDays, validDays != product.validDays { notes.append("valid days \(product.validDays) → \(validDays)") }
+        return notes
+    }
 }
 
 /// A distributor's authorization to sell a product, with the product it names.
@@ -143,6 +155,11 @@ public struct BatchRejected: Error, Sendable, Equatable {
 public struct RetailBelowSettlement: Error, Sendable, Equatable {
     public var code: String
     public var highestSettlementFen: Int64
+
+    package init(code: String, highestSettlementFen: Int64) {
+        self.code = code
+        self.highestSettlementFen = highestSettlementFen
+    }
 }
 
 public struct ProductNotFound: Error, Sendable, Equatable {

@@ -52,6 +52,14 @@ public struct NewApiKey: Sendable {
         self.scopes = scopes
         self.expiresOn = expiresOn
     }
+
+    /// The scopes as `api_key.scopes` keeps them: sorted, comma-separated.
+    package var scopesText: String { scopes.sorted().map(\.rawValue).joined(separator: ",") }
+
+    /// The audit log's line for the key made with `id`.
+    package func createdSummary(id: Int64) -> String {
+        "API key \(id) \"\(name)\" (\(prefix)…) created: \(scopesText)" + (expiresOn.map { ", until \($0)" } ?? "")
+    }
 }
 
 /// A hold: seats taken and money kept aside until it is confirmed, released or expires.
@@ -176,7 +184,7 @@ public struct EventRecord: Sendable, Equatable, FetchableRecord {
     }
 
     /// A voucher's event: redeemed, undone, refunded or expired.
-    static func voucher(_ kind: Kind, _ voucher: VoucherRecord, at: Millis) -> EventRecord {
+    package static func voucher(_ kind: Kind, _ voucher: VoucherRecord, at: Millis) -> EventRecord {
         var event = EventRecord(kind: kind, at: at, distributorID: voucher.distributorID)
         event.voucherCode = voucher.code
         event.productCode = voucher.productCode

@@ -298,22 +298,9 @@ extension SQLiteStore {
 
     /// Why `voucher` does not admit now, if it does not.
     static func checkAdmits(_ db: Database, _ voucher: VoucherRecord, now: SceneNow) throws {
-        let code = voucher.code
-        try requireUnused(voucher)
-        guard now.today >= voucher.visitDate else { throw MoneyError.notYetValid(code: code, visitDate: voucher.visitDate) }
-        guard now.today <= voucher.validUntil else { throw MoneyError.voucherExpired(code: code, validUntil: voucher.validUntil) }
-        try checkSlotAdmission(db, voucher, minuteOfDay: now.minuteOfDay)
-    }
-
-    /// Refuses a voucher used, refunded or with a refund awaiting approval: what nothing
-    /// else may happen to.
-    static func requireUnused(_ voucher: VoucherRecord) throws {
-        switch voucher.status {
-        case .redeemed: throw MoneyError.alreadyRedeemed(code: voucher.code, at: voucher.redeemedAt ?? 0)
-        case .refunded: throw MoneyError.voucherRefunded(voucher.code)
-        case .valid: break
-        }
-        guard !voucher.refundPending else { throw MoneyError.refundPending(voucher.code) }
+        let row = try db.fetchOneCached(
+            Row.self, "SELECT slot_admission, admission_grace_minutes FROM product WHERE id = ?", [voucher.productID])
+        try voucher.requireAdmits(now: now, rules: row.map(BookingRules.init(row:)) ?? BookingRules())
     }
 
     public func undoRedemption(code: String, reason: String, window: Millis, stamp: AuditStamp) async throws -> VoucherRecord {
@@ -392,5 +379,32 @@ extension SQLiteStore {
             "INSERT INTO request_log (scope, request_id, method, fingerprint, response, at) VALUES (?, ?, ?, ?, ?, ?)",
             [key.scope, key.requestID, key.method, key.fingerprint, try encode(value), at])
         return .first(value)
+    }
+}
+
+extension VoucherRecord {
+    /// Why the voucher does not admit now under its product's booking `rules`, if it does
+    /// not: valid, its day (or days), and its slot (with the grace) when the product
+    /// admits by slot.
+    package func requireAdmits(now: SceneNow, rules: BookingRules) throws {
+        try requireUnused()
+        guard now.today >= visitDate else { throw MoneyError.notYetValid(code: code, visitDate: visitDate) }
+        guard now.today <= validUntil else { throw MoneyError.voucherExpired(code: code, validUntil: validUntil) }
+        guard rules.slotAdmission, let text = slot, let window = TimeSlot(text) else { return }
+        let grace = rules.admissionGraceMinutes
+        guard (window.start - grace...window.end + grace).contains(now.minuteOfDay) else {
+            throw CalendarError.notInSlot(code: code, slot: text)
+        }
+    }
+
+    /// Refuses a voucher used, refunded or with a refund awaiting approval: what nothing
+    /// else may happen to.
+    package func requireUnused() throws {
+        switch status {
+        case .redeemed: throw MoneyError.alreadyRedeemed(code: code, at: redeemedAt ?? 0)
+        case .refunded: throw MoneyError.voucherRefunded(code)
+        case .valid: break
+        }
+        guard !refundPending else { throw MoneyError.refundPending(code) }
     }
 }

@@ -53,7 +53,7 @@ extension SQLiteStore {
     /// Refuses a voucher that is not valid, has a refund pending, or is past its deadline:
     /// what neither a refund nor a date change may take.
     static func checkChangeable(_ voucher: VoucherRecord, now: SceneNow) throws {
-        try requireUnused(voucher)
+        try voucher.requireUnused()
         let policy = voucher.refundPolicy
         guard
             policy.allows(

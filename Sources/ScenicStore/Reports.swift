@@ -23,10 +23,82 @@ public struct DistributorStatement: Sendable, Equatable {
     public var vouchersRefunded: Int64 = 0
     public var vouchersExpired: Int64 = 0
 
+    package init(distributor: DistributorRecord, openingBalanceFen: Int64, closingBalanceFen: Int64) {
+        self.distributor = distributor
+        self.openingBalanceFen = openingBalanceFen
+        self.closingBalanceFen = closingBalanceFen
+    }
+
     public var computedClosingFen: Int64 {
         openingBalanceFen + recharges.amountFen + adjustments.amountFen + sales.amountFen + refunds.amountFen
             + dateChanges.amountFen
     }
+}
+
+extension DistributorStatement {
+    /// Adds the ledger's totals of one kind of entry over the period.
+    package mutating func add(kind: String, count: Int64, amountFen: Int64, feesFen: Int64) {
+        let movement = Movement(count: count, amountFen: amountFen)
+        switch LedgerEntryRecord.Kind(rawValue: kind) {
+        case .recharge: recharges = movement
+        case .adjustment: adjustments = movement
+        case .sale: sales = movement
+        case .refund:
+            refunds = movement
+            refundFeesFen = feesFen
+        case .dateChange: dateChanges = movement
+        case nil: break
+        }
+    }
+
+    /// Sets the vouchers sold in the period by state.
+    package mutating func add(_ states: VoucherStates) {
+        // One voucher a ticket, none ever deleted: the tickets sold are the vouchers sold.
+        sales.count = states.valid + states.redeemed + states.refunded + states.expired
+        vouchersValid = states.valid
+        vouchersRedeemed = states.redeemed
+        vouchersRefunded = states.refunded
+        vouchersExpired = states.expired
+    }
+}
+
+/// Vouchers sold in a period by state; valid ones past their last day count as expired.
+///
+/// Whole quarter hours come from `voucher_tally`; the ragged ends of a period that does
+/// not start or end on a quarter hour (less than 15 minutes each) are counted from the
+/// vouchers sold in them, so the counts are exact for any period. Days begin on a quarter
+/// hour in every time zone in use today, so statements of whole days have none.
+package struct VoucherStates {
+    /// A period cut into the quarter hours it holds whole and its ragged ends.
+    package struct Period {
+        static let quarter: Millis = 900_000
+        /// The whole quarter hours, as `sold_quarter` numbers them; nil when none.
+        package let quarters: Range<Millis>?
+        /// The parts before the first whole quarter hour and after the last.
+        package let raggedEnds: [Range<Millis>]
+
+        package init(from: Millis, until: Millis) {
+            let firstWhole = min((from + Self.quarter - 1) / Self.quarter * Self.quarter, until)
+            let lastWhole = max(until / Self.quarter * Self.quarter, firstWhole)
+            quarters = firstWhole < lastWhole ? firstWhole / Self.quarter..<lastWhole / Self.quarter : nil
+            raggedEnds = [from..<firstWhole, lastWhole..<until].filter { !$0.isEmpty }
+        }
+    }
+
+    private var counts: [String: (count: Int64, past: Int64)] = [:]
+
+    package init() {}
+
+    /// Adds `count` vouchers in `status`, `past` of them past their last day.
+    package mutating func add(status: String, count: Int64, past: Int64) {
+        counts[status, default: (0, 0)].count += count
+        counts[status, default: (0, 0)].past += past
+    }
+
+    package var valid: Int64 { (counts[VoucherRecord.Status.valid.rawValue]?.count ?? 0) - expired }
+    package var redeemed: Int64 { counts[VoucherRecord.Status.redeemed.rawValue]?.count ?? 0 }
+    package var refunded: Int64 { counts[VoucherRecord.Status.refunded.rawValue]?.count ?? 0 }
+    package var expired: Int64 { counts[VoucherRecord.Status.valid.rawValue]?.past ?? 0 }
 }
 
 public enum SalesGrouping: Sendable {
@@ -43,6 +115,17 @@ public struct SalesRow: Sendable, Equatable {
     public var ticketsRefunded: Int64
     public var ticketsRedeemed: Int64
     public var settlementRevenueFen: Int64
+
+    /// A row of a query with the columns `key`, `label`, `sold`, `refunded`, `redeemed`
+    /// and `revenue`.
+    package init(row: Row) {
+        key = row["key"]
+        label = row["label"]
+        ticketsSold = row["sold"]
+        ticketsRefunded = row["refunded"]
+        ticketsRedeemed = row["redeemed"]
+        settlementRevenueFen = row["revenue"]
+    }
 }
 
 /// Statements and sales reports: every figure is one SQL aggregate over an index, never a
@@ -71,25 +154,9 @@ extension SQLiteStore {
                     """,
                 arguments: [distributorID, from, until])
             for row in movements {
-                let movement = Movement(count: row["count"], amountFen: row["amount"])
-                switch LedgerEntryRecord.Kind(rawValue: row["kind"]) {
-                case .recharge: statement.recharges = movement
-                case .adjustment: statement.adjustments = movement
-                case .sale: statement.sales = movement
-                case .refund:
-                    statement.refunds = movement
-                    statement.refundFeesFen = row["fees"]
-                case .dateChange: statement.dateChanges = movement
-                case nil: break
-                }
+                statement.add(kind: row["kind"], count: row["count"], amountFen: row["amount"], feesFen: row["fees"])
             }
-            let states = try Self.voucherStates(db, distributorID: distributorID, from: from, until: until, today: today)
-            // One voucher a ticket, none ever deleted: the tickets sold are the vouchers sold.
-            statement.sales.count = states.valid + states.redeemed + states.refunded + states.expired
-            statement.vouchersValid = states.valid
-            statement.vouchersRedeemed = states.redeemed
-            statement.vouchersRefunded = states.refunded
-            statement.vouchersExpired = states.expired
+            statement.add(try Self.voucherStates(db, distributorID: distributorID, from: from, until: until, today: today))
             return statement
         }
     }
@@ -100,44 +167,32 @@ extension SQLiteStore {
     /// does not start or end on a quarter hour (less than 15 minutes each) are counted from
     /// the vouchers sold in them, so the counts are exact for any period. Days begin on a
     /// quarter hour in every time zone in use today, so statements of whole days have none.
-    static func voucherStates(
-        _ db: Database, distributorID: Int64, from: Millis, until: Millis, today: String
-    ) throws -> (valid: Int64, redeemed: Int64, refunded: Int64, expired: Int64) {
-        let quarter: Millis = 900_000
-        let firstWhole = min((from + quarter - 1) / quarter * quarter, until)
-        let lastWhole = max(until / quarter * quarter, firstWhole)
-        var counts: [String: (count: Int64, past: Int64)] = [:]
-        func add(_ rows: [Row]) {
-            for row in rows {
-                let status: String = row["status"]
-                counts[status, default: (0, 0)].count += row["count"]
-                counts[status, default: (0, 0)].past += row["past"]
-            }
-        }
-        if firstWhole < lastWhole {
-            add(try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT status, sum(count) AS count, sum(CASE WHEN valid_until < ? THEN count ELSE 0 END) AS past
-                    FROM voucher_tally WHERE distributor_id = ? AND sold_quarter >= ? AND sold_quarter < ? GROUP BY status
-                    """,
-                arguments: [today, distributorID, firstWhole / quarter, lastWhole / quarter]))
-        }
-        for (start, end) in [(from, firstWhole), (lastWhole, until)] where start < end {
-            add(try Row.fetchAll(
+    static func voucherStates(_ db: Database, distributorID: Int64, from: Millis, until: Millis, today: String) throws -> VoucherStates {
+        var states = VoucherStates()
+        let period = VoucherStates.Period(from: from, until: until)
+        for rows in [
+            try period.quarters.map { quarters in
+                try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT status, sum(count) AS count, sum(CASE WHEN valid_until < ? THEN count ELSE 0 END) AS past
+                        FROM voucher_tally WHERE distributor_id = ? AND sold_quarter >= ? AND sold_quarter < ? GROUP BY status
+                        """,
+                    arguments: [today, distributorID, quarters.lowerBound, quarters.upperBound])
+            } ?? []
+        ] + (try period.raggedEnds.map { end in
+            try Row.fetchAll(
                 db,
                 sql: """
                     SELECT status, count(*) AS count, sum(valid_until < ?) AS past
                     FROM voucher INDEXED BY voucher_by_sold_at
                     WHERE sold_at >= ? AND sold_at < ? AND distributor_id = ? GROUP BY status
                     """,
-                arguments: [today, start, end, distributorID]))
+                arguments: [today, end.lowerBound, end.upperBound, distributorID])
+        }) {
+            for row in rows { states.add(status: row["status"], count: row["count"], past: row["past"]) }
         }
-        let valid = counts[VoucherRecord.Status.valid.rawValue] ?? (0, 0)
-        return (
-            valid.count - valid.past, counts[VoucherRecord.Status.redeemed.rawValue]?.count ?? 0,
-            counts[VoucherRecord.Status.refunded.rawValue]?.count ?? 0, valid.past
-        )
+        return states
     }
 
     public func salesReport(from: Millis, until: Millis, by grouping: SalesGrouping) async throws -> [SalesRow] {
@@ -159,11 +214,7 @@ extension SQLiteStore {
                     GROUP BY 1 ORDER BY 1
                     """,
                 arguments: [from, until]
-            ).map {
-                SalesRow(
-                    key: $0["key"], label: $0["label"], ticketsSold: $0["sold"], ticketsRefunded: $0["refunded"],
-                    ticketsRedeemed: $0["redeemed"], settlementRevenueFen: $0["revenue"])
-            }
+            ).map(SalesRow.init(row:))
         }
     }
 

@@ -17,10 +17,13 @@ public struct StorageFailure: Error, Equatable, CustomStringConvertible {
         case readOnly
         /// SQLITE_IOERR / SQLITE_CANTOPEN: the operating system failed a read, write or sync.
         case ioError
+        /// A database server that cannot be reached, is shutting down or takes no writes
+        /// (a standby): the PostgreSQL store's, which reconnects by itself.
+        case unavailable
     }
 
     public let kind: Kind
-    /// SQLite's own message, for the daemon's log.
+    /// The database's own message, for the daemon's log.
     public let detail: String
 
     public init(kind: Kind, detail: String) {

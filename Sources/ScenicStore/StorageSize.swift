@@ -18,6 +18,13 @@ public struct Gauges: Sendable {
     public var heldHolds: Int64
     /// From the tally: a few rows, however many vouchers.
     public var vouchersByStatus: [String: Int64]
+
+    package init(openSessions: Int64, smsByStatus: [String: Int64], heldHolds: Int64, vouchersByStatus: [String: Int64]) {
+        self.openSessions = openSessions
+        self.smsByStatus = smsByStatus
+        self.heldHolds = heldHolds
+        self.vouchersByStatus = vouchersByStatus
+    }
 }
 
 extension SQLiteStore {

@@ -3,7 +3,7 @@ import PostgresNIO
 import ScenicPostgres
 import Testing
 
-@Suite("The PostgreSQL schema", .enabled(if: PostgresTestDatabase.clusterURL != nil, Comment(rawValue: PostgresTestDatabase.missing)))
+@Suite("The PostgreSQL schema", .enabled(if: PostgresTestDatabase.clusterURL != nil, Comment(rawValue: PostgresTestDatabase.missing)), .timeLimit(.minutes(2)))
 struct PostgresSchemaTests {
     let logger = PostgresTestDatabase.logger
 

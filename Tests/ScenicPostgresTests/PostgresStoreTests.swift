@@ -24,6 +24,28 @@ protocol SellingStore: Sendable {
     func startSession(distributorID: Int64, tokenHash: Data, expiresAt: Millis, stamp: AuditStamp) async throws
     func openSession(tokenHash: Data) async throws -> (SessionRecord, DistributorRecord)?
     func setDistributorStatus(id: Int64, _ status: DistributorRecord.Status, stamp: AuditStamp) async throws -> DistributorRecord
+    func setCreditLimit(distributorID: Int64, limitFen: Int64, stamp: AuditStamp) async throws -> DistributorRecord
+    func vouchers(_ query: VoucherQuery) async throws -> [VoucherRecord]
+    func redeem(
+        code: String, now: SceneNow, key: RequestKey?, stamp: AuditStamp, encode: @escaping @Sendable (VoucherRecord) throws -> Data
+    ) async throws -> Once<VoucherRecord>
+    func undoRedemption(code: String, reason: String, window: Millis, stamp: AuditStamp) async throws -> VoucherRecord
+    func createApiKey(_ key: NewApiKey, stamp: AuditStamp) async throws -> ApiKeyRecord
+    func apiKey(secretHash: Data) async throws -> (key: ApiKeyRecord, distributor: DistributorRecord)?
+    func revokeApiKey(id: Int64, stamp: AuditStamp) async throws -> ApiKeyRecord
+    func dueSMS(at now: Millis, limit: Int) async throws -> [SMSRecord]
+    func markSMSDelivered(id: Int64, at: Millis) async throws
+    func smsMessages(status: SMSRecord.Status?, beforeID: Int64, limit: Int) async throws -> [SMSRecord]
+    func events(after: Int64, limit: Int, distributorID: Int64?) async throws -> (events: [EventRecord], oldestKept: Int64)
+    func auditEntries(_ filter: AuditFilter, beforeID: Int64, limit: Int) async throws -> [AuditEntry]
+    func updateProduct(code: String, _ changes: ProductChanges, stamp: AuditStamp) async throws -> ProductRecord
+    func archiveProduct(code: String, stamp: AuditStamp) async throws -> ProductRecord
+    func sellableProducts(distributorID: Int64) async throws -> [BindingRecord]
+    func unbind(distributorID: Int64, codes: [String], stamp: AuditStamp) async throws -> [BindingRecord]
+    func statement(distributorID: Int64, from: Millis, until: Millis, today: String) async throws -> DistributorStatement
+    func salesReport(from: Millis, until: Millis, by grouping: SalesGrouping) async throws -> [SalesRow]
+    func recordExpiredVouchers(today: String, at: Millis) async throws -> Int
+    func gauges() async throws -> Gauges
 }
 
 extension SQLiteStore: SellingStore {}
@@ -89,7 +111,7 @@ struct Desk {
     }
 }
 
-@Suite("The PostgreSQL store beside the SQLite one")
+@Suite("The PostgreSQL store beside the SQLite one", .timeLimit(.minutes(2)))
 struct PostgresStoreTests {
     /// Two stores on one new database, as two daemons would have.
     static func withTwoStores(_ body: (PostgresStore, PostgresStore) async throws -> Void) async throws {
@@ -134,6 +156,163 @@ struct PostgresStoreTests {
     }
 
     @Test(
+        "the back office's day, the same on both: credit, the gate and its undo, API keys, the outbox, events, audit, the catalog",
+        arguments: Backend.available)
+    func backOfficesDay(backend: Backend) async throws {
+        try await backend.withStore { store in
+            let desk = try await Desk.open(store, balance: 10_000)
+            let stamp = Desk.stamp
+            // A credit line lets the desk sell past its balance, to minus the line.
+            #expect(try await store.setCreditLimit(distributorID: desk.id, limitFen: 8_000, stamp: stamp).availableFen == 18_000)
+            guard case .first(let sale) = try await desk.sell(2) else {
+                Issue.record("a sale without a request id is a first answer")
+                return
+            }
+            #expect(sale.balanceAfterFen == -7_600)
+            await #expect(throws: MoneyError.creditInUse(creditUsedFen: 7_600, heldFen: 0)) {
+                try await store.setCreditLimit(distributorID: desk.id, limitFen: 7_000, stamp: stamp)
+            }
+
+            // At the gate on the visit date, once; undone within the window.
+            let visitDay = SceneNow(today: "2027-01-16", minuteOfDay: 540)
+            let code = sale.voucherCodes[0]
+            await #expect(throws: MoneyError.notYetValid(code: code, visitDate: "2027-01-16")) {
+                try await store.redeem(code: code, now: Desk.today, key: nil, stamp: stamp, encode: { _ in Data() })
+            }
+            guard case .first(let redeemed) = try await store.redeem(code: code, now: visitDay, key: nil, stamp: stamp, encode: { _ in Data() })
+            else {
+                Issue.record("a redemption without a request id is a first answer")
+                return
+            }
+            #expect(redeemed.status == .redeemed && redeemed.productCode == "GATE")
+            await #expect(throws: MoneyError.alreadyRedeemed(code: code, at: stamp.at)) {
+                try await store.redeem(code: code, now: visitDay, key: nil, stamp: stamp, encode: { _ in Data() })
+            }
+            #expect(try await store.undoRedemption(code: code, reason: "wrong gate", window: 60_000, stamp: stamp).status == .valid)
+            var valid = VoucherQuery(limit: 10)
+            valid.distributorID = desk.id
+            valid.status = .valid
+            #expect(Set(try await store.vouchers(valid).map(\.code)) == Set(sale.voucherCodes))
+            await #expect(throws: MoneyError.voucherNotFound("0000000000000000")) {
+                try await store.undoRedemption(code: "0000000000000000", reason: "", window: 1, stamp: stamp)
+            }
+
+            // The statement and the sales report agree with what happened, to the fen.
+            let statement = try await store.statement(distributorID: desk.id, from: 0, until: 3_600_000, today: "2027-01-15")
+            #expect(statement.recharges.count == 1 && statement.recharges.amountFen == 10_000)
+            #expect(statement.sales.count == 2 && statement.sales.amountFen == -17_600)
+            #expect(statement.vouchersValid == 2 && statement.vouchersRedeemed == 0)
+            #expect(statement.closingBalanceFen == -7_600 && statement.computedClosingFen == statement.closingBalanceFen)
+            let report = try await store.salesReport(from: 0, until: 3_600_000, by: .product)
+            #expect(report.map { "\($0.key) \($0.label) \($0.ticketsSold) \($0.settlementRevenueFen)" } == ["GATE Gate 2 17600"])
+            #expect(try await store.salesReport(from: 0, until: 3_600_000, by: .day(utcOffsetSeconds: 8 * 3600)).map(\.key) == ["1970-01-01"])
+
+            // An API key: found by its hash with its distributor, then revoked.
+            let hash = Data(repeating: 7, count: 32)
+            let key = try await store.createApiKey(
+                NewApiKey(distributorID: desk.id, name: "website", prefix: "sk_7", secretHash: hash, scopes: [.sell, .read], expiresOn: "2027-12-31"),
+                stamp: stamp)
+            #expect(key.expiresOn == "2027-12-31")
+            #expect(try await store.apiKey(secretHash: hash)?.distributor.id == desk.id)
+            #expect(try await store.revokeApiKey(id: key.id, stamp: stamp).revokedAt == stamp.at)
+
+            // The initial password's SMS: due, delivered, its secret redacted.
+            let due = try await store.dueSMS(at: 5_000, limit: 10)
+            #expect(due.map(\.body) == ["password"])
+            try await store.markSMSDelivered(id: due[0].id, at: 5_000)
+            #expect(try await store.smsMessages(status: .delivered, beforeID: .max, limit: 10).map(\.body) == ["[redacted]"])
+
+            // The catalog: a retail price below a settlement price is refused; archived, it sells no more.
+            await #expect(throws: RetailBelowSettlement(code: "GATE", highestSettlementFen: 8_800)) {
+                try await store.updateProduct(code: "GATE", ProductChanges(retailPriceFen: 8_000), stamp: stamp)
+            }
+            #expect(try await store.updateProduct(code: "GATE", ProductChanges(name: "Gate ticket"), stamp: stamp).name == "Gate ticket")
+            _ = try await store.archiveProduct(code: "GATE", stamp: stamp)
+            #expect(try await store.sellableProducts(distributorID: desk.id).isEmpty)
+            #expect(try await store.unbind(distributorID: desk.id, codes: ["GATE"], stamp: stamp).isEmpty)
+
+            let events = try await store.events(after: 0, limit: 100, distributorID: desk.id).events.map(\.kind)
+            #expect(events == [.bindingAdded, .recharge, .creditChanged, .voucherRedeemed, .redemptionUndone, .productArchived, .bindingRemoved])
+            #expect(try await store.gauges().vouchersByStatus.filter { $0.value > 0 } == ["valid": 2])
+            // Past their last day (the 17th), both are told of once.
+            #expect(try await store.recordExpiredVouchers(today: "2027-01-19", at: 9_000) == 2)
+            #expect(try await store.recordExpiredVouchers(today: "2027-01-19", at: 9_000) == 0)
+            #expect(try await store.events(after: 0, limit: 100, distributorID: nil).events.suffix(2).map(\.kind) == [.voucherExpired, .voucherExpired])
+            let audit = try await store.auditEntries(AuditFilter(), beforeID: .max, limit: 100).map(\.summary)
+            #expect(audit.contains("credit line 0 → 8000 fen"))
+            #expect(audit.first == "unbound: GATE")
+        }
+    }
+
+    @Test(
+        "connections cut by the server: a call fails as STORAGE unavailable or succeeds, the pool reconnects, money stays exact",
+        .enabled(if: PostgresTestDatabase.clusterURL != nil, Comment(rawValue: PostgresTestDatabase.missing)))
+    func connectionsCut() async throws {
+        try await PostgresTestDatabase.with { database in
+            let store = try await PostgresStore.open(database.url, logger: PostgresTestDatabase.logger)
+            defer { store.close() }
+            let desk = try await Desk.open(store, balance: 1_000_000)
+            var sold = 0
+            for round in 0..<3 {
+                try await database.cutConnections()
+                for attempt in 0..<5 {
+                    do {
+                        if case .first = try await desk.sell(1, requestID: "cut-\(round)-\(attempt)") { sold += 1 }
+                    } catch let failure as StorageFailure {
+                        #expect(failure.kind == .unavailable, "\(failure)")
+                    }
+                }
+            }
+            guard case .first = try await desk.sell(1, requestID: "after") else {
+                Issue.record("a new request id sells")
+                return
+            }
+            let money = try await store.money(distributorID: desk.id)
+            #expect(money.balanceFen == 1_000_000 - Int64(sold + 1) * 8800)
+            let ledger = try await store.ledger(LedgerQuery(distributorID: desk.id, limit: 100))
+            #expect(ledger.count == sold + 2)
+            #expect(ledger.map(\.amountFen).reduce(0, +) == money.balanceFen)
+        }
+    }
+
+    @Test(
+        "two daemons' stores claim the outbox: each message due goes to one of them",
+        .enabled(if: PostgresTestDatabase.clusterURL != nil, Comment(rawValue: PostgresTestDatabase.missing)))
+    func outboxClaimedOnce() async throws {
+        try await Self.withTwoStores { first, second in
+            for index in 0..<40 {
+                _ = try await first.createDistributor(
+                    name: "Desk \(index)", phone: "1390000\(String(format: "%04d", index))", passwordHash: "h",
+                    sms: OutgoingSMS(phone: "1390000\(String(format: "%04d", index))", body: "password \(index)", holdsSecret: true),
+                    stamp: Desk.stamp)
+            }
+            async let one = first.dueSMS(at: 5_000, limit: 25)
+            async let other = second.dueSMS(at: 5_000, limit: 25)
+            let claimed = try await (one + other).map(\.id)
+            #expect(claimed.count == 40)
+            #expect(Set(claimed).count == 40)
+            #expect(try await first.dueSMS(at: 5_000, limit: 25).isEmpty)
+        }
+    }
+
+    @Test(
+        "an event committed through one daemon's store rings the other's bell",
+        .enabled(if: PostgresTestDatabase.clusterURL != nil, Comment(rawValue: PostgresTestDatabase.missing)))
+    func bellAcrossStores() async throws {
+        try await Self.withTwoStores { first, second in
+            let desk = try await Desk.open(first, balance: 0)
+            let seen = second.eventBell.rings
+            _ = try await first.recharge(distributorID: desk.id, amountFen: 100, note: "", key: nil, stamp: Desk.stamp, encode: { _ in Data() })
+            let deadline = ContinuousClock.now + .seconds(10)
+            while second.eventBell.rings == seen, ContinuousClock.now < deadline {
+                await second.eventBell.wait(after: seen, timeout: .seconds(1))
+            }
+            #expect(second.eventBell.rings != seen)
+            #expect(try await second.events(after: 0, limit: 10, distributorID: nil).events.last?.kind == .recharge)
+        }
+    }
+
+    @Test(
         "two daemons' stores on one database, 64 sellers split over them, a balance of 40 tickets: exactly 40 sold, none twice",
         .enabled(if: PostgresTestDatabase.clusterURL != nil, Comment(rawValue: PostgresTestDatabase.missing)))
     func twoStoresOneBalance() async throws {
@@ -163,7 +342,11 @@ struct PostgresStoreTests {
             let ledger = try await second.ledger(LedgerQuery(distributorID: desk.id, limit: 1000))
             #expect(ledger.count == 41)
             #expect(ledger.map(\.amountFen).reduce(0, +) == 0)
-            for code in results { _ = try await first.voucher(code: code, distributorID: desk.id) }
+            for code in results {
+                var query = VoucherQuery(limit: 1)
+                query.code = code
+                #expect(try await first.vouchers(query).map(\.code) == [code])
+            }
         }
     }
 

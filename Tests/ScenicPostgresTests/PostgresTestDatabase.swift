@@ -11,7 +11,7 @@ struct PostgresTestDatabase {
     static let missing = "SCENIC_TEST_POSTGRES_URL is unset: run the tests with `make test` or scripts/with-postgres.sh"
     static let logger = {
         var logger = Logger(label: "scenic.postgres.test")
-        logger.logLevel = .warning
+        logger.logLevel = ProcessInfo.processInfo.environment["SCENIC_TEST_POSTGRES_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
         return logger
     }()
 
@@ -36,20 +36,34 @@ struct PostgresTestDatabase {
         }
     }
 
-    /// Runs `sql`, which names no value of a test's, on the cluster's own database.
-    private static func onCluster(_ cluster: PostgresURL, _ sql: String) async throws {
-        try await withConnection(cluster) { connection in
-            try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+    /// Has the server end every connection to this database, as a restart or a network
+    /// fault would.
+    func cutConnections() async throws {
+        let cluster = try PostgresURL(try #require(Self.clusterURL))
+        try await Self.withConnection(cluster) { connection in
+            _ = try await connection.rows(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = \(name) AND pid <> pg_backend_pid()")
         }
     }
 
-    /// A connection of its own to `url`'s first host, closed when `body` ends.
+    /// Runs `sql`, which names no value of a test's, on the cluster's own database.
+    private static func onCluster(_ cluster: PostgresURL, _ sql: String) async throws {
+        _ = try await withConnection(cluster) { connection in
+            try await connection.rows(PostgresQuery(unsafeSQL: sql))
+        }
+    }
+
+    /// A connection of its own to `url`'s first host (no pool), closed when `body` ends.
     static func withConnection<Result>(_ url: PostgresURL, _ body: (PostgresConnection) async throws -> Result) async throws -> Result {
-        let client = PostgresClient(configuration: url.clientConfiguration(host: url.hosts[0], maximumConnections: 1))
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            defer { group.cancelAll() }
-            return try await client.withConnection(body)
+        let connection = try await PostgresConnection.connect(
+            configuration: try url.connectionConfiguration(host: url.hosts[0]), id: 1, logger: logger)
+        do {
+            let result = try await body(connection)
+            try await connection.close()
+            return result
+        } catch {
+            try? await connection.close()
+            throw error
         }
     }
 }
