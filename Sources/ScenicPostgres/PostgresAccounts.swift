@@ -154,11 +154,12 @@ extension PostgresStore {
 
 extension PostgresTransaction {
     /// The distributor; `locked` holds its row until the transaction ends, so that what
-    /// is decided on its balance stays true until it is written.
+    /// is decided on its balance stays true until it is written (as an update that changes
+    /// no key: sessions and keys that only refer to it are made meanwhile).
     func requireDistributor(id: Int64, locked: Bool = false) async throws -> DistributorRecord {
         let record =
             locked
-            ? try await one(DistributorRecord.self, "SELECT * FROM distributor WHERE id = \(id) FOR UPDATE")
+            ? try await one(DistributorRecord.self, "SELECT * FROM distributor WHERE id = \(id) FOR NO KEY UPDATE")
             : try await one(DistributorRecord.self, "SELECT * FROM distributor WHERE id = \(id)")
         guard let record else { throw AccountStoreError.distributorNotFound(id) }
         return record

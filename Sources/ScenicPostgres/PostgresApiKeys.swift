@@ -31,7 +31,7 @@ extension PostgresStore {
 
     public func revokeApiKey(id: Int64, stamp: AuditStamp) async throws -> ApiKeyRecord {
         try await write { transaction in
-            guard let key = try await transaction.one(ApiKeyRecord.self, "SELECT * FROM api_key WHERE id = \(id) FOR UPDATE") else {
+            guard let key = try await transaction.one(ApiKeyRecord.self, "SELECT * FROM api_key WHERE id = \(id) FOR NO KEY UPDATE") else {
                 throw ApiKeyError.notFound(id)
             }
             guard key.revokedAt == nil else { return key }

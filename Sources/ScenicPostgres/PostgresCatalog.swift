@@ -60,8 +60,11 @@ extension PostgresStore {
         try await write { transaction in
             _ = try await transaction.requireDistributor(id: distributorID, locked: true)
             var found: [(product: ProductRecord?, bound: Bool)] = []
+            // Every product's row held (shared) before anything is written: a change of its
+            // retail price or an archiving on another daemon waits for this batch.
             for item in items {
-                let product = try await transaction.product(code: item.code)
+                let product = try await transaction.one(
+                    ProductRecord.self, .sql(ProductRecord.select + " WHERE product.code = $1 FOR SHARE OF product", item.code))
                 var bound = false
                 if let product {
                     bound = try await transaction.value(
@@ -207,11 +210,12 @@ extension PostgresTransaction {
         try await one(ProductRecord.self, .sql(ProductRecord.select + " WHERE product.code = $1", code))
     }
 
-    /// The product; `locked` holds its row until the transaction ends.
+    /// The product; `locked` holds its row until the transaction ends (as an update that
+    /// changes no key, so sales and bindings that only refer to it go on).
     func requireProduct(code: String, locked: Bool = false) async throws -> ProductRecord {
         let product =
             locked
-            ? try await one(ProductRecord.self, .sql(ProductRecord.select + " WHERE product.code = $1 FOR UPDATE OF product", code))
+            ? try await one(ProductRecord.self, .sql(ProductRecord.select + " WHERE product.code = $1 FOR NO KEY UPDATE OF product", code))
             : try await product(code: code)
         guard let product else { throw ProductNotFound(code: code) }
         return product
@@ -227,7 +231,7 @@ extension PostgresTransaction {
             JOIN product ON product.id = day.product_id
             LEFT JOIN calendar_settlement_price AS price ON price.distributor_id = binding.distributor_id
                 AND price.product_id = day.product_id AND price.visit_date = day.visit_date
-            WHERE day.product_id = \(productID) AND day.visit_date >= current_date - 1
+            WHERE day.product_id = \(productID) AND day.visit_date >= (now() AT TIME ZONE 'UTC')::date - 1
                 AND coalesce(price.settlement_price_fen, binding.settlement_price_fen)
                     > coalesce(day.retail_price_fen, product.retail_price_fen)
             ORDER BY 1, 2

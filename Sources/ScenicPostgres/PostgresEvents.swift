@@ -49,15 +49,24 @@ extension PostgresStore {
             let done: String = row?["expiry_events_through"] ?? ""
             let through = CalendarDates.dayNumber(today).map { CalendarDates.date(dayNumber: $0 - 1) } ?? today
             guard through > done else { return 0 }
-            let expired = try await transaction.all(
-                VoucherRecord.self,
-                .sql(
-                    VoucherRecord.select
-                        + " WHERE voucher.status = 'valid' AND ($1::text = '' OR voucher.valid_until > $1::date) AND voucher.valid_until <= $2::date",
-                    done, through))
-            for voucher in expired { try await transaction.append(EventRecord.voucher(.voucherExpired, voucher, at: at)) }
+            // One statement, so that the lock the transactions writing events take turns on
+            // is held for it alone, not for a round trip a voucher.
+            try await transaction.takeEventTurn()
+            let written = try await transaction.rows(
+                """
+                INSERT INTO event (at, kind, distributor_id, voucher_code, product_code, amount_fen)
+                SELECT \(at), \(EventRecord.Kind.voucherExpired.rawValue), voucher.distributor_id, voucher.code, product.code,
+                    voucher.settlement_price_fen
+                FROM voucher JOIN product ON product.id = voucher.product_id
+                WHERE voucher.status = 'valid' AND voucher.valid_until > \(CivilDate(done.isEmpty ? "1970-01-01" : done))
+                    AND voucher.valid_until <= \(CivilDate(through))
+                ORDER BY voucher.id
+                RETURNING id
+                """
+            ).count
+            if written > 0 { try await transaction.run("SELECT pg_notify(\(PostgresStore.eventChannel), '')") }
             try await transaction.run("UPDATE store_info SET expiry_events_through = \(CivilDate(through))")
-            return expired.count
+            return written
         }
     }
 
@@ -84,10 +93,16 @@ extension PostgresStore {
 }
 
 extension PostgresTransaction {
+    /// Waits for the transactions writing events before this one to commit, and holds
+    /// the others back until this one does.
+    func takeEventTurn() async throws {
+        try await run("SELECT pg_advisory_xact_lock(\(PostgresStore.eventLock))")
+    }
+
     /// Writes the event in the transaction of the change it reports, after the
     /// transactions writing events before it have committed.
     func append(_ event: EventRecord) async throws {
-        try await run("SELECT pg_advisory_xact_lock(\(PostgresStore.eventLock))")
+        try await takeEventTurn()
         try await run(
             """
             INSERT INTO event (at, kind, distributor_id, voucher_code, hold_id, product_code, amount_fen, balance_fen, dates)

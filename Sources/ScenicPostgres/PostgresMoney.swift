@@ -139,6 +139,9 @@ extension PostgresTransaction {
         _ key: RequestKey?, at: Millis, encode: (T) throws -> Data, _ body: () async throws -> T
     ) async throws -> Once<T> {
         guard let key else { return .first(try await body()) }
+        // The same key on two daemons at once: the second waits here for the first to
+        // commit, then finds its answer (two int keys: apart from the one-key locks).
+        try await run("SELECT pg_advisory_xact_lock(hashtext(\(key.scope)), hashtext(\(key.requestID)))")
         if let row = try await rows(
             "SELECT method, fingerprint, response FROM request_log WHERE scope = \(key.scope) AND request_id = \(key.requestID)"
         ).first {
@@ -197,17 +200,17 @@ extension PostgresTransaction {
     }
 
     /// Refuses a sale this store cannot make yet: a product with booking rules, real
-    /// names or calendar dates, whose rules are the SQLite store's alone so far.
+    /// names or calendar dates, whose rules are the SQLite store's alone so far. A plain
+    /// product's sale with a slot or visitors is refused as the SQLite store refuses it.
     func requireWithoutCalendar(_ product: ProductRecord, sale: SaleRequest) async throws {
-        // The booking window every product has: 366 days ahead when its rules name none.
-        if let today = CalendarDates.dayNumber(sale.now.today) {
-            let lastDate = CalendarDates.date(dayNumber: today + (product.bookingRules.saleDaysAhead ?? 366))
-            if sale.visitDate > lastDate { throw CalendarError.outsideBookingWindow(lastDate: lastDate) }
-        }
         let onCalendar = try await value(Int64.self, "SELECT count(*) FROM calendar_day WHERE product_id = \(product.id)") ?? 0
-        guard product.bookingRules == BookingRules(), product.realName.mode == .none, onCalendar == 0, sale.slot.isEmpty,
-            sale.visitors.isEmpty
-        else { throw PostgresStoreIncomplete(what: "sales of products with calendar or real-name rules") }
+        guard product.bookingRules == BookingRules(), product.realName.mode == .none, onCalendar == 0 else {
+            throw PostgresStoreIncomplete(what: "sales of products with calendar or real-name rules")
+        }
+        guard sale.visitors.isEmpty else {
+            throw RealNameError.visitorCount(productCode: product.code, mode: .none, needed: 0, given: sale.visitors.count)
+        }
+        guard sale.slot.isEmpty else { throw CalendarError.slotNotFound(sale.slot) }
     }
 }
 

@@ -71,7 +71,7 @@ extension PostgresStore {
                         coalesce(sum(voucher.settlement_price_fen) FILTER (WHERE voucher.status <> 'refunded'), 0)::bigint AS revenue
                     FROM voucher \(join)
                     WHERE voucher.sold_at >= $1 AND voucher.sold_at < $2
-                    GROUP BY 1, 2 ORDER BY 1
+                    GROUP BY 1, 2 ORDER BY \(key) COLLATE "C"
                     """, from, until)
             ).map(SalesRow.init(row:))
         }

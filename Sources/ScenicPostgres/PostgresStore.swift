@@ -10,7 +10,7 @@ import ScenicStore
 /// Scenic's state in a PostgreSQL database that several daemons share.
 ///
 /// Nothing that keeps money or seats exact lives in one daemon's memory: a write locks the
-/// rows it decides on (`SELECT … FOR UPDATE`, the distributor's row first) before it reads
+/// rows it decides on (`SELECT … FOR NO KEY UPDATE`, the distributor's row first) before it reads
 /// them, so two daemons selling against one balance take turns on that row, and the
 /// schema's checks refuse what a bug would let through. A sign-in is read from the
 /// database at every call, so a logout or a disabling on one daemon holds on the others
@@ -105,12 +105,22 @@ public final class PostgresStore: Sendable {
         }
     }
 
-    /// Runs `body` on a connection of the pool, outside a transaction: each query sees
-    /// what was committed when it started.
+    /// Runs `body` in a read-only transaction on one snapshot, as a read of the SQLite
+    /// store sees one: a statement's balances and sums, a page of events and the oldest
+    /// kept, agree with each other.
     func read<T: Sendable>(_ body: (PostgresTransaction) async throws -> T) async throws -> T {
         try await translatingFailures {
             try await database.client.withConnection { connection in
-                try await body(PostgresTransaction(connection: connection, logger: logger))
+                let transaction = PostgresTransaction(connection: connection, logger: logger)
+                try await transaction.run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                do {
+                    let value = try await body(transaction)
+                    try await transaction.run("COMMIT")
+                    return value
+                } catch {
+                    try? await transaction.run("ROLLBACK")
+                    throw error
+                }
             }
         }
     }
@@ -151,12 +161,14 @@ public final class PostgresStore: Sendable {
         }
     }
 
-    /// Deadlock (40P01), serialization failure (40001), or a request id that another
-    /// transaction recorded meanwhile (its answer is found on the next attempt).
+    /// Deadlock (40P01), serialization failure (40001), or a unique row another daemon
+    /// wrote meanwhile (a phone, a product code, a request id): the next attempt finds it
+    /// and answers as the SQLite store does (PHONE_TAKEN, a code taken, the first answer).
     private static func isRetryable(_ error: PSQLError) -> Bool {
         guard let state = error.serverInfo?[.sqlState] else { return false }
         return state == "40P01" || state == "40001"
-            || (state == "23505" && error.serverInfo?[.constraintName] == "request_log_pkey")
+            || (state == "23505"
+                && ["request_log_pkey", "distributor_phone_key", "product_code_key"].contains(error.serverInfo?[.constraintName]))
     }
 
     private static func randomKey() -> Data {
@@ -207,19 +219,35 @@ struct PostgresTransaction {
         return try cell.decode(Value.self)
     }
 
-    /// The whole answer to `query`, or a failure as soon as the connection closes: a query
-    /// sent on a connection the server is ending can otherwise wait for an answer for ever.
+    /// The whole answer to `query`. A query sent on a connection the server is ending can
+    /// otherwise wait for an answer for ever: one whose connection closes fails within a
+    /// quarter of a second, and one with no answer after ``answerTimeout`` closes its
+    /// connection (the server then rolls its transaction back) and fails.
     private func result(of query: PostgresQuery) async throws -> PostgresQueryResult {
+        guard !connection.isClosed else { throw PostgresConnectionClosed() }
         let answer = connection.eventLoop.makePromise(of: PostgresQueryResult.self)
         let answered = NIOLockedValueBox(false)
         let complete: @Sendable (Result<PostgresQueryResult, any Error>) -> Void = { result in
             guard answered.withLockedValue({ done in defer { done = true }; return !done }) else { return }
             answer.completeWith(result)
         }
-        connection.query(query, logger: logger).whenComplete(complete)
-        connection.closeFuture.whenComplete { _ in complete(.failure(PostgresConnectionClosed())) }
+        let connection = connection
+        let giveUp = NIODeadline.now() + Self.answerTimeout
+        let watch = connection.eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(250), delay: .milliseconds(250)) { watch in
+            guard connection.isClosed || NIODeadline.now() > giveUp else { return }
+            complete(.failure(PostgresConnectionClosed()))
+            let _: EventLoopFuture<Void> = connection.close()
+            watch.cancel()
+        }
+        connection.query(query, logger: logger).whenComplete { result in
+            watch.cancel()
+            complete(result)
+        }
         return try await answer.futureResult.get()
     }
+
+    /// Longer than any statement of the store takes on a live server.
+    static let answerTimeout = TimeAmount.seconds(120)
 }
 
 extension PostgresStore {

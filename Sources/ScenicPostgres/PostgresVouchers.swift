@@ -71,7 +71,7 @@ extension PostgresTransaction {
     /// The voucher of `code`, found by the id the code is made from; one of another
     /// distributor is as missing as one that does not exist. `locked` holds its row.
     func requireVoucher(code: String, codes: VoucherCodes, distributorID: Int64?, locked: Bool = false) async throws -> VoucherRecord {
-        let sql = VoucherRecord.select + " WHERE voucher.id = $1 AND voucher.code = $2" + (locked ? " FOR UPDATE OF voucher" : "")
+        let sql = VoucherRecord.select + " WHERE voucher.id = $1 AND voucher.code = $2" + (locked ? " FOR NO KEY UPDATE OF voucher" : "")
         guard let id = codes.id(for: code), let voucher = try await one(VoucherRecord.self, .sql(sql, id, code)),
             distributorID == nil || voucher.distributorID == distributorID
         else { throw MoneyError.voucherNotFound(code) }

@@ -263,8 +263,14 @@ struct PostgresStoreTests {
                     }
                 }
             }
-            guard case .first = try await desk.sell(1, requestID: "after") else {
-                Issue.record("a new request id sells")
+            // As a client retries with the same request id: the pool has dropped its dead
+            // connections within a few calls.
+            var after: Once<SaleRecord>?
+            for _ in 0..<20 where after == nil {
+                after = try? await desk.sell(1, requestID: "after")
+            }
+            guard case .first = after else {
+                Issue.record("the pool did not recover: \(String(describing: after))")
                 return
             }
             let money = try await store.money(distributorID: desk.id)
