@@ -84,20 +84,7 @@ public final class PostgresStore: Sendable {
         var attempt = 0
         while true {
             do {
-                return try await translatingFailures {
-                    try await database.client.withConnection { connection in
-                        let transaction = PostgresTransaction(connection: connection, logger: logger)
-                        try await transaction.run("BEGIN")
-                        do {
-                            let value = try await body(transaction)
-                            try await transaction.run("COMMIT")
-                            return value
-                        } catch {
-                            try? await transaction.run("ROLLBACK")
-                            throw error
-                        }
-                    }
-                }
+                return try await translatingFailures { try await inTransaction("BEGIN", body) }
             } catch let error as PSQLError where Self.isRetryable(error) && attempt < 5 {
                 attempt += 1
                 logger.debug("transaction retried", metadata: ["attempt": "\(attempt)", "sqlstate": "\(error.serverInfo?[.sqlState] ?? "")"])
@@ -109,18 +96,22 @@ public final class PostgresStore: Sendable {
     /// store sees one: a statement's balances and sums, a page of events and the oldest
     /// kept, agree with each other.
     func read<T: Sendable>(_ body: (PostgresTransaction) async throws -> T) async throws -> T {
-        try await translatingFailures {
-            try await database.client.withConnection { connection in
-                let transaction = PostgresTransaction(connection: connection, logger: logger)
-                try await transaction.run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                do {
-                    let value = try await body(transaction)
-                    try await transaction.run("COMMIT")
-                    return value
-                } catch {
-                    try? await transaction.run("ROLLBACK")
-                    throw error
-                }
+        try await translatingFailures { try await inTransaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body) }
+    }
+
+    /// Runs `body` on a connection of the pool between `begin` and its commit, rolling
+    /// back when it throws.
+    private func inTransaction<T: Sendable>(_ begin: PostgresQuery, _ body: (PostgresTransaction) async throws -> T) async throws -> T {
+        try await database.client.withConnection { connection in
+            let transaction = PostgresTransaction(connection: connection, logger: logger)
+            try await transaction.run(begin)
+            do {
+                let value = try await body(transaction)
+                try await transaction.run("COMMIT")
+                return value
+            } catch {
+                try? await transaction.run("ROLLBACK")
+                throw error
             }
         }
     }
