@@ -107,9 +107,11 @@ extension PostgresStore {
                     CalendarDates.date(dayNumber: $0 + product.validDays - 1)
                 } ?? sale.visitDate
                 var codes: [String] = []
-                for _ in 0..<sale.quantity {
-                    guard let id = try await transaction.value(Int64.self, "SELECT nextval(pg_get_serial_sequence('voucher', 'id'))")
-                    else { throw PostgresStoreIncomplete(what: "no voucher id") }
+                // Every ticket's id in one round trip.
+                let ids = try await transaction.rows(
+                    "SELECT nextval(pg_get_serial_sequence('voucher', 'id')) AS id FROM generate_series(1, \(sale.quantity))"
+                ).map { $0["id"] as Int64 }
+                for id in ids {
                     let code = voucherCodes.code(for: id)
                     try await transaction.run(
                         """
@@ -203,8 +205,8 @@ extension PostgresTransaction {
     /// names or calendar dates, whose rules are the SQLite store's alone so far. A plain
     /// product's sale with a slot or visitors is refused as the SQLite store refuses it.
     func requireWithoutCalendar(_ product: ProductRecord, sale: SaleRequest) async throws {
-        let onCalendar = try await value(Int64.self, "SELECT count(*) FROM calendar_day WHERE product_id = \(product.id)") ?? 0
-        guard product.bookingRules == BookingRules(), product.realName.mode == .none, onCalendar == 0 else {
+        let onCalendar = try await value(Bool.self, "SELECT EXISTS (SELECT 1 FROM calendar_day WHERE product_id = \(product.id))") ?? false
+        guard product.bookingRules == BookingRules(), product.realName.mode == .none, !onCalendar else {
             throw PostgresStoreIncomplete(what: "sales of products with calendar or real-name rules")
         }
         guard sale.visitors.isEmpty else {

@@ -122,10 +122,7 @@ public final class PostgresStore: Sendable {
     private func translatingFailures<T>(_ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
-        } catch let error as PostgresConnectionClosed {
-            logger.error("storage failure", metadata: ["kind": "unavailable", "detail": "\(error)"])
-            throw StorageFailure(kind: .unavailable, detail: "\(error)")
-        } catch let error as PSQLError {
+        } catch {
             guard let failure = Self.storageFailure(error) else { throw error }
             logger.error("storage failure", metadata: ["kind": "\(failure.kind.rawValue)", "detail": "\(failure.detail)"])
             throw failure
@@ -133,7 +130,9 @@ public final class PostgresStore: Sendable {
     }
 
     /// The outage `error` stands for, or nil when it is not one (a constraint, a bug).
-    static func storageFailure(_ error: PSQLError) -> StorageFailure? {
+    static func storageFailure(_ error: any Error) -> StorageFailure? {
+        if let closed = error as? PostgresConnectionClosed { return StorageFailure(kind: .unavailable, detail: "\(closed)") }
+        guard let error = error as? PSQLError else { return nil }
         let detail = String(reflecting: error)
         switch error.code {
         case .connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .poolClosed:
