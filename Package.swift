@@ -105,7 +105,7 @@ let package = Package(
         .executableTarget(
             name: "scenicd",
             dependencies: [
-                "ScenicRPC", "ScenicTransport", "ScenicStore", "ScenicServices", "ScenicMetrics",
+                "ScenicRPC", "ScenicTransport", "ScenicStore", "ScenicPostgres", "ScenicServices", "ScenicMetrics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

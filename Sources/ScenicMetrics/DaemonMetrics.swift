@@ -79,10 +79,10 @@ public final class DaemonMetrics: Sendable {
             gauge("scenic_connections", [("socket", socket)]).record(open)
             gauge("scenic_connections_refused", [("socket", socket)]).record(refused)
         }
-        let size = store.storageSize()
+        let size = await store.storageSize()
         gauge("scenic_database_bytes").record(size.databaseBytes)
-        gauge("scenic_wal_bytes").record(size.walBytes)
-        gauge("scenic_free_disk_bytes").record(size.freeDiskBytes)
+        if let wal = size.walBytes { gauge("scenic_wal_bytes").record(wal) }
+        if let free = size.freeDiskBytes { gauge("scenic_free_disk_bytes").record(free) }
         if let counts = try? await store.gauges() {
             gauge("scenic_sessions_open").record(counts.openSessions)
             gauge("scenic_holds_held").record(counts.heldHolds)

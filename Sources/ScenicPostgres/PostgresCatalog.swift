@@ -178,9 +178,7 @@ extension PostgresStore {
                 WHERE id = \(product.id)
                 """)
             try await transaction.record(stamp, target: "product:\(product.code)", summary: "booking rules: \(rules)")
-            var event = EventRecord(kind: .availabilityChanged, at: stamp.at, distributorID: nil)
-            event.productCode = product.code
-            try await transaction.append(event)
+            try await transaction.append(.availabilityChanged(productCode: product.code, dates: nil, at: stamp.at))
             return try await transaction.requireProduct(code: productCode).bookingRules
         }
     }
@@ -222,8 +220,9 @@ extension PostgresTransaction {
     }
 
     /// Refuses a settlement price (a binding's, or a date's own) above the retail price of
-    /// a date from yesterday on, naming the first distributor and its dates.
-    func requireSettlementWithinRetail(productID: Int64) async throws {
+    /// a date from `from` (else yesterday in UTC: at or before today in every time zone) to
+    /// `to`, naming the first distributor and its dates.
+    func requireSettlementWithinRetail(productID: Int64, from: String? = nil, to: String = "9999-12-31") async throws {
         let above = try await rows(
             """
             SELECT binding.distributor_id AS distributor_id, day.visit_date AS visit_date
@@ -231,7 +230,8 @@ extension PostgresTransaction {
             JOIN product ON product.id = day.product_id
             LEFT JOIN calendar_settlement_price AS price ON price.distributor_id = binding.distributor_id
                 AND price.product_id = day.product_id AND price.visit_date = day.visit_date
-            WHERE day.product_id = \(productID) AND day.visit_date >= (now() AT TIME ZONE 'UTC')::date - 1
+            WHERE day.product_id = \(productID)
+                AND day.visit_date BETWEEN coalesce(\(from)::date, (now() AT TIME ZONE 'UTC')::date - 1) AND \(to)::date
                 AND coalesce(price.settlement_price_fen, binding.settlement_price_fen)
                     > coalesce(day.retail_price_fen, product.retail_price_fen)
             ORDER BY 1, 2

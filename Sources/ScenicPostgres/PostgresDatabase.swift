@@ -8,13 +8,16 @@ public final class PostgresDatabase: Sendable {
     public let client: PostgresClient
     /// The server the pool connects to.
     public let host: PostgresURL.Host
+    /// The URL it was opened with, without its password.
+    public let location: String
     /// The number of migrations the database has.
     public let schemaVersion: Int
     private let running: Task<Void, Never>
 
-    private init(client: PostgresClient, host: PostgresURL.Host, schemaVersion: Int, running: Task<Void, Never>) {
+    private init(client: PostgresClient, host: PostgresURL.Host, location: String, schemaVersion: Int, running: Task<Void, Never>) {
         self.client = client
         self.host = host
+        self.location = location
         self.schemaVersion = schemaVersion
         self.running = running
     }
@@ -40,7 +43,7 @@ public final class PostgresDatabase: Sendable {
                 configuration: url.clientConfiguration(host: host, maximumConnections: maximumConnections), backgroundLogger: logger)
             let running = Task { await client.run() }
             logger.info("database open", metadata: ["url": "\(url.redacted)", "schema_version": "\(schemaVersion)"])
-            return PostgresDatabase(client: client, host: host, schemaVersion: schemaVersion, running: running)
+            return PostgresDatabase(client: client, host: host, location: url.redacted, schemaVersion: schemaVersion, running: running)
         }
         throw PostgresUnavailable(url: url.redacted, reasons: passedOver)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import PostgresNIO
+import ScenicNumbering
 import ScenicStore
 
 /// Balances, the ledger and sales. A money movement locks its distributor's row first and
@@ -65,9 +66,9 @@ extension PostgresStore {
         try await read { try await $0.requireDistributor(id: distributorID) }
     }
 
-    /// Sells the tickets: the distributor's row locked, then the checks, then the order,
-    /// one voucher per ticket (its code made from its id) and the ledger entry that pays
-    /// for them.
+    /// Sells the tickets: the distributor's row locked, then the checks (the per-ID limit's
+    /// and the date's locks taken), then the order, one voucher per ticket (its code made
+    /// from its id) and the ledger entry that pays for them.
     public func sell(
         _ sale: SaleRequest, key: RequestKey?, at: Millis, encode: @escaping @Sendable (SaleRecord) throws -> Data
     ) async throws -> Once<SaleRecord> {
@@ -77,56 +78,16 @@ extension PostgresStore {
                 guard sale.visitDate >= sale.now.today else {
                     throw MoneyError.visitDateInPast(visitDate: sale.visitDate, today: sale.now.today)
                 }
-                let distributor = try await transaction.requireDistributor(id: sale.distributorID, locked: true)
-                guard distributor.status == .active, !distributor.passwordIsInitial else { throw MoneyError.distributorInactive }
-                guard
-                    let binding = try await transaction.one(
-                        BindingRecord.self,
-                        .sql(
-                            BindingRecord.select + " WHERE binding.distributor_id = $1 AND product.code = $2 AND product.status = 'on_sale'",
-                            sale.distributorID, sale.productCode))
-                else { throw MoneyError.productNotAuthorized(sale.productCode) }
+                let (distributor, binding) = try await transaction.requireSellable(distributorID: sale.distributorID, productCode: sale.productCode)
                 let product = binding.product
-                try await transaction.requireWithoutCalendar(product, sale: sale)
-                let amount = binding.settlementPriceFen * Int64(sale.quantity)
+                try await transaction.shareCalendars(productIDs: [product.id])
+                try await transaction.checkVisitors(sale: sale, product: product)
+                let prices = try await transaction.takeCalendar(sale: sale, product: product, binding: binding)
+                let amount = prices.settlementPriceFen * Int64(sale.quantity)
                 guard distributor.availableFen >= amount else {
                     throw MoneyError.insufficientBalance(balanceFen: distributor.availableFen, requiredFen: amount)
                 }
-                let orderID = try await transaction.value(
-                    Int64.self,
-                    """
-                    INSERT INTO sale_order (distributor_id, product_id, quantity, visit_date, settlement_price_fen,
-                        retail_price_fen, refundable, amount_fen, buyer_name, buyer_phone, sold_at)
-                    VALUES (\(sale.distributorID), \(product.id), \(sale.quantity), \(CivilDate(sale.visitDate)),
-                        \(binding.settlementPriceFen), \(product.retailPriceFen), \(product.refundable), \(amount),
-                        \(sale.buyerName), \(sale.buyerPhone), \(at))
-                    RETURNING id
-                    """)
-                guard let orderID else { throw PostgresStoreIncomplete(what: "an order was not written") }
-                let validUntil = CalendarDates.dayNumber(sale.visitDate).map {
-                    CalendarDates.date(dayNumber: $0 + product.validDays - 1)
-                } ?? sale.visitDate
-                var codes: [String] = []
-                // Every ticket's id in one round trip.
-                let ids = try await transaction.rows(
-                    "SELECT nextval(pg_get_serial_sequence('voucher', 'id')) AS id FROM generate_series(1, \(sale.quantity))"
-                ).map { $0["id"] as Int64 }
-                for id in ids {
-                    let code = voucherCodes.code(for: id)
-                    try await transaction.run(
-                        """
-                        INSERT INTO voucher (id, code, order_id, distributor_id, product_id, visit_date, valid_until,
-                            settlement_price_fen, retail_price_fen, refundable, sold_at, slot, refund_policy_id)
-                        VALUES (\(id), \(code), \(orderID), \(sale.distributorID), \(product.id), \(CivilDate(sale.visitDate)),
-                            \(CivilDate(validUntil)), \(binding.settlementPriceFen), \(product.retailPriceFen), \(product.refundable),
-                            \(at), \(sale.slot.isEmpty ? nil : sale.slot), \(product.refundable ? product.refundPolicyID : nil))
-                        """)
-                    codes.append(code)
-                }
-                let entry = try await transaction.appendLedger(
-                    distributor, kind: .sale, amountFen: -amount, orderID: orderID, note: "\(sale.quantity) × \(product.code)",
-                    actor: "distributor:\(sale.distributorID)", at: at)
-                return SaleRecord(orderID: orderID, voucherCodes: codes, amountFen: amount, balanceAfterFen: entry.balanceAfterFen)
+                return try await transaction.writeSale(sale, distributor: distributor, product: product, prices: prices, codes: voucherCodes, at: at)
             }
         }
     }
@@ -185,7 +146,7 @@ extension PostgresTransaction {
                 RETURNING id, at
                 """
             ).first
-        else { throw PostgresStoreIncomplete(what: "a ledger entry was not written") }
+        else { throw PostgresStoreFault(what: "a ledger entry was not written") }
         return LedgerEntryRecord(
             id: row["id"], distributorID: moved.id, at: row["at"], kind: kind, amountFen: amountFen,
             balanceAfterFen: moved.balanceFen, orderID: orderID, voucherCode: voucherCode, note: note, actor: actor, feeFen: feeFen)
@@ -201,28 +162,76 @@ extension PostgresTransaction {
         try await enqueue(LowBalanceAlert.sms(for: distributor), at: at)
     }
 
-    /// Refuses a sale this store cannot make yet: a product with booking rules, real
-    /// names or calendar dates, whose rules are the SQLite store's alone so far. A plain
-    /// product's sale with a slot or visitors is refused as the SQLite store refuses it.
-    func requireWithoutCalendar(_ product: ProductRecord, sale: SaleRequest) async throws {
-        let onCalendar = try await value(Bool.self, "SELECT EXISTS (SELECT 1 FROM calendar_day WHERE product_id = \(product.id))") ?? false
-        guard product.bookingRules == BookingRules(), product.realName.mode == .none, !onCalendar else {
-            throw PostgresStoreIncomplete(what: "sales of products with calendar or real-name rules")
+    /// The distributor, locked, if it may sell now, and its binding to the product, if on sale.
+    func requireSellable(distributorID: Int64, productCode: String) async throws -> (DistributorRecord, BindingRecord) {
+        let distributor = try await requireDistributor(id: distributorID, locked: true)
+        guard distributor.status == .active, !distributor.passwordIsInitial else { throw MoneyError.distributorInactive }
+        guard
+            let binding = try await one(
+                BindingRecord.self,
+                .sql(
+                    BindingRecord.select + " WHERE binding.distributor_id = $1 AND product.code = $2 AND product.status = 'on_sale'",
+                    distributorID, productCode))
+        else { throw MoneyError.productNotAuthorized(productCode) }
+        return (distributor, binding)
+    }
+
+    /// Writes a sale whose checks passed and whose tickets the calendar gave: the order, its
+    /// visitors, one voucher per ticket at `prices`, and the ledger entry that charges the
+    /// locked `distributor`.
+    func writeSale(
+        _ sale: SaleRequest, distributor: DistributorRecord, product: ProductRecord, prices: (retailPriceFen: Int64, settlementPriceFen: Int64),
+        codes voucherCodes: VoucherCodes, at: Millis
+    ) async throws -> SaleRecord {
+        let amount = prices.settlementPriceFen * Int64(sale.quantity)
+        let orderID = try await value(
+            Int64.self,
+            """
+            INSERT INTO sale_order (distributor_id, product_id, quantity, visit_date, settlement_price_fen,
+                retail_price_fen, refundable, amount_fen, buyer_name, buyer_phone, sold_at)
+            VALUES (\(sale.distributorID), \(product.id), \(sale.quantity), \(CivilDate(sale.visitDate)),
+                \(prices.settlementPriceFen), \(prices.retailPriceFen), \(product.refundable), \(amount),
+                \(sale.buyerName), \(sale.buyerPhone), \(at))
+            RETURNING id
+            """)
+        guard let orderID else { throw PostgresStoreFault(what: "an order was not written") }
+        let validUntil = CalendarDates.dayNumber(sale.visitDate).map { CalendarDates.date(dayNumber: $0 + product.validDays - 1) }
+            ?? sale.visitDate
+        let visitorIDs = try await insertVisitors(
+            sale.visitors, orderID: orderID, productID: product.id, visitDate: sale.visitDate, validUntil: validUntil)
+        // Every ticket's id in one round trip.
+        let ids = try await rows(
+            "SELECT nextval(pg_get_serial_sequence('voucher', 'id')) AS id FROM generate_series(1, \(sale.quantity))"
+        ).map { $0["id"] as Int64 }
+        var codes: [String] = []
+        for (index, id) in ids.enumerated() {
+            let code = voucherCodes.code(for: id)
+            // One visitor per ticket, or the order's one visitor for all of them.
+            let visitorID = visitorIDs.isEmpty ? nil : visitorIDs[min(index, visitorIDs.count - 1)]
+            try await run(
+                """
+                INSERT INTO voucher (id, code, order_id, distributor_id, product_id, visit_date, valid_until,
+                    settlement_price_fen, retail_price_fen, refundable, sold_at, slot, visitor_id, refund_policy_id)
+                VALUES (\(id), \(code), \(orderID), \(sale.distributorID), \(product.id), \(CivilDate(sale.visitDate)),
+                    \(CivilDate(validUntil)), \(prices.settlementPriceFen), \(prices.retailPriceFen), \(product.refundable),
+                    \(at), \(sale.slot.isEmpty ? nil : sale.slot), \(visitorID), \(product.refundable ? product.refundPolicyID : nil))
+                """)
+            codes.append(code)
         }
-        guard sale.visitors.isEmpty else {
-            throw RealNameError.visitorCount(productCode: product.code, mode: .none, needed: 0, given: sale.visitors.count)
-        }
-        guard sale.slot.isEmpty else { throw CalendarError.slotNotFound(sale.slot) }
+        let entry = try await appendLedger(
+            distributor, kind: .sale, amountFen: -amount, orderID: orderID, note: "\(sale.quantity) × \(product.code)",
+            actor: "distributor:\(sale.distributorID)", at: at)
+        return SaleRecord(orderID: orderID, voucherCodes: codes, amountFen: amount, balanceAfterFen: entry.balanceAfterFen)
     }
 }
 
 extension PostgresQuery {
     /// `sql` with `$1`, `$2`… bound to `values` in order (nil binds NULL), for SQL shared
     /// with the SQLite store's record reads.
-    static func sql(_ sql: String, _ values: (any PostgresNonThrowingEncodable)?...) -> PostgresQuery {
+    static func sql(_ sql: String, _ values: (any PostgresThrowingDynamicTypeEncodable)?...) throws -> PostgresQuery {
         var bindings = PostgresBindings()
         for value in values {
-            if let value { bindings.append(value) } else { bindings.appendNull() }
+            if let value { try bindings.append(value) } else { bindings.appendNull() }
         }
         return PostgresQuery(unsafeSQL: sql, binds: bindings)
     }

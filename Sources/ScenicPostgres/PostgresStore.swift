@@ -16,10 +16,9 @@ import ScenicStore
 /// database at every call, so a logout or a disabling on one daemon holds on the others
 /// at once.
 ///
-/// It carries the accounts, sessions, catalog, bindings, recharges, adjustments, the
-/// ledger and sales of products without calendar or real-name rules so far; the rest of
-/// ``Store`` follows.
-public final class PostgresStore: Sendable {
+/// Each file of this module carries one part of ``Store`` and says how it stays exact
+/// across daemons.
+public final class PostgresStore: Store, Sendable {
     let database: PostgresDatabase
     let logger: Logger
     /// The store's own random key for the numbers rows are shown under (16 bytes).
@@ -55,7 +54,7 @@ public final class PostgresStore: Sendable {
                     """)
                 return try await transaction.rows("SELECT public_number_key, voucher_code_key FROM store_info").first
             }
-            guard let keys else { throw PostgresStoreIncomplete(what: "store_info has no row") }
+            guard let keys else { throw PostgresStoreFault(what: "store_info has no row") }
             let publicNumberKey: Data = keys["public_number_key"]
             let voucherCodeKey: Data = keys["voucher_code_key"]
             return PostgresStore(
@@ -172,10 +171,10 @@ struct PostgresConnectionClosed: Error, CustomStringConvertible {
     var description: String { "the connection to PostgreSQL closed before the query was answered" }
 }
 
-/// A part of ``Store`` the PostgreSQL store does not carry yet.
-public struct PostgresStoreIncomplete: Error, CustomStringConvertible {
+/// A statement that should have answered a row (an insert's id, the store's keys) did not.
+public struct PostgresStoreFault: Error, CustomStringConvertible {
     public let what: String
-    public var description: String { "not on PostgreSQL yet: \(what)" }
+    public var description: String { "PostgreSQL answered without a row: \(what)" }
 }
 
 /// One connection, in or out of a transaction, and the queries the store makes on it.
@@ -241,6 +240,23 @@ struct PostgresTransaction {
 }
 
 extension PostgresStore {
+    /// The URL the store was opened with, without its password.
+    public var databasePath: String { database.location }
+
+    /// The database's size as the server counts it; its WAL and disk are the server's own.
+    public func storageSize() async -> StorageSize {
+        let bytes = try? await read { try await $0.value(Int64.self, "SELECT pg_database_size(current_database())") }
+        return StorageSize(databaseBytes: bytes ?? 0, walBytes: nil, freeDiskBytes: nil)
+    }
+
+    /// PostgreSQL's own tools back its data up: pg_dump, or a streaming standby.
+    public func backup(to path: String) throws -> (sizeBytes: Int64, integrity: String) {
+        throw BackupError.onDatabaseServer
+    }
+
+    /// Each call commits alone: there are no group commits to report.
+    public func observeGroupCommits(_ observer: @escaping GroupCommitObserver) {}
+
     /// What the daemon's metrics read from the database at a scrape.
     public func gauges() async throws -> Gauges {
         try await read { transaction in

@@ -42,14 +42,7 @@ extension PostgresStore {
         try await write { transaction in
             try await transaction.once(key, at: stamp.at, encode: encode) {
                 let voucher = try await transaction.requireVoucher(code: code, codes: voucherCodes, distributorID: nil, locked: true)
-                let rules = try await transaction.rows(
-                    "SELECT slot_admission, admission_grace_minutes FROM product WHERE id = \(voucher.productID)"
-                ).first.map(BookingRules.init(row:)) ?? BookingRules()
-                try voucher.requireAdmits(now: now, rules: rules)
-                try await transaction.run(
-                    "UPDATE voucher SET status = 'redeemed', redeemed_at = \(stamp.at), redeemed_by = \(stamp.actor) WHERE id = \(voucher.id)")
-                try await transaction.append(EventRecord.voucher(.voucherRedeemed, voucher, at: stamp.at))
-                return try await transaction.requireVoucher(code: code, codes: voucherCodes, distributorID: nil)
+                return try await transaction.admit(voucher, now: now, stamp: stamp, codes: voucherCodes)
             }
         }
     }
@@ -68,6 +61,18 @@ extension PostgresStore {
 }
 
 extension PostgresTransaction {
+    /// Redeems the locked `voucher` if it admits now: valid, its day (or days), its slot.
+    func admit(_ voucher: VoucherRecord, now: SceneNow, stamp: AuditStamp, codes: VoucherCodes) async throws -> VoucherRecord {
+        let rules = try await rows(
+            "SELECT slot_admission, admission_grace_minutes FROM product WHERE id = \(voucher.productID)"
+        ).first.map(BookingRules.init(row:)) ?? BookingRules()
+        try voucher.requireAdmits(now: now, rules: rules)
+        try await run(
+            "UPDATE voucher SET status = 'redeemed', redeemed_at = \(stamp.at), redeemed_by = \(stamp.actor) WHERE id = \(voucher.id)")
+        try await append(EventRecord.voucher(.voucherRedeemed, voucher, at: stamp.at))
+        return try await requireVoucher(code: voucher.code, codes: codes, distributorID: nil)
+    }
+
     /// The voucher of `code`, found by the id the code is made from; one of another
     /// distributor is as missing as one that does not exist. `locked` holds its row.
     func requireVoucher(code: String, codes: VoucherCodes, distributorID: Int64?, locked: Bool = false) async throws -> VoucherRecord {

@@ -44,12 +44,15 @@ public struct MaintenanceService: Sendable {
     }
 
     public func storage(_ request: Scenic_V1_StorageRequest, context: CallContext) async throws -> Scenic_V1_StorageResponse {
-        let size = store.storageSize()
+        let size = await store.storageSize()
         var response = Scenic_V1_StorageResponse()
-        response.dataDirectory = (store.databasePath as NSString).deletingLastPathComponent
+        // A database server's URL (without its password) where there is no data directory.
+        let location = store.databasePath
+        response.dataDirectory = location.hasPrefix("/") ? (location as NSString).deletingLastPathComponent : location
         response.databaseBytes = size.databaseBytes
-        response.walBytes = size.walBytes
-        response.freeDiskBytes = size.freeDiskBytes
+        // Zero where the server keeps them (PostgreSQL's WAL and disk).
+        response.walBytes = size.walBytes ?? 0
+        response.freeDiskBytes = size.freeDiskBytes ?? 0
         return response
     }
 
@@ -66,6 +69,7 @@ extension BackupError: RPCErrorConvertible {
         case .exists: RPCError(.alreadyExists, description, reason: "BACKUP_EXISTS")
         case .notWritable: RPCError(.failedPrecondition, description, reason: "BACKUP_NOT_WRITABLE")
         case .corrupt: RPCError(.dataLoss, description, reason: "BACKUP_CORRUPT")
+        case .onDatabaseServer: RPCError(.failedPrecondition, description, reason: "BACKUP_BY_SERVER")
         }
     }
 }

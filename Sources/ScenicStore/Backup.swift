@@ -6,12 +6,15 @@ public enum BackupError: Error, Equatable, CustomStringConvertible {
     case exists(String)
     case notWritable(String, reason: String)
     case corrupt(String, integrity: String)
+    /// The store is a database server's, which its own tools back up (pg_dump, a standby).
+    case onDatabaseServer
 
     public var description: String {
         switch self {
         case .exists(let path): "\(path) exists already"
         case .notWritable(let path, let reason): "cannot write \(path): \(reason)"
         case .corrupt(let path, let integrity): "the copy at \(path) failed its integrity check: \(integrity)"
+        case .onDatabaseServer: "the data is on a PostgreSQL server: back it up with pg_dump or a streaming standby (see the README)"
         }
     }
 }

@@ -6,6 +6,18 @@ public enum RetailPriceChange: Sendable, Equatable {
     /// Back to the product's own.
     case product
     case price(Int64)
+
+    /// As the audit log shows a price change: this and the settlement prices it sets.
+    package func described(with settlements: [(distributorID: Int64, priceFen: Int64?)]) -> String {
+        var parts: [String] = []
+        switch self {
+        case .keep: break
+        case .product: parts.append("retail back to the product's")
+        case .price(let fen): parts.append("retail \(fen) fen")
+        }
+        parts += settlements.map { "distributor \($0.distributorID) " + ($0.priceFen.map { "\($0) fen" } ?? "back to its binding's") }
+        return parts.joined(separator: ", ")
+    }
 }
 
 /// The calendar's writes, each one transaction over all its dates (all or nothing, audited),
@@ -16,27 +28,15 @@ extension SQLiteStore {
     ) async throws -> Int {
         try await write { db in
             let product = try Self.requireProduct(db, code: productCode)
-            let days = try dates.days(db)
-            var below: [String] = []
-            var slotSales: [String] = []
+            let days = dates.days
+            var conflicts = CapacityConflicts()
             for day in days {
                 try Self.ensureDay(db, productID: product.id, date: day)
                 let sold = try Int.fetchOne(
                     db, sql: "SELECT sold FROM calendar_day WHERE product_id = ? AND visit_date = ?", arguments: [product.id, day]) ?? 0
-                if let capacity, sold > capacity { below.append(day) }
-                let existing = try Row.fetchAll(
-                    db, sql: "SELECT slot, sold FROM calendar_slot WHERE product_id = ? AND visit_date = ?",
-                    arguments: [product.id, day])
-                for row in existing {
-                    let name: String = row["slot"]
-                    let soldInSlot: Int = row["sold"]
-                    if let kept = slots.first(where: { $0.slot.description == name }) {
-                        if soldInSlot > kept.capacity { below.append(day) }
-                    } else if soldInSlot > 0 {
-                        slotSales.append(day)
-                    }
-                }
-                guard below.isEmpty, slotSales.isEmpty else { continue }
+                let slotRows = try Row.fetchAll(
+                    db, sql: "SELECT slot, sold FROM calendar_slot WHERE product_id = ? AND visit_date = ?", arguments: [product.id, day])
+                guard conflicts.check(day: day, sold: sold, slotRows: slotRows, capacity: capacity, slots: slots) else { continue }
                 try db.execute(
                     sql: "UPDATE calendar_day SET capacity = ? WHERE product_id = ? AND visit_date = ?",
                     arguments: [capacity, product.id, day])
@@ -58,11 +58,10 @@ extension SQLiteStore {
                         """,
                     arguments: [product.id, day])
             }
-            if !below.isEmpty { throw CalendarError.belowSold(dates: Array(Set(below)).sorted()) }
-            if !slotSales.isEmpty { throw CalendarError.slotsHaveSales(dates: Array(Set(slotSales)).sorted()) }
+            try conflicts.requireNone()
             let limit = capacity.map { "capacity \($0)" } ?? "unlimited"
             let slotText = slots.isEmpty ? "" : ", slots " + slots.map { "\($0.slot)=\($0.capacity)" }.joined(separator: " ")
-            try stamp.record(db, target: "product:\(product.code)", summary: "calendar \(Self.describe(dates, count: days.count)): \(limit)\(slotText)")
+            try stamp.record(db, target: "product:\(product.code)", summary: "calendar \(dates.described(count: days.count)): \(limit)\(slotText)")
             try Self.availabilityChanged(db, productCode: product.code, dates: dates, at: stamp.at)
             return days.count
         }
@@ -71,7 +70,7 @@ extension SQLiteStore {
     public func setClosed(productCode: String, dates: CalendarDates, reason: String?, stamp: AuditStamp) async throws -> Int {
         try await write { db in
             let product = try Self.requireProduct(db, code: productCode)
-            let days = try dates.days(db)
+            let days = dates.days
             for day in days {
                 try Self.ensureDay(db, productID: product.id, date: day)
                 try db.execute(
@@ -79,7 +78,7 @@ extension SQLiteStore {
                     arguments: [reason != nil, reason ?? "", product.id, day])
             }
             let summary = reason.map { "closed: \($0)" } ?? "opened"
-            try stamp.record(db, target: "product:\(product.code)", summary: "calendar \(Self.describe(dates, count: days.count)) \(summary)")
+            try stamp.record(db, target: "product:\(product.code)", summary: "calendar \(dates.described(count: days.count)) \(summary)")
             try Self.availabilityChanged(db, productCode: product.code, dates: dates, at: stamp.at)
             return days.count
         }
@@ -91,7 +90,7 @@ extension SQLiteStore {
     ) async throws -> Int {
         try await write { db in
             let product = try Self.requireProduct(db, code: productCode)
-            let days = try dates.days(db)
+            let days = dates.days
             for (distributorID, _) in settlements {
                 guard try Self.bindingPrice(db, distributorID: distributorID, productID: product.id) != nil else {
                     throw CalendarError.bindingNotFound(distributorID: distributorID, productCode: product.code)
@@ -125,16 +124,9 @@ extension SQLiteStore {
             // Checked after the writes, over every binding of the product: a lower retail
             // price must not leave anyone's settlement price above it either.
             try Self.requireSettlementWithinRetail(db, productID: product.id, from: dates.from, to: dates.to)
-            var parts: [String] = []
-            switch retail {
-            case .keep: break
-            case .product: parts.append("retail back to the product's")
-            case .price(let fen): parts.append("retail \(fen) fen")
-            }
-            parts += settlements.map { "distributor \($0.distributorID) " + ($0.priceFen.map { "\($0) fen" } ?? "back to its binding's") }
             try stamp.record(
                 db, target: "product:\(product.code)",
-                summary: "prices \(Self.describe(dates, count: days.count)): \(parts.joined(separator: ", "))")
+                summary: "prices \(dates.described(count: days.count)): \(retail.described(with: settlements))")
             try Self.availabilityChanged(db, productCode: product.code, dates: dates, at: stamp.at)
             return days.count
         }
@@ -146,7 +138,7 @@ extension SQLiteStore {
         try await write { db in
             let product = try Self.requireProduct(db, code: productCode)
             _ = try Self.requireDistributor(db, id: distributorID)
-            let days = try dates.days(db)
+            let days = dates.days
             var below: [String] = []
             for day in days {
                 try Self.ensureDay(db, productID: product.id, date: day)
@@ -181,7 +173,7 @@ extension SQLiteStore {
             if !below.isEmpty { throw CalendarError.belowSold(dates: below) }
             try stamp.record(
                 db, target: "product:\(product.code)",
-                summary: "allotment \(Self.describe(dates, count: days.count)) distributor \(distributorID): "
+                summary: "allotment \(dates.described(count: days.count)) distributor \(distributorID): "
                     + (allotment.map { "\($0) a day" } ?? "removed"))
             try Self.availabilityChanged(db, productCode: product.code, dates: dates, distributorID: distributorID, at: stamp.at)
             return days.count
@@ -217,7 +209,7 @@ extension SQLiteStore {
             let product = try Self.requireProduct(db, code: productCode)
             let rules = product.bookingRules
             let binding = try distributorID.flatMap { try Self.bindingPrice(db, distributorID: $0, productID: product.id) }
-            let days = try CalendarDates(from: from, to: to).days(db).map { day in
+            let days = try CalendarDates(from: from, to: to).days.map { day in
                 try Self.calendarDay(db, product: product, rules: rules, date: day, distributorID: distributorID, bindingPrice: binding, now: now)
             }
             return (product, rules, days)
@@ -263,33 +255,8 @@ extension SQLiteStore {
         let day = try calendarDay(
             db, product: product, rules: rules, date: sale.visitDate, distributorID: sale.distributorID,
             bindingPrice: binding.settlementPriceFen, now: sale.now)
-        if day.outsideWindow {
-            throw CalendarError.outsideBookingWindow(lastDate: try lastSaleDate(db, rules: rules, today: sale.now.today))
-        }
-        if day.closed { throw CalendarError.dateClosed(date: day.date, reason: day.closeReason) }
-        let slotIndex: Int?
-        if day.slots.isEmpty {
-            guard sale.slot.isEmpty else { throw CalendarError.slotNotFound(sale.slot) }
-            slotIndex = nil
-            if let minutes = day.minutesToCutoff, minutes <= 0 { throw CalendarError.pastCutoff }
-        } else {
-            guard !sale.slot.isEmpty else { throw CalendarError.slotRequired }
-            guard let index = day.slots.firstIndex(where: { $0.slot.description == sale.slot }) else {
-                throw CalendarError.slotNotFound(sale.slot)
-            }
-            slotIndex = index
-            if let minutes = day.slotMinutesToCutoff[index], minutes <= 0 { throw CalendarError.pastCutoff }
-        }
+        try day.requireRoom(for: sale, rules: rules)
         let quantity = sale.quantity
-        if let capacity = day.capacity, day.sold + quantity > capacity {
-            throw CalendarError.soldOut(remaining: capacity - day.sold, scope: "day")
-        }
-        if let slotIndex, let capacity = day.slots[slotIndex].capacity, day.slots[slotIndex].sold + quantity > capacity {
-            throw CalendarError.soldOut(remaining: capacity - day.slots[slotIndex].sold, scope: "slot")
-        }
-        if let allotment = day.allotment, day.allotmentSold + quantity > allotment {
-            throw CalendarError.soldOut(remaining: allotment - day.allotmentSold, scope: "allotment")
-        }
         if day.onCalendar {
             try move(
                 db, productID: product.id, date: sale.visitDate, slot: sale.slot, distributorID: day.allotment == nil ? nil : sale.distributorID,
@@ -348,19 +315,14 @@ extension SQLiteStore {
             arguments: [distributorID, productID])
     }
 
-    /// The last date on sale today under `rules` (nil days ahead: the daemon's bound, checked by the caller).
-    private static func lastSaleDate(_ db: Database, rules: BookingRules, today: String) throws -> String {
-        try String.fetchOne(db, sql: "SELECT date(?, '+' || ? || ' days')", arguments: [today, rules.saleDaysAhead ?? 366]) ?? today
-    }
-
     private static func calendarDay(
         _ db: Database, product: ProductRecord, rules: BookingRules, date: String, distributorID: Int64?, bindingPrice: Int64?,
         now: SceneNow
     ) throws -> CalendarDayRecord {
         // One read gives the day, the distributor's allotment and its price of the date (a
         // sale for a date without a calendar finds nothing: every calendar setting gives its
-        // dates a row); the slots are read only for a date that has them. Columns by position.
-        let row = try db.fetchOneCached(
+        // dates a row); the slots are read only for a date that has them.
+        let stored = try db.fetchOneCached(
             Row.self,
             """
             SELECT day.closed, day.close_reason, day.capacity, day.sold, day.retail_price_fen, day.slots,
@@ -371,45 +333,16 @@ extension SQLiteStore {
             LEFT JOIN calendar_settlement_price AS price ON price.distributor_id = ?1
                 AND price.product_id = day.product_id AND price.visit_date = day.visit_date
             WHERE day.product_id = ?2 AND day.visit_date = ?3
-            """, [distributorID ?? 0, product.id, date])
-        let daysAhead = (CalendarDates.dayNumber(date) ?? 0) - (CalendarDates.dayNumber(now.today) ?? 0)
-        // Minutes from now until `minute` of the visit date.
-        let until = { (minute: Int) in daysAhead * 1440 + minute - now.minuteOfDay }
+            """, [distributorID ?? 0, product.id, date]
+        ).map(StoredCalendarDay.init(row:))
         var slots: [SlotRecord] = []
-        var allotment: (Int, Int)?
-        var settlement = bindingPrice
-        if let row {
-            if row[5] as Int > 0 {
-                slots = try Row.fetchAll(
-                    db.cachedStatement(sql: "SELECT slot, capacity, sold FROM calendar_slot WHERE product_id = ? AND visit_date = ?"),
-                    arguments: [product.id, date]
-                ).compactMap { slotRow in
-                    TimeSlot(slotRow[0]).map { SlotRecord(slot: $0, capacity: slotRow[1], sold: slotRow[2]) }
-                }.sorted { $0.slot < $1.slot }
-            }
-            if let limit = row[6] as Int? { allotment = (limit, row[7]) }
-            if bindingPrice != nil, let override = row[8] as Int64? { settlement = override }
+        if let stored, stored.slotCount > 0 {
+            slots = try Row.fetchAll(
+                db.cachedStatement(sql: "SELECT slot, capacity, sold FROM calendar_slot WHERE product_id = ? AND visit_date = ?"),
+                arguments: [product.id, date]
+            ).compactMap { row in TimeSlot(row[0]).map { SlotRecord(slot: $0, capacity: row[1], sold: row[2]) } }
         }
-        // A date's sales stop at the earliest of its cutoff and the same-day time.
-        func cutoff(startMinute: Int, end: Int?) -> Int? {
-            var stops: [Int] = []
-            if let minutes = rules.cutoffMinutes { stops.append(until(startMinute) - minutes) }
-            if let end { stops.append(until(end)) }
-            if let sameDay = rules.sameDayUntil { stops.append(until(sameDay)) }
-            return stops.min()
-        }
-        let dayCutoff = cutoff(startMinute: 0, end: nil)
         return CalendarDayRecord(
-            date: date, onCalendar: row != nil, closed: row?[0] ?? false, closeReason: row?[1] ?? "", capacity: row?[2],
-            sold: row?[3] ?? 0, retailPriceFen: row?[4] ?? product.retailPriceFen,
-            settlementPriceFen: settlement, allotment: allotment?.0, allotmentSold: allotment?.1 ?? 0, slots: slots,
-            minutesToCutoff: dayCutoff,
-            slotMinutesToCutoff: slots.map { cutoff(startMinute: $0.slot.start, end: $0.slot.end) },
-            outsideWindow: daysAhead > (rules.saleDaysAhead ?? Int.max))
-    }
-
-    private static func describe(_ dates: CalendarDates, count: Int) -> String {
-        let weekdays = dates.weekdays.isEmpty ? "" : " weekdays " + dates.weekdays.sorted().map(String.init).joined(separator: ",")
-        return "\(dates.from)…\(dates.to)\(weekdays) (\(count) dates)"
+            date: date, product: product, rules: rules, stored: stored, slots: slots, bindingPrice: bindingPrice, now: now)
     }
 }

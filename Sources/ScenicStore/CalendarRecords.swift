@@ -13,19 +13,13 @@ public struct CalendarDates: Sendable, Equatable {
         self.weekdays = weekdays
     }
 
-    /// The dates themselves, from SQLite's own calendar so that the store and its checks
-    /// agree on every date. strftime's %w counts Sunday as 0.
-    func days(_ db: Database) throws -> [String] {
-        let rows = try Row.fetchAll(
-            db,
-            sql: """
-                WITH RECURSIVE day(d) AS (SELECT date(?) UNION ALL SELECT date(d, '+1 day') FROM day WHERE d < date(?))
-                SELECT d, CAST(strftime('%w', d) AS INTEGER) AS w FROM day
-                """,
-            arguments: [from, to])
-        return rows.compactMap { row in
-            let weekday: Int = row["w"] == 0 ? 7 : row["w"]
-            return weekdays.isEmpty || weekdays.contains(weekday) ? row["d"] : nil
+    /// The dates themselves, in order: a date's weekday counted from its day number
+    /// (1970-01-01 was a Thursday), so that both stores and their checks agree on every date.
+    package var days: [String] {
+        guard let first = Self.dayNumber(from), let last = Self.dayNumber(to), first <= last else { return [] }
+        return (first...last).compactMap { day in
+            let weekday = (day + 3) % 7 + 1
+            return weekdays.isEmpty || weekdays.contains(weekday) ? Self.date(dayNumber: day) : nil
         }
     }
 
@@ -157,6 +151,12 @@ public struct SlotRecord: Sendable, Equatable {
     public var slot: TimeSlot
     public var capacity: Int?
     public var sold: Int
+
+    package init(slot: TimeSlot, capacity: Int?, sold: Int) {
+        self.slot = slot
+        self.capacity = capacity
+        self.sold = sold
+    }
 }
 
 /// One visit date of a product as the calendar sees it, with what a distributor may buy.
@@ -199,4 +199,134 @@ public enum CalendarError: Error, Sendable, Equatable {
     case slotNotFound(String)
     /// At the gate: a voucher of a slot outside its slot.
     case notInSlot(code: String, slot: String)
+}
+
+/// A date's row of the calendar as a sale reads it, with the distributor's allotment and
+/// price of the date: columns by position, in the order both stores select them (closed,
+/// close reason, capacity, sold, retail price, slot count, allotment, allotment sold,
+/// settlement price).
+package struct StoredCalendarDay {
+    var closed: Bool
+    var closeReason: String
+    var capacity: Int?
+    var sold: Int
+    var retailPriceFen: Int64?
+    /// Rows in calendar_slot: a sale reads them only when there are some.
+    package var slotCount: Int
+    var allotment: (limit: Int, sold: Int)?
+    var settlementPriceFen: Int64?
+
+    package init(row: Row) {
+        closed = row[0]
+        closeReason = row[1]
+        capacity = row[2]
+        sold = row[3]
+        retailPriceFen = row[4]
+        slotCount = row[5]
+        allotment = (row[6] as Int?).map { ($0, row[7]) }
+        settlementPriceFen = row[8]
+    }
+}
+
+extension CalendarDayRecord {
+    /// The date as `now` sees it for a distributor whose binding price is `bindingPrice`
+    /// (nil: none), from its stored row (nil: never set) and its slots.
+    package init(
+        date: String, product: ProductRecord, rules: BookingRules, stored: StoredCalendarDay?, slots: [SlotRecord],
+        bindingPrice: Int64?, now: SceneNow
+    ) {
+        let daysAhead = (CalendarDates.dayNumber(date) ?? 0) - (CalendarDates.dayNumber(now.today) ?? 0)
+        // Minutes from now until `minute` of the visit date.
+        let until = { (minute: Int) in daysAhead * 1440 + minute - now.minuteOfDay }
+        // A date's sales stop at the earliest of its cutoff and the same-day time.
+        func cutoff(startMinute: Int, end: Int?) -> Int? {
+            var stops: [Int] = []
+            if let minutes = rules.cutoffMinutes { stops.append(until(startMinute) - minutes) }
+            if let end { stops.append(until(end)) }
+            if let sameDay = rules.sameDayUntil { stops.append(until(sameDay)) }
+            return stops.min()
+        }
+        let slots = slots.sorted { $0.slot < $1.slot }
+        self.init(
+            date: date, onCalendar: stored != nil, closed: stored?.closed ?? false, closeReason: stored?.closeReason ?? "",
+            capacity: stored?.capacity, sold: stored?.sold ?? 0, retailPriceFen: stored?.retailPriceFen ?? product.retailPriceFen,
+            settlementPriceFen: bindingPrice.map { stored?.settlementPriceFen ?? $0 }, allotment: stored?.allotment?.limit,
+            allotmentSold: stored?.allotment?.sold ?? 0, slots: slots, minutesToCutoff: cutoff(startMinute: 0, end: nil),
+            slotMinutesToCutoff: slots.map { cutoff(startMinute: $0.slot.start, end: $0.slot.end) },
+            outsideWindow: daysAhead > (rules.saleDaysAhead ?? Int.max))
+    }
+
+    /// Refuses `sale` when the date does not take it: outside the booking window, closed,
+    /// a slot missing or unknown, past its cutoff, or more tickets than the day, the slot or
+    /// the allotment has left.
+    package func requireRoom(for sale: SaleRequest, rules: BookingRules) throws {
+        if outsideWindow {
+            let today = CalendarDates.dayNumber(sale.now.today) ?? 0
+            throw CalendarError.outsideBookingWindow(lastDate: CalendarDates.date(dayNumber: today + (rules.saleDaysAhead ?? 366)))
+        }
+        if closed { throw CalendarError.dateClosed(date: date, reason: closeReason) }
+        let slotIndex: Int?
+        if slots.isEmpty {
+            guard sale.slot.isEmpty else { throw CalendarError.slotNotFound(sale.slot) }
+            slotIndex = nil
+            if let minutes = minutesToCutoff, minutes <= 0 { throw CalendarError.pastCutoff }
+        } else {
+            guard !sale.slot.isEmpty else { throw CalendarError.slotRequired }
+            guard let index = slots.firstIndex(where: { $0.slot.description == sale.slot }) else {
+                throw CalendarError.slotNotFound(sale.slot)
+            }
+            slotIndex = index
+            if let minutes = slotMinutesToCutoff[index], minutes <= 0 { throw CalendarError.pastCutoff }
+        }
+        let quantity = sale.quantity
+        if let capacity, sold + quantity > capacity {
+            throw CalendarError.soldOut(remaining: capacity - sold, scope: "day")
+        }
+        if let slotIndex, let capacity = slots[slotIndex].capacity, slots[slotIndex].sold + quantity > capacity {
+            throw CalendarError.soldOut(remaining: capacity - slots[slotIndex].sold, scope: "slot")
+        }
+        if let allotment, allotmentSold + quantity > allotment {
+            throw CalendarError.soldOut(remaining: allotment - allotmentSold, scope: "allotment")
+        }
+    }
+}
+
+extension CalendarDates {
+    /// As the audit log names a change's dates.
+    package func described(count: Int) -> String {
+        let weekdays = weekdays.isEmpty ? "" : " weekdays " + weekdays.sorted().map(String.init).joined(separator: ",")
+        return "\(from)…\(to)\(weekdays) (\(count) dates)"
+    }
+}
+
+/// What a capacity change would break, date by date: a day or slot limited below what it
+/// has sold, or a slot with sales dropped. Both stores note each date's, write only while
+/// none is found, and refuse the change with every date at fault.
+package struct CapacityConflicts {
+    private var below: Set<String> = []
+    private var slotSales: Set<String> = []
+
+    package init() {}
+
+    /// Notes `day`'s conflicts under `capacity` and `slots`, given what it has sold and its
+    /// slots' rows (`slot`, `sold`); answers whether no date has any so far.
+    package mutating func check(day: String, sold: Int, slotRows: [Row], capacity: Int?, slots: [(slot: TimeSlot, capacity: Int)]) -> Bool {
+        if let capacity, sold > capacity { below.insert(day) }
+        for row in slotRows {
+            let name: String = row["slot"]
+            let soldInSlot: Int = row["sold"]
+            if let kept = slots.first(where: { $0.slot.description == name }) {
+                if soldInSlot > kept.capacity { below.insert(day) }
+            } else if soldInSlot > 0 {
+                slotSales.insert(day)
+            }
+        }
+        return below.isEmpty && slotSales.isEmpty
+    }
+
+    /// Refuses the change when any date has a conflict.
+    package func requireNone() throws {
+        if !below.isEmpty { throw CalendarError.belowSold(dates: below.sorted()) }
+        if !slotSales.isEmpty { throw CalendarError.slotsHaveSales(dates: slotSales.sorted()) }
+    }
 }

@@ -15,7 +15,7 @@ extension SQLiteStore {
                 }
                 let vouchers = try change.codes.map { code in
                     let voucher = try Self.requireVoucher(db, code: code, distributorID: change.distributorID)
-                    try Self.checkChangeable(voucher, now: now)
+                    try voucher.requireChangeable(now: now)
                     guard voucher.visitDate != change.toDate || (voucher.slot ?? "") != change.slot else {
                         throw MoneyError.sameDate(code)
                     }

@@ -72,14 +72,20 @@ extension SQLiteStore {
         }
     }
 
-    /// Tells every distributor (or the one an allotment is for) that a product's calendar
-    /// changed on some dates (nil: its booking rules, for every date).
     static func availabilityChanged(
         _ db: Database, productCode: String, dates: CalendarDates?, distributorID: Int64? = nil, at: Millis
     ) throws {
+        try EventRecord.availabilityChanged(productCode: productCode, dates: dates, distributorID: distributorID, at: at).append(db)
+    }
+}
+
+extension EventRecord {
+    /// Tells every distributor (or the one an allotment is for) that a product's calendar
+    /// changed on some dates (nil: its booking rules, for every date).
+    package static func availabilityChanged(productCode: String, dates: CalendarDates?, distributorID: Int64? = nil, at: Millis) -> EventRecord {
         var event = EventRecord(kind: .availabilityChanged, at: at, distributorID: distributorID)
         event.productCode = productCode
         event.dates = dates.map { "\($0.from)..\($0.to)" } ?? ""
-        try event.append(db)
+        return event
     }
 }

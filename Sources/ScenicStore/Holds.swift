@@ -74,7 +74,7 @@ extension SQLiteStore {
                 try db.execute(
                     sql: "UPDATE hold SET status = 'confirmed', ended_at = ?, order_id = ? WHERE id = ?",
                     arguments: [at, record.orderID, hold.id])
-                try Self.holdEvent(db, .holdConfirmed, hold, at: at)
+                try EventRecord.hold(.holdConfirmed, hold, at: at).append(db)
                 return record
             }
         }
@@ -115,18 +115,11 @@ extension SQLiteStore {
         }
     }
 
-    /// A hold of the distributor still held at `at`: one past its expiry is expired here,
-    /// whether or not the daemon's timer got to it first.
+    /// A hold of the distributor still held at `at`.
     private static func requireLiveHold(_ db: Database, id: Int64, distributorID: Int64, at: Millis) throws -> HoldRecord {
         let hold = try requireHold(db, id: id, distributorID: distributorID)
-        switch hold.status {
-        case .held:
-            guard hold.expiresAt > at else { throw HoldError.expired(id) }
-            return hold
-        case .expired: throw HoldError.expired(id)
-        case .released: throw HoldError.released(id)
-        case .confirmed: throw HoldError.confirmed(id)
-        }
+        try hold.requireLive(at: at)
+        return hold
     }
 
     private static func requireHold(_ db: Database, id: Int64, distributorID: Int64) throws -> HoldRecord {
@@ -146,14 +139,6 @@ extension SQLiteStore {
         try db.execute(
             sql: "UPDATE distributor SET held_fen = held_fen - ? WHERE id = ?", arguments: [hold.amountFen, hold.distributorID])
         try db.execute(sql: "UPDATE hold SET status = ?, ended_at = ? WHERE id = ?", arguments: [status.rawValue, at, hold.id])
-        try holdEvent(db, status == .expired ? .holdExpired : .holdReleased, hold, at: at)
-    }
-
-    private static func holdEvent(_ db: Database, _ kind: EventRecord.Kind, _ hold: HoldRecord, at: Millis) throws {
-        var event = EventRecord(kind: kind, at: at, distributorID: hold.distributorID)
-        event.holdID = hold.id
-        event.productCode = hold.productCode
-        event.amountFen = hold.amountFen
-        try event.append(db)
+        try EventRecord.hold(status == .expired ? .holdExpired : .holdReleased, hold, at: at).append(db)
     }
 }

@@ -102,7 +102,18 @@ public struct HoldRecord: Sendable, Equatable, FetchableRecord {
         orderID = row["order_id"]
     }
 
-    static let select = "SELECT hold.*, product.code AS product_code FROM hold JOIN product ON product.id = hold.product_id"
+    package static let select = "SELECT hold.*, product.code AS product_code FROM hold JOIN product ON product.id = hold.product_id"
+
+    /// Refuses a hold no longer held at `at`: one past its expiry is expired here, whether
+    /// or not the daemon's timer got to it first.
+    package func requireLive(at: Millis) throws {
+        switch status {
+        case .held: guard expiresAt > at else { throw HoldError.expired(id) }
+        case .expired: throw HoldError.expired(id)
+        case .released: throw HoldError.released(id)
+        case .confirmed: throw HoldError.confirmed(id)
+        }
+    }
 }
 
 /// Refusals of holds; nothing was written.
@@ -189,6 +200,15 @@ public struct EventRecord: Sendable, Equatable, FetchableRecord {
         event.voucherCode = voucher.code
         event.productCode = voucher.productCode
         event.amountFen = voucher.settlementPriceFen
+        return event
+    }
+
+    /// A hold's end: confirmed, released or expired.
+    package static func hold(_ kind: Kind, _ hold: HoldRecord, at: Millis) -> EventRecord {
+        var event = EventRecord(kind: kind, at: at, distributorID: hold.distributorID)
+        event.holdID = hold.id
+        event.productCode = hold.productCode
+        event.amountFen = hold.amountFen
         return event
     }
 }

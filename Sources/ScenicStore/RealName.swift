@@ -22,12 +22,8 @@ extension SQLiteStore {
     /// concurrent sales for one ID are counted one after the other.
     static func checkVisitors(_ db: Database, sale: SaleRequest, product: ProductRecord) throws {
         let rules = product.realName
-        let needed = rules.visitorsNeeded(quantity: sale.quantity)
-        guard sale.visitors.count == needed else {
-            throw RealNameError.visitorCount(productCode: product.code, mode: rules.mode, needed: needed, given: sale.visitors.count)
-        }
+        try rules.requireVisitors(for: sale, productCode: product.code)
         guard rules.idLimit > 0 else { return }
-        let ticketsEach = rules.mode == .perOrder ? sale.quantity : 1
         let (first, last) = rules.period(around: sale.visitDate)
         for (index, visitor) in sale.visitors.enumerated() {
             let held = try Int.fetchOne(
@@ -37,12 +33,7 @@ extension SQLiteStore {
                         AND voucher.status != 'refunded'
                     """),
                 arguments: [visitor.idHash, product.id, first, last]) ?? 0
-            let earlier = sale.visitors[..<index].filter { $0.idHash == visitor.idHash }.count * ticketsEach
-            guard held + earlier + ticketsEach <= rules.idLimit else {
-                throw RealNameError.idLimitExceeded(
-                    index: index, maskedIDNumber: visitor.maskedIDNumber, limit: rules.idLimit, held: held + earlier,
-                    period: rules.idLimitPeriod)
-            }
+            try rules.requireWithinLimit(sale, visitor: index, held: held)
         }
     }
 
@@ -87,24 +78,17 @@ extension SQLiteStore {
         }
     }
 
-    /// The one ticket of the visitor that admits now. When none does, the refusal of the
-    /// ticket the visitor most likely means: one of today's, else the next to come, else
-    /// the last.
+    /// The one ticket of the visitor that admits now (``VoucherRecord/visitorsTicket(among:now:)``).
     static func visitorsTicket(_ db: Database, idHash: Data, now: SceneNow) throws -> VoucherRecord {
         let vouchers = try VoucherRecord.fetchAll(
             db, sql: VoucherRecord.select + " WHERE visitor.id_hash = ? ORDER BY voucher.visit_date DESC, voucher.id LIMIT 100",
             arguments: [idHash])
-        let admitting = vouchers.filter { (try? checkAdmits(db, $0, now: now)) != nil }
-        if admitting.count > 1 { throw RealNameError.severalTickets(codes: admitting.map(\.code)) }
-        if let only = admitting.first { return only }
-        let today = now.today
-        let meant =
-            vouchers.first { $0.visitDate <= today && today <= $0.validUntil }
-            ?? vouchers.filter { $0.visitDate > today }.last
-            ?? vouchers.first
-        guard let meant else { throw RealNameError.noTicketForID }
-        try checkAdmits(db, meant, now: now)
-        return meant
+        return try VoucherRecord.visitorsTicket(
+            among: vouchers.map { voucher in
+                let rules = try db.fetchOneCached(
+                    Row.self, "SELECT slot_admission, admission_grace_minutes FROM product WHERE id = ?", [voucher.productID])
+                return (voucher, rules.map(BookingRules.init(row:)) ?? BookingRules())
+            }, now: now)
     }
 
     public func revealVisitor(code: String, reason: String, stamp: AuditStamp) async throws -> VisitorRecord {

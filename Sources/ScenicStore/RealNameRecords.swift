@@ -45,6 +45,27 @@ public struct RealNameRules: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// Refuses a sale that names other than the visitors its product's mode needs.
+    package func requireVisitors(for sale: SaleRequest, productCode: String) throws {
+        let needed = visitorsNeeded(quantity: sale.quantity)
+        guard sale.visitors.count == needed else {
+            throw RealNameError.visitorCount(productCode: productCode, mode: mode, needed: needed, given: sale.visitors.count)
+        }
+    }
+
+    /// Refuses the sale when its visitor at `index`, whose ID holds `held` tickets of the
+    /// period already (every distributor's, not refunded), would hold more than the limit
+    /// with this sale's tickets for it, counting the same ID named earlier in the sale.
+    package func requireWithinLimit(_ sale: SaleRequest, visitor index: Int, held: Int) throws {
+        let ticketsEach = mode == .perOrder ? sale.quantity : 1
+        let visitor = sale.visitors[index]
+        let earlier = sale.visitors[..<index].filter { $0.idHash == visitor.idHash }.count * ticketsEach
+        guard held + earlier + ticketsEach <= idLimit else {
+            throw RealNameError.idLimitExceeded(
+                index: index, maskedIDNumber: visitor.maskedIDNumber, limit: idLimit, held: held + earlier, period: idLimitPeriod)
+        }
+    }
+
     /// The first and last visit date (YYYY-MM-DD) the limit counts together with `visitDate`.
     public func period(around visitDate: String) -> (first: String, last: String) {
         guard let day = CalendarDates.dayNumber(visitDate) else { return (visitDate, visitDate) }
@@ -138,4 +159,23 @@ public enum RealNameError: Error, Sendable, Equatable {
     case personalDataErased(code: String)
     /// The store's personal data was sealed under another key than the one given.
     case keyMismatch
+}
+
+extension VoucherRecord {
+    /// Of a visitor's tickets (latest visit date first), each with its product's booking
+    /// rules, the one that admits now. When none does, the refusal of the ticket the visitor
+    /// most likely means: one of today's, else the next to come, else the last.
+    package static func visitorsTicket(among tickets: [(voucher: VoucherRecord, rules: BookingRules)], now: SceneNow) throws -> VoucherRecord {
+        let admitting = tickets.filter { (try? $0.voucher.requireAdmits(now: now, rules: $0.rules)) != nil }.map(\.voucher)
+        if admitting.count > 1 { throw RealNameError.severalTickets(codes: admitting.map(\.code)) }
+        if let only = admitting.first { return only }
+        let today = now.today
+        let meant =
+            tickets.first { $0.voucher.visitDate <= today && today <= $0.voucher.validUntil }
+            ?? tickets.filter { $0.voucher.visitDate > today }.last
+            ?? tickets.first
+        guard let meant else { throw RealNameError.noTicketForID }
+        try meant.voucher.requireAdmits(now: now, rules: meant.rules)
+        return meant.voucher
+    }
 }

@@ -124,7 +124,7 @@ public struct RefundPolicy: Sendable, Equatable, CustomStringConvertible {
             arguments: [kind, hours, fees, needsApproval])
     }
 
-    var storedDeadline: (kind: String, hours: Int) {
+    package var storedDeadline: (kind: String, hours: Int) {
         switch deadline {
         case .visitDay: ("visit_day", 0)
         case .hoursBefore(let hours): ("hours_before", hours)
@@ -133,7 +133,7 @@ public struct RefundPolicy: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// "p2000;72=p0;24=p1000": the base fee, then each step's hours and fee.
-    static func encode(fee: Fee, steps: [FeeStep]) -> String {
+    package static func encode(fee: Fee, steps: [FeeStep]) -> String {
         func text(_ fee: Fee) -> String {
             switch fee {
             case .percent(let basisPoints): "p\(basisPoints)"

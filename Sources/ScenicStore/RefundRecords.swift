@@ -43,7 +43,7 @@ public struct RefundApprovalRecord: Sendable, Equatable, FetchableRecord {
         reason = row["reason"]
     }
 
-    static let select = """
+    package static let select = """
         SELECT refund_approval.*, voucher.code AS voucher_code, voucher.visit_date AS visit_date,
             distributor.name AS distributor_name, product.code AS product_code
         FROM refund_approval JOIN voucher ON voucher.id = refund_approval.voucher_id
@@ -84,4 +84,29 @@ public struct DateChangeRecord: Sendable, Equatable {
     /// The new date's prices less those paid: charged when positive, credited when negative.
     public var differenceFen: Int64
     public var balanceAfterFen: Int64
+
+    package init(vouchers: [VoucherRecord], differenceFen: Int64, balanceAfterFen: Int64) {
+        self.vouchers = vouchers
+        self.differenceFen = differenceFen
+        self.balanceAfterFen = balanceAfterFen
+    }
+}
+
+extension VoucherRecord {
+    /// Refuses a voucher that is not valid, has a refund pending, or is past its deadline:
+    /// what neither a refund nor a date change may take.
+    package func requireChangeable(now: SceneNow) throws {
+        try requireUnused()
+        let policy = refundPolicy
+        guard policy.allows(minutesBefore: minutesBeforeVisit(now: now), today: now.today, visitDate: visitDate, validUntil: validUntil)
+        else {
+            let deadline =
+                switch policy.deadline {
+                case .visitDay: "its visit date \(visitDate) has passed"
+                case .hoursBefore(let hours): "its deadline, \(hours) h before its visit on \(visitDate), has passed"
+                case .none: "its last valid day \(validUntil) has passed"
+                }
+            throw MoneyError.refundWindowClosed(code: code, deadline: deadline)
+        }
+    }
 }

@@ -9,6 +9,14 @@ public struct RefundOutcome: Sendable, Equatable {
     public var feeFen: Int64
     public var balanceAfterFen: Int64
     public var approvals: [RefundApprovalRecord]
+
+    package init(vouchers: [VoucherRecord], refundedFen: Int64, feeFen: Int64, balanceAfterFen: Int64, approvals: [RefundApprovalRecord]) {
+        self.vouchers = vouchers
+        self.refundedFen = refundedFen
+        self.feeFen = feeFen
+        self.balanceAfterFen = balanceAfterFen
+        self.approvals = approvals
+    }
 }
 
 /// Refunds under each voucher's own rules: at once, crediting the settlement price less
@@ -25,7 +33,7 @@ extension SQLiteStore {
                 guard distributor.status == .active else { throw MoneyError.distributorInactive }
                 let vouchers = try codes.map { code in
                     let voucher = try Self.requireVoucher(db, code: code, distributorID: distributorID)
-                    try Self.checkChangeable(voucher, now: now)
+                    try voucher.requireChangeable(now: now)
                     guard voucher.refundable else { throw MoneyError.notRefundable(code) }
                     return voucher
                 }
@@ -47,26 +55,6 @@ extension SQLiteStore {
                 outcome.vouchers = try codes.map { try Self.requireVoucher(db, code: $0, distributorID: distributorID) }
                 return outcome
             }
-        }
-    }
-
-    /// Refuses a voucher that is not valid, has a refund pending, or is past its deadline:
-    /// what neither a refund nor a date change may take.
-    static func checkChangeable(_ voucher: VoucherRecord, now: SceneNow) throws {
-        try voucher.requireUnused()
-        let policy = voucher.refundPolicy
-        guard
-            policy.allows(
-                minutesBefore: voucher.minutesBeforeVisit(now: now), today: now.today, visitDate: voucher.visitDate,
-                validUntil: voucher.validUntil)
-        else {
-            let deadline =
-                switch policy.deadline {
-                case .visitDay: "its visit date \(voucher.visitDate) has passed"
-                case .hoursBefore(let hours): "its deadline, \(hours) h before its visit on \(voucher.visitDate), has passed"
-                case .none: "its last valid day \(voucher.validUntil) has passed"
-                }
-            throw MoneyError.refundWindowClosed(code: voucher.code, deadline: deadline)
         }
     }
 

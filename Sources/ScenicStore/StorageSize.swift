@@ -4,10 +4,18 @@ import GRDB
 /// What the store takes on disk and what is left there.
 public struct StorageSize: Sendable {
     public var databaseBytes: Int64
-    /// The write-ahead log: grows under writes, emptied by checkpoints.
-    public var walBytes: Int64
-    /// Free space on the database's file system for an unprivileged user.
-    public var freeDiskBytes: Int64
+    /// The write-ahead log: grows under writes, emptied by checkpoints. Nil where the
+    /// store cannot see it (a database server's own).
+    public var walBytes: Int64?
+    /// Free space on the database's file system for an unprivileged user. Nil where the
+    /// store cannot see it (a database server's disk).
+    public var freeDiskBytes: Int64?
+
+    package init(databaseBytes: Int64, walBytes: Int64?, freeDiskBytes: Int64?) {
+        self.databaseBytes = databaseBytes
+        self.walBytes = walBytes
+        self.freeDiskBytes = freeDiskBytes
+    }
 }
 
 /// What the daemon's metrics read from the database at a scrape.

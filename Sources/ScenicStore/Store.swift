@@ -299,7 +299,8 @@ public protocol Store: AnyObject, Sendable {
     var eventBell: EventBell { get }
 
     /// Reports every group commit (several calls' writes committed together) from now on
-    /// to `observer`, for the daemon's metrics.
+    /// to `observer`, for the daemon's metrics; a store that commits each call alone
+    /// never calls it.
     func observeGroupCommits(_ observer: @escaping GroupCommitObserver)
 
     /// The number of migrations applied, shown in server info.
@@ -317,11 +318,12 @@ public protocol Store: AnyObject, Sendable {
     func close() throws
 
     // MARK: - Storage and gauges
-    /// Where the data is: the database file's path.
+    /// Where the data is: the database file's path, or a database server's URL without
+    /// its password.
     var databasePath: String { get }
 
-    /// What the data takes on disk and what is left there, without a query.
-    func storageSize() -> StorageSize
+    /// What the data takes on disk and what is left there.
+    func storageSize() async -> StorageSize
 
     /// What the daemon's metrics read from the database at a scrape.
     func gauges() async throws -> Gauges

@@ -30,6 +30,11 @@ struct Scenicd: AsyncParsableCommand {
     @Option(help: "Directory for the database and sockets; created if missing.")
     var dataDir: String?
 
+    @Option(help: ArgumentHelp(
+        "sqlite:PATH, or postgresql://USER@HOST/DATABASE for a database several daemons share (default: sqlite:DATA_DIR/scenic.sqlite3).",
+        discussion: "Unix-socket folders go in ?host=; several hosts with target_session_attrs=read-write pick the primary."))
+    var database: String?
+
     @Option(help: "Path of the admin socket (default: DATA_DIR/admin.sock).")
     var adminSocket: String?
 
@@ -119,6 +124,7 @@ struct Scenicd: AsyncParsableCommand {
     static let largestFrameLimit = 64 << 20
 
     func validate() throws {
+        if let database { _ = try DatabaseLocation(database) }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -183,7 +189,8 @@ struct Scenicd: AsyncParsableCommand {
         for change in try DataDirectory.secure(dataDir, traversable: posSocketInDataDir) {
             logger.warning("mode closed to other users", metadata: ["file": "\(change.path)", "mode": "\(change)"])
         }
-        let store = try SQLiteStore.open(at: ScenicPaths.database(inDataDirectory: dataDir), logger: logger)
+        let location = try database.map(DatabaseLocation.init) ?? .sqlite(path: ScenicPaths.database(inDataDirectory: dataDir))
+        let store = try await location.open(logger: logger)
         defer { try? store.close() }
         let personalData = try PersonalDataVault.load(
             path: personalDataKey ?? dataDir + "/personal-data.key", create: personalDataKey == nil)

@@ -4,53 +4,6 @@ import Testing
 
 @testable import ScenicPostgres
 
-/// What both stores carry so far, for the scenarios run on each: ``Store`` itself once the
-/// PostgreSQL store carries all of it.
-protocol SellingStore: Sendable {
-    func createDistributor(name: String, phone: String, passwordHash: String, sms: OutgoingSMS, stamp: AuditStamp) async throws
-        -> DistributorRecord
-    func changePassword(distributorID: Int64, passwordHash: String, keepSession: Int64, stamp: AuditStamp) async throws
-    func createProducts(_ products: [NewProduct], stamp: AuditStamp, dryRun: Bool) async throws -> [ProductRecord]
-    func applyBindings(distributorID: Int64, _ items: [PricedCode], change: BindingChange, stamp: AuditStamp) async throws
-        -> [BindingRecord]
-    func recharge(
-        distributorID: Int64, amountFen: Int64, note: String, key: RequestKey?, stamp: AuditStamp,
-        encode: @escaping @Sendable (LedgerEntryRecord) throws -> Data
-    ) async throws -> Once<LedgerEntryRecord>
-    func sell(_ sale: SaleRequest, key: RequestKey?, at: Millis, encode: @escaping @Sendable (SaleRecord) throws -> Data)
-        async throws -> Once<SaleRecord>
-    func money(distributorID: Int64) async throws -> DistributorRecord
-    func ledger(_ query: LedgerQuery) async throws -> [LedgerEntryRecord]
-    func startSession(distributorID: Int64, tokenHash: Data, expiresAt: Millis, stamp: AuditStamp) async throws
-    func openSession(tokenHash: Data) async throws -> (SessionRecord, DistributorRecord)?
-    func setDistributorStatus(id: Int64, _ status: DistributorRecord.Status, stamp: AuditStamp) async throws -> DistributorRecord
-    func setCreditLimit(distributorID: Int64, limitFen: Int64, stamp: AuditStamp) async throws -> DistributorRecord
-    func vouchers(_ query: VoucherQuery) async throws -> [VoucherRecord]
-    func redeem(
-        code: String, now: SceneNow, key: RequestKey?, stamp: AuditStamp, encode: @escaping @Sendable (VoucherRecord) throws -> Data
-    ) async throws -> Once<VoucherRecord>
-    func undoRedemption(code: String, reason: String, window: Millis, stamp: AuditStamp) async throws -> VoucherRecord
-    func createApiKey(_ key: NewApiKey, stamp: AuditStamp) async throws -> ApiKeyRecord
-    func apiKey(secretHash: Data) async throws -> (key: ApiKeyRecord, distributor: DistributorRecord)?
-    func revokeApiKey(id: Int64, stamp: AuditStamp) async throws -> ApiKeyRecord
-    func dueSMS(at now: Millis, limit: Int) async throws -> [SMSRecord]
-    func markSMSDelivered(id: Int64, at: Millis) async throws
-    func smsMessages(status: SMSRecord.Status?, beforeID: Int64, limit: Int) async throws -> [SMSRecord]
-    func events(after: Int64, limit: Int, distributorID: Int64?) async throws -> (events: [EventRecord], oldestKept: Int64)
-    func auditEntries(_ filter: AuditFilter, beforeID: Int64, limit: Int) async throws -> [AuditEntry]
-    func updateProduct(code: String, _ changes: ProductChanges, stamp: AuditStamp) async throws -> ProductRecord
-    func archiveProduct(code: String, stamp: AuditStamp) async throws -> ProductRecord
-    func sellableProducts(distributorID: Int64) async throws -> [BindingRecord]
-    func unbind(distributorID: Int64, codes: [String], stamp: AuditStamp) async throws -> [BindingRecord]
-    func statement(distributorID: Int64, from: Millis, until: Millis, today: String) async throws -> DistributorStatement
-    func salesReport(from: Millis, until: Millis, by grouping: SalesGrouping) async throws -> [SalesRow]
-    func recordExpiredVouchers(today: String, at: Millis) async throws -> Int
-    func gauges() async throws -> Gauges
-}
-
-extension SQLiteStore: SellingStore {}
-extension PostgresStore: SellingStore {}
-
 /// The stores a scenario runs on: SQLite in a temporary folder, PostgreSQL in a database
 /// of the test cluster of its own.
 enum Backend: String, CaseIterable, CustomTestStringConvertible {
@@ -60,7 +13,7 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible {
     /// The backends this run can reach.
     static var available: [Backend] { PostgresTestDatabase.clusterURL == nil ? [.sqlite] : allCases }
 
-    func withStore(_ body: (any SellingStore) async throws -> Void) async throws {
+    func withStore(_ body: (any Store) async throws -> Void) async throws {
         switch self {
         case .sqlite:
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("scenic-\(UUID().uuidString)").path
@@ -84,10 +37,10 @@ struct Desk {
     static let today = SceneNow(today: "2027-01-15", minuteOfDay: 600)
     static let stamp = AuditStamp(actor: "admin:root", method: "test", at: 1_000)
 
-    let store: any SellingStore
+    let store: any Store
     let id: Int64
 
-    static func open(_ store: any SellingStore, price: Int64 = 8800, balance: Int64) async throws -> Desk {
+    static func open(_ store: any Store, price: Int64 = 8800, balance: Int64) async throws -> Desk {
         let created = try await store.createDistributor(
             name: "West Lake Travel", phone: "13800138000", passwordHash: "h",
             sms: OutgoingSMS(phone: "13800138000", body: "password", holdsSecret: true), stamp: stamp)
