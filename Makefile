@@ -42,7 +42,8 @@ run: deps
 ## health-against-echo benchmark (so that it cannot rot; its figure is not checked), an
 ## install and uninstall of the debug build into a scratch directory, then every Swift
 ## test (unit, socket and process tests, the crash test, the hostile-input suite, the
-## bench smoke runs, the PostgreSQL tests against a cluster started for them).
+## bench smoke runs, the PostgreSQL tests against a cluster started for them, and the
+## service tests a second time on PostgreSQL).
 test: deps check-generated floors
 	swift build $(SWIFT_BUILD_FLAGS) --build-tests
 	scripts/ttrpc-interop.sh
@@ -58,6 +59,9 @@ test: deps check-generated floors
 	swift test $(SWIFT_BUILD_FLAGS) --skip-build --filter ScenicTransportTests
 	# Beside a throwaway PostgreSQL cluster of their own, which the PostgreSQL tests use.
 	scripts/with-postgres.sh swift test $(SWIFT_BUILD_FLAGS) --skip-build --skip ScenicTransportTests --skip LoginRushTests --skip LedgerPropertyTests
+	# The service tests again, each on a PostgreSQL database of its own (those of SQLite's
+	# own file and pragmas are skipped there).
+	SCENIC_TEST_BACKEND=postgresql scripts/with-postgres.sh swift test $(SWIFT_BUILD_FLAGS) --skip-build --filter ScenicServicesTests --skip LedgerPropertyTests
 	# Alone: the ledger's property test keeps both cores busy for half a minute.
 	swift test $(SWIFT_BUILD_FLAGS) --skip-build --filter LedgerPropertyTests
 

@@ -142,7 +142,10 @@ let package = Package(
         ),
         .target(
             name: "ScenicTestSupport",
-            dependencies: ["ScenicRPC", "ScenicProto", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            dependencies: [
+                "ScenicRPC", "ScenicProto", "ScenicPostgres", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/ScenicTestSupport"
         ),
         .testTarget(
@@ -170,7 +173,7 @@ let package = Package(
         .testTarget(
             name: "ScenicPostgresTests",
             dependencies: [
-                "ScenicPostgres", "ScenicStore",
+                "ScenicPostgres", "ScenicStore", "ScenicTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -178,8 +181,9 @@ let package = Package(
         .testTarget(
             name: "ScenicServicesTests",
             dependencies: [
-                "ScenicServices", "ScenicStore", "ScenicNumbering", "ScenicRPC", "ScenicProto",
+                "ScenicServices", "ScenicStore", "ScenicPostgres", "ScenicNumbering", "ScenicRPC", "ScenicProto", "ScenicTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),

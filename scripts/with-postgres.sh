@@ -37,7 +37,7 @@ trap stop EXIT
   { cat "$folder/initdb.log" >&2; exit 1; }
 # Connections: every test's daemons and stores at once, a pool of a few each.
 "${as[@]}" "$bin/pg_ctl" -D "$folder/data" -l "$folder/server.log" -w -t 60 \
-  -o "-c listen_addresses='' -c unix_socket_directories='$folder' -c max_connections=400 -c shared_buffers=64MB" \
+  -o "-c listen_addresses='' -c unix_socket_directories='$folder' -c max_connections=1000 -c shared_buffers=64MB" \
   start > /dev/null ||
   { cat "$folder/server.log" >&2; exit 1; }
 

@@ -243,8 +243,7 @@ extension PostgresTransaction {
         }
         let stored = try await rows(
             """
-            SELECT day.closed, day.close_reason, day.capacity, day.sold, day.retail_price_fen, day.slots,
-                allotment.allotment, allotment.sold, price.settlement_price_fen
+            SELECT \(unescaped: StoredCalendarDay.columns)
             FROM calendar_day AS day
             LEFT JOIN calendar_allotment AS allotment ON allotment.product_id = day.product_id
                 AND allotment.visit_date = day.visit_date AND allotment.distributor_id = \(distributorID ?? 0)
@@ -256,7 +255,7 @@ extension PostgresTransaction {
         var slots: [SlotRecord] = []
         if let stored, stored.slotCount > 0 {
             slots = try await rows("SELECT slot, capacity, sold FROM calendar_slot WHERE product_id = \(product.id) AND visit_date = \(day)")
-                .compactMap { row in TimeSlot(row[0]).map { SlotRecord(slot: $0, capacity: row[1], sold: row[2]) } }
+                .compactMap { row in TimeSlot(row["slot"]).map { SlotRecord(slot: $0, capacity: row["capacity"], sold: row["sold"]) } }
         }
         return CalendarDayRecord(
             date: date, product: product, rules: product.bookingRules, stored: stored, slots: slots, bindingPrice: bindingPrice, now: now)

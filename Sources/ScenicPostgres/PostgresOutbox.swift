@@ -37,11 +37,13 @@ extension PostgresStore {
     /// The messages due now, oldest first, claimed for this daemon: their next attempt is
     /// moved past the claim, and rows another daemon is claiming are skipped, not waited for.
     public func dueSMS(at now: Millis, limit: Int) async throws -> [SMSRecord] {
-        try await write { transaction in
+        // Saturating: a caller may ask for everything due "at the end of time".
+        let claimedUntil = now > .max - Self.smsClaimMillis ? .max : now + Self.smsClaimMillis
+        return try await write { transaction in
             try await transaction.all(
                 SMSRecord.self,
                 """
-                UPDATE sms_outbox SET next_attempt_at = \(now + Self.smsClaimMillis)
+                UPDATE sms_outbox SET next_attempt_at = \(claimedUntil)
                 WHERE id IN (
                     SELECT id FROM sms_outbox WHERE status = 'pending' AND next_attempt_at <= \(now)
                     ORDER BY next_attempt_at, id LIMIT \(limit) FOR UPDATE SKIP LOCKED)

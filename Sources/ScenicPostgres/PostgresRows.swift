@@ -22,6 +22,12 @@ extension GRDB.Row {
         case .text, .varchar, .name, .bpchar: return try cell.decode(String.self)
         case .bytea: return try cell.decode(Data.self)
         case .float4, .float8: return try cell.decode(Double.self)
+        // A sum of integers: an integer again while it fits.
+        case .numeric:
+            let number = try cell.decode(Decimal.self)
+            let integer = NSDecimalNumber(decimal: number).int64Value
+            if Decimal(integer) == number { return integer }
+            return NSDecimalNumber(decimal: number).doubleValue
         case .date: return try cell.decode(CivilDate.self).text
         default: throw PostgresRowUnreadable(column: cell.columnName, type: "\(cell.dataType)")
         }

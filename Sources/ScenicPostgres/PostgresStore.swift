@@ -40,9 +40,13 @@ public final class PostgresStore: Store, Sendable {
         listening = Self.ringOnEvents(eventBell, client: database.client, logger: logger)
     }
 
-    /// Opens the database `url` names, migrating it, and makes its keys the first time.
-    public static func open(_ url: PostgresURL, logger: Logger = Logger(label: "scenic.store")) async throws -> PostgresStore {
-        let database = try await PostgresDatabase.open(url, logger: logger)
+    /// Opens the database `url` names, migrating it, and makes its keys the first time;
+    /// the pool keeps at most `maximumConnections` connections, one of them listening for
+    /// events.
+    public static func open(
+        _ url: PostgresURL, maximumConnections: Int = 16, logger: Logger = Logger(label: "scenic.store")
+    ) async throws -> PostgresStore {
+        let database = try await PostgresDatabase.open(url, maximumConnections: maximumConnections, logger: logger)
         do {
             let keys = try await database.client.withConnection { connection in
                 let transaction = PostgresTransaction(connection: connection, logger: logger)

@@ -325,8 +325,7 @@ extension SQLiteStore {
         let stored = try db.fetchOneCached(
             Row.self,
             """
-            SELECT day.closed, day.close_reason, day.capacity, day.sold, day.retail_price_fen, day.slots,
-                allotment.allotment, allotment.sold, price.settlement_price_fen
+            SELECT \(StoredCalendarDay.columns)
             FROM calendar_day AS day
             LEFT JOIN calendar_allotment AS allotment ON allotment.product_id = day.product_id
                 AND allotment.visit_date = day.visit_date AND allotment.distributor_id = ?1

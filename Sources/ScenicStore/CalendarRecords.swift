@@ -202,9 +202,7 @@ public enum CalendarError: Error, Sendable, Equatable {
 }
 
 /// A date's row of the calendar as a sale reads it, with the distributor's allotment and
-/// price of the date: columns by position, in the order both stores select them (closed,
-/// close reason, capacity, sold, retail price, slot count, allotment, allotment sold,
-/// settlement price).
+/// price of the date, from the columns ``select`` names.
 package struct StoredCalendarDay {
     var closed: Bool
     var closeReason: String
@@ -217,15 +215,23 @@ package struct StoredCalendarDay {
     var settlementPriceFen: Int64?
 
     package init(row: Row) {
-        closed = row[0]
-        closeReason = row[1]
-        capacity = row[2]
-        sold = row[3]
-        retailPriceFen = row[4]
-        slotCount = row[5]
-        allotment = (row[6] as Int?).map { ($0, row[7]) }
-        settlementPriceFen = row[8]
+        closed = row["closed"]
+        closeReason = row["close_reason"]
+        capacity = row["capacity"]
+        sold = row["sold"]
+        retailPriceFen = row["retail_price_fen"]
+        slotCount = row["slots"]
+        allotment = (row["allotment"] as Int?).map { ($0, row["allotment_sold"]) }
+        settlementPriceFen = row["settlement_price_fen"]
     }
+
+    /// The columns, for a query joining `calendar_day AS day`, `calendar_allotment AS
+    /// allotment` and `calendar_settlement_price AS price`.
+    package static let columns = """
+        day.closed AS closed, day.close_reason AS close_reason, day.capacity AS capacity, day.sold AS sold,
+        day.retail_price_fen AS retail_price_fen, day.slots AS slots, allotment.allotment AS allotment,
+        allotment.sold AS allotment_sold, price.settlement_price_fen AS settlement_price_fen
+        """
 }
 
 extension CalendarDayRecord {

@@ -1,6 +1,7 @@
 import Logging
 import PostgresNIO
 import ScenicPostgres
+import ScenicTestSupport
 import Testing
 
 @Suite("The PostgreSQL schema", .enabled(if: PostgresTestDatabase.clusterURL != nil, Comment(rawValue: PostgresTestDatabase.missing)), .timeLimit(.minutes(2)))

@@ -1,5 +1,6 @@
 import Foundation
 import ScenicStore
+import ScenicTestSupport
 import Testing
 
 @testable import ScenicPostgres

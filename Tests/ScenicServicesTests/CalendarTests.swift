@@ -68,7 +68,7 @@ extension Harness {
 struct CalendarTests {
     @Test("64 concurrent sellers of 8 distributors against a capacity of 100 and allotments of 15: exactly 100 sold, no allotment exceeded, balances exact; refunds free seats that sell again")
     func noOverselling() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         var sellers: [(id: Int64, token: String)] = []
         for index in 0..<8 {
             sellers.append(try await harness.seller(phone: "1380013800\(index)", price: 9_800, balance: 10_000_000))
@@ -105,9 +105,7 @@ struct CalendarTests {
         }
         #expect(outcomes == ["sold": 100, "SOLD_OUT": 156])
         for seller in sellers {
-            let sold = try await harness.store.pool.read { db in
-                try Int.fetchOne(db, sql: "SELECT count(*) FROM voucher WHERE distributor_id = ?", arguments: [seller.id]) ?? 0
-            }
+            let sold: Int = try await harness.value("SELECT count(*) FROM voucher WHERE distributor_id = \(seller.id)") ?? 0
             #expect(sold <= 15)
             #expect(try await harness.store.money(distributorID: seller.id).balanceFen == 10_000_000 - Int64(sold) * 9_800)
         }
@@ -115,9 +113,7 @@ struct CalendarTests {
         try await harness.checkLedgerInvariants()
 
         // Ten refunds free ten seats, which sell again; the eleventh sale finds none.
-        let vouchers = try harness.store.pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT code, distributor_id FROM voucher ORDER BY id LIMIT 10")
-        }
+        let vouchers = try await harness.rows("SELECT code, distributor_id FROM voucher ORDER BY id LIMIT 10")
         for row in vouchers {
             let token = sellers.first { $0.id == row["distributor_id"] }!.token
             _ = try await harness.refund(token: token, [row["code"]])
@@ -134,7 +130,7 @@ struct CalendarTests {
 
     @Test("a date without a calendar sells as before and writes nothing to the calendar")
     func unlimitedByDefault() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let (_, token) = try await harness.seller(balance: 1_000_000)
         for _ in 0..<3 { _ = try await harness.sell(token: token, on: harness.day(1), quantity: 5) }
         #expect(try await harness.rowCount("calendar_day") == 0)
@@ -144,7 +140,7 @@ struct CalendarTests {
 
     @Test("time slots: a sale names one, each slot keeps its own capacity, the voucher keeps its slot; a calendar set after sales counts them")
     func slots() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let (_, token) = try await harness.seller(balance: 1_000_000)
         _ = try await harness.sell(token: token, on: harness.day(2), quantity: 2)
         try await harness.setCapacity(harness.range(2, 2), capacity: 10, slots: [("09:00-11:00", 3), ("11:00-13:00", 5)])
@@ -173,7 +169,7 @@ struct CalendarTests {
 
     @Test("prices by date: the sale charges the date's settlement price and snapshots it; a refund credits exactly that")
     func pricesByDate() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let (id, token) = try await harness.seller(balance: 100_000)
         var prices = Scenic_V1_SetDatePricesRequest()
         prices.productCode = "GATE"
@@ -206,7 +202,7 @@ struct CalendarTests {
 
     @Test("closed dates, the booking window and cutoffs refuse a sale with their reasons; availability shows them closed")
     func bookingRules() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let (_, token) = try await harness.seller(balance: 1_000_000)
         var close = Scenic_V1_CloseDatesRequest()
         close.productCode = "GATE"
@@ -240,7 +236,7 @@ struct CalendarTests {
 
     @Test("at the gate, a voucher of a slot admits only within its slot, widened by the grace, when its product says so")
     func slotAdmission() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let (_, token) = try await harness.seller(balance: 1_000_000)
         // The harness's clock stands at 16:00 in Shanghai.
         try await harness.setCapacity(harness.range(0, 0), capacity: nil, slots: [("15:00-17:00", 10), ("17:00-18:00", 10)])
@@ -260,7 +256,7 @@ struct CalendarTests {
 
     @Test("a binding's price or the product's retail price cannot be moved past a date's prices either")
     func bindingAndProductPricesKeepDatesWithinRetail() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let (id, _) = try await harness.seller(balance: 0)
         var prices = Scenic_V1_SetDatePricesRequest()
         prices.productCode = "GATE"
@@ -318,7 +314,7 @@ struct CalendarTests {
 
     @Test("bad calendar changes are refused by their field and reason, and write nothing", arguments: badChanges)
     func badChange(_ change: (String, String, String)) async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         _ = try await harness.seller()
         var request = Scenic_V1_SetCapacityRequest()
         request.productCode = "GATE"
@@ -360,7 +356,7 @@ struct CalendarTests {
 
     @Test("a capacity, slot or allotment below what is sold, a settlement price above the date's retail price, and a retail price below a binding's are refused, naming the dates")
     func belowSoldAndAboveRetail() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let (id, token) = try await harness.seller(balance: 1_000_000)
         _ = try await harness.sell(token: token, on: harness.day(2), quantity: 3)
         let below = try await expectFailure(.failedPrecondition, reason: "BELOW_SOLD") {

@@ -49,7 +49,7 @@ struct CatalogTests {
             (("b c", Int64(100)), "items[1].product_code", "INVALID_CODE"),
         ])
     func badItemBindsNothing(bad: (String, Int64), field: String, reason: String) async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let (id, _, _) = try await harness.activeDistributor()
         for code in ["A", "B", "C", "OLD"] { try await harness.product(code) }
         var archive = Scenic_V1_ProductCodeRequest()
@@ -66,7 +66,7 @@ struct CatalogTests {
 
     @Test("binding twice is refused; set-price changes the price; unbind of an unbound product is NOT_FOUND and all or nothing")
     func bindSetPriceUnbind() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let (id, token, _) = try await harness.activeDistributor()
         for code in ["A", "B"] { try await harness.product(code) }
         _ = try await harness.bind(id, [("A", 9_800), ("B", 5_000)])
@@ -93,7 +93,7 @@ struct CatalogTests {
 
     @Test("an archived product leaves the point of sale at once; its binding stays listed for the back office")
     func archiveHides() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let (id, token, _) = try await harness.activeDistributor()
         try await harness.product("A")
         _ = try await harness.bind(id, [("A", 100)])
@@ -109,7 +109,7 @@ struct CatalogTests {
 
     @Test("the retail price cannot drop below a bound settlement price")
     func retailAboveSettlement() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let (id, _, _) = try await harness.activeDistributor()
         try await harness.product("A", retailFen: 12_000)
         _ = try await harness.bind(id, [("A", 9_800)])
@@ -126,7 +126,7 @@ struct CatalogTests {
 
     @Test("the catalog needs a session, and a fresh one after an initial password")
     func catalogNeedsSession() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         try await expectFailure(.unauthenticated, reason: "SESSION_REQUIRED") { _ = try await harness.sellable(token: "") }
         let created = try await harness.create()
         let login = try await harness.login(password: created.initialPassword)
@@ -137,7 +137,7 @@ struct CatalogTests {
 
     @Test("import is all or nothing and names every bad row")
     func importAllOrNothing() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         try await harness.product("TAKEN")
         var request = Scenic_V1_ImportProductsRequest()
         request.products = [("OK1", 100), ("TAKEN", 100), ("OK2", -5), ("OK1", 100)].map { code, fen in

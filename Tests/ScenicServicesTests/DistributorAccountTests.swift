@@ -10,7 +10,7 @@ import Testing
 struct DistributorAccountTests {
     @Test("create: normalized phone, initial password shown once, stored only as a hash, SMS and audit in one go")
     func create() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let created = try await harness.create(name: "  West Lake Travel ", phone: "+86 138-0013-8000")
         #expect(created.distributor.name == "West Lake Travel")
         #expect(created.distributor.phone == "13800138000")
@@ -50,7 +50,7 @@ struct DistributorAccountTests {
             ("Agency", "１３８００１３８０００", "phone", "INVALID_PHONE"),
         ])
     func badInput(name: String, phone: String, field: String, reason: String) async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let error = try await expectFailure(.invalidArgument) { _ = try await harness.create(name: name, phone: phone) }
         #expect(error.fieldViolations.map(\.field) == [field])
         #expect(error.fieldViolations.first?.reason == reason)
@@ -61,7 +61,7 @@ struct DistributorAccountTests {
 
     @Test("a phone already used is ALREADY_EXISTS on phone, in any spelling, and writes nothing")
     func duplicatePhone() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         _ = try await harness.create(phone: "13800138000")
         let error = try await expectFailure(.alreadyExists, reason: "PHONE_TAKEN") {
             _ = try await harness.create(name: "Other", phone: "86 138 0013 8000")
@@ -82,7 +82,7 @@ struct DistributorAccountTests {
 
     @Test("first login forces a password change; then the distributor works")
     func forcedPasswordChange() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let created = try await harness.create()
         let login = try await harness.login(password: created.initialPassword)
         #expect(login.passwordChangeRequired)
@@ -112,7 +112,7 @@ struct DistributorAccountTests {
 
     @Test("a wrong phone and a wrong password get the same answer")
     func sameAnswer() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         _ = try await harness.create()
         let wrongPassword = try await expectFailure(.unauthenticated) { _ = try await harness.login(password: "nope") }
         let wrongPhone = try await expectFailure(.unauthenticated) {
@@ -128,7 +128,7 @@ struct DistributorAccountTests {
 
     @Test("five failures in a row make that user wait, doubling; another user logs in meanwhile; a success resets the count")
     func throttledPerPeer() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let (id, _, password) = try await harness.activeDistributor()
         let guesser = Self.guesser
         for _ in 0..<4 {
@@ -162,7 +162,7 @@ struct DistributorAccountTests {
 
     @Test("a registered phone and an unknown one get the same answers, throttled alike")
     func throttleRevealsNothing() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         _ = try await harness.activeDistributor()
         func answer(_ phone: String) async -> RPCError? {
             do {
@@ -183,7 +183,7 @@ struct DistributorAccountTests {
 
     @Test("one user guessing across many phones waits after 20 failures, for every phone")
     func throttledAcrossPhones() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let (_, _, password) = try await harness.activeDistributor()
         for index in 0..<20 {
             try await expectFailure(.unauthenticated, reason: "INVALID_CREDENTIALS") {
@@ -200,7 +200,7 @@ struct DistributorAccountTests {
 
     @Test("a wrong old password through a session counts like a failed login; a password reset forgets the failures")
     func changePasswordThrottled() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let (id, token, password) = try await harness.activeDistributor()
         for _ in 0..<5 {
             try await expectFailure(.invalidArgument) { try await harness.changePassword(token: token, old: "wrong", new: "another password") }
@@ -216,7 +216,7 @@ struct DistributorAccountTests {
 
     @Test("a password longer than 1,024 bytes is refused before it is hashed")
     func longPassword() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         _ = try await harness.activeDistributor()
         let error = try await expectFailure(.invalidArgument) { _ = try await harness.login(password: String(repeating: "p", count: 1025)) }
         #expect(error.fieldViolations.map(\.reason) == ["TOO_LONG"])
@@ -224,7 +224,7 @@ struct DistributorAccountTests {
 
     @Test("disable ends open sessions at once and refuses logins; enable lets it log in again")
     func disable() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let (id, token, password) = try await harness.activeDistributor()
         let disabled = try await harness.idCall("Disable", id)
         #expect(disabled.status == .disabled)
@@ -237,7 +237,7 @@ struct DistributorAccountTests {
 
     @Test("reset-password: the old password and every session end; the new one is initial and sent by SMS")
     func resetPassword() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let (id, token, password) = try await harness.activeDistributor()
         var request = Scenic_V1_DistributorIdRequest()
         request.id = id
@@ -252,7 +252,7 @@ struct DistributorAccountTests {
 
     @Test("sessions end after the idle timeout and at the absolute expiry; logout ends one")
     func sessionExpiry() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let (_, token, password) = try await harness.activeDistributor()
         harness.clock.advance(.seconds(12 * 3600))
         try await expectFailure(.unauthenticated, reason: "SESSION_EXPIRED") { _ = try await harness.whoAmI(token: token) }
@@ -277,7 +277,7 @@ struct DistributorAccountTests {
 
     @Test("every distributor method but Login needs a valid session")
     func sessionRequired() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let methods = harness.pos.methods.filter { $0.hasPrefix(DistributorSessionService.service) && !$0.hasSuffix("/Login") }
         #expect(methods.count == 3)
         for method in methods {
@@ -293,7 +293,7 @@ struct DistributorAccountTests {
 
     @Test("no admin method is routed on the point-of-sale socket")
     func adminMethodsNotOnPOS() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let adminOnly = Set(harness.admin.methods).subtracting(harness.pos.methods)
         #expect(adminOnly.contains("scenic.v1.DistributorAdmin/Create"))
         for method in adminOnly {
@@ -308,7 +308,7 @@ struct DistributorAccountTests {
 
     @Test("list pages through every distributor once, filtered by status and search")
     func list() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         for index in 0..<23 {
             _ = try await harness.create(name: "Agency \(index)", phone: "1390000\(String(format: "%04d", index))")
         }

@@ -1,11 +1,15 @@
 import Foundation
+import GRDB
 import Logging
+import PostgresNIO
+import ScenicTestSupport
 import ScenicProto
 import ScenicRPC
 @testable import ScenicStore
 import Synchronization
 import SwiftProtobuf
 
+@testable import ScenicPostgres
 @testable import ScenicServices
 
 /// A clock tests move by hand.
@@ -17,23 +21,46 @@ final class TestClock: Sendable {
     }
 }
 
+/// The store the service tests run on: SQLite, or PostgreSQL (a database of the test
+/// cluster's of each harness's own) when SCENIC_TEST_BACKEND is `postgresql`, as
+/// `make test` runs them a second time.
+enum TestBackend: String {
+    case sqlite, postgresql
+
+    static let current = ProcessInfo.processInfo.environment["SCENIC_TEST_BACKEND"].flatMap(TestBackend.init(rawValue:)) ?? .sqlite
+
+    /// For tests of what only the SQLite store has: its file, its pragmas, its own reads.
+    static let isSQLite = current == .sqlite
+}
+
 /// The services on a fresh store, called through their routers exactly as the sockets
 /// call them, but with no socket.
 struct Harness {
     static let root = PeerCredentials(pid: 1, uid: 0, gid: 0)
 
-    let store: SQLiteStore
-    let databasePath: String
+    let store: any Store
+    /// The store, when it is SQLite's, for the checks of its file.
+    let sqlite: SQLiteStore?
     let services: DaemonServices
     let clock = TestClock()
     let admin: Router
     let pos: Router
+    private let closer: StoreCloser
 
-    init() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scenic-svc-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        databasePath = dir + "/" + SQLiteStore.fileName
-        store = try SQLiteStore.open(at: databasePath)
+    init() async throws {
+        switch TestBackend.current {
+        case .sqlite:
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scenic-svc-\(UUID().uuidString)").path
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            let sqlite = try SQLiteStore.open(at: dir + "/" + SQLiteStore.fileName)
+            self.sqlite = sqlite
+            store = sqlite
+        case .postgresql:
+            let database = try await PostgresTestDatabase.make()
+            sqlite = nil
+            store = try await PostgresStore.open(database.url, maximumConnections: 4, logger: PostgresTestDatabase.logger)
+        }
+        closer = StoreCloser(store: store)
         var policy = AccountPolicy()
         let clock = clock
         policy.now = { clock.now }
@@ -42,6 +69,32 @@ struct Harness {
             accountPolicy: policy, hasher: PasswordHasher(logN: 10))
         admin = services.router(for: .admin)
         pos = services.router(for: .pointOfSale)
+    }
+
+    /// The SQLite file's path (only for tests enabled on SQLite alone).
+    var databasePath: String { sqlite?.databasePath ?? "" }
+
+    /// Every row of `sql` (in the dialect both stores share), as GRDB rows.
+    func rows(_ sql: String) async throws -> [Row] {
+        if let sqlite { return try await sqlite.pool.read { try Row.fetchAll($0, sql: sql) } }
+        guard let postgres = store as? PostgresStore else { return [] }
+        // Rows are made and read in this task alone.
+        struct Rows: @unchecked Sendable { let rows: [Row] }
+        return try await postgres.read { Rows(rows: try await $0.rows(PostgresQuery(unsafeSQL: sql))) }.rows
+    }
+
+    /// Runs `sql` (in the dialect both stores share) in a transaction of its own.
+    func execute(_ sql: String) async throws {
+        if let sqlite {
+            try await sqlite.pool.write { try $0.execute(sql: sql) }
+        } else if let postgres = store as? PostgresStore {
+            try await postgres.write { try await $0.run(PostgresQuery(unsafeSQL: sql)) }
+        }
+    }
+
+    /// The first column of the first row of `sql`.
+    func value<Value: DatabaseValueConvertible>(_ sql: String, as type: Value.Type = Value.self) async throws -> Value? {
+        try await rows(sql).first.flatMap { $0[0] }
     }
 
     /// Calls `service/method`; a non-OK status is thrown as its RPCError.
@@ -107,8 +160,16 @@ struct Harness {
     }
 
     func rowCount(_ table: String) async throws -> Int {
-        try await store.pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM \(table)") ?? 0 }
+        try await value("SELECT count(*) FROM \(table)") ?? 0
     }
+}
+
+/// Closes a harness's store when the last copy of the harness goes: a PostgreSQL store
+/// holds server connections until then.
+private final class StoreCloser: Sendable {
+    let store: any Store
+    init(store: any Store) { self.store = store }
+    deinit { try? store.close() }
 }
 
 /// Expects `body` to fail with `code` (and `reason`, if given); returns the error.

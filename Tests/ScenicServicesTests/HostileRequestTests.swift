@@ -30,7 +30,7 @@ struct HostileRequestTests {
 
     @Test("every method, every field: 30,000 empty elements or 100 long strings are answered in bounded time and size")
     func everyMethodEveryField() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let (_, token) = try await harness.seller()
         // Fields 1 to 10 cover every request Scenic defines; a field that is not
         // length-delimited makes the payload malformed, answered at once.
@@ -67,7 +67,7 @@ struct HostileRequestTests {
 
     @Test("a refund names the duplicate where it is, after an invalid code, and refuses too many codes with one violation")
     func refundPositions() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let (_, token) = try await harness.seller()
         let code = try await harness.sell(token: token).voucherCodes[0]
         let duplicate = try await expectFailure(.invalidArgument) { _ = try await harness.refund(token: token, ["bad", code, code]) }
@@ -82,7 +82,7 @@ struct HostileRequestTests {
 
     @Test("a request id is 1 to 64 printable ASCII characters, space included, control characters not")
     func requestIDs() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let (id, _) = try await harness.seller()
         _ = try await harness.recharge(id, 100, requestID: "top up 1")
         for bad in ["del\u{7F}", "tab\t", "nul\u{0}", "é", String(repeating: "x", count: 65)] {
@@ -93,7 +93,7 @@ struct HostileRequestTests {
 
     @Test("a ledger whose from_date is after its to_date is refused, as a statement is")
     func ledgerPeriod() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let (_, token) = try await harness.seller()
         var request = Scenic_V1_ListLedgerRequest()
         request.fromDate = "2026-03-02"
@@ -106,7 +106,7 @@ struct HostileRequestTests {
 
     @Test("a visit date more than 366 days ahead is refused, not sold with its validity cut short")
     func farVisitDate() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let (_, token) = try await harness.seller()
         for date in ["9999-12-31", harness.services.accountPolicy.calendar.day(of: harness.clock.now.addingTimeInterval(367 * 86_400))] {
             let error = try await expectFailure(.invalidArgument) { _ = try await harness.sell(token: token, visitDate: date) }
@@ -119,7 +119,7 @@ struct HostileRequestTests {
 
     @Test("a voucher filter with a status the daemon does not know is refused")
     func unknownStatus() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let (_, token) = try await harness.seller()
         var filter = Scenic_V1_VoucherFilter()
         filter.status = .UNRECOGNIZED(99)
@@ -131,7 +131,7 @@ struct HostileRequestTests {
 
     @Test("order and ledger numbers and page tokens do not count other distributors' rows")
     func opaqueNumbers() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let (_, first) = try await harness.seller(balance: 1_000_000)
         let (_, second) = try await harness.seller(phone: "13900139000", balance: 1_000_000)
         var orders: [Int64] = []

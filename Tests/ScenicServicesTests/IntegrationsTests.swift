@@ -62,22 +62,19 @@ extension Harness {
     /// held_fen equals what held holds keep aside, and each date's count equals its
     /// vouchers not refunded plus its held seats: for every distributor and date.
     func checkHoldInvariants() async throws {
-        try await store.pool.read { db in
-            for row in try Row.fetchAll(db, sql: "SELECT id, held_fen FROM distributor") {
-                let held = try Int64.fetchOne(
-                    db, sql: "SELECT coalesce(sum(amount_fen), 0) FROM hold WHERE status = 'held' AND distributor_id = ?",
-                    arguments: [row["id"]])
-                #expect(held == row["held_fen"])
-            }
-            for row in try Row.fetchAll(db, sql: "SELECT product_id, visit_date, sold FROM calendar_day") {
-                let tickets = try Int.fetchOne(
-                    db,
-                    sql: """
-                        SELECT (SELECT count(*) FROM voucher WHERE product_id = ?1 AND visit_date = ?2 AND status != 'refunded')
-                            + (SELECT coalesce(sum(quantity), 0) FROM hold WHERE product_id = ?1 AND visit_date = ?2 AND status = 'held')
-                        """, arguments: [row["product_id"], row["visit_date"]])
-                #expect(tickets == row["sold"])
-            }
+        for row in try await rows("SELECT id, held_fen FROM distributor") {
+            let held: Int64? = try await value(
+                "SELECT coalesce(sum(amount_fen), 0) FROM hold WHERE status = 'held' AND distributor_id = \(row["id"] as Int64)")
+            #expect(held == row["held_fen"])
+        }
+        for row in try await rows("SELECT product_id, visit_date, sold FROM calendar_day") {
+            let day = "product_id = \(row["product_id"] as Int64) AND visit_date = '\(row["visit_date"] as String)'"
+            let tickets: Int? = try await value(
+                """
+                SELECT (SELECT count(*) FROM voucher WHERE \(day) AND status != 'refunded')
+                    + (SELECT coalesce(sum(quantity), 0) FROM hold WHERE \(day) AND status = 'held')
+                """)
+            #expect(tickets == row["sold"])
         }
     }
 }
@@ -86,7 +83,7 @@ extension Harness {
 struct IntegrationsTests {
     @Test("an API key: shown once, stored as a hash, limited to its scopes, cut off by revocation and expiry")
     func apiKeys() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let (id, _) = try await harness.seller(balance: 50_000)
         let reader = try await harness.createKey(id, name: "reader", scopes: [.read], expiresOn: harness.day(1))
         #expect(reader.secret.hasPrefix(reader.key.prefix + "_"))
@@ -111,8 +108,12 @@ struct IntegrationsTests {
         _ = try await harness.hold(apiKey: full.secret, on: harness.day(1))
 
         // The database holds no key.
-        try await harness.store.pool.writeWithoutTransaction { _ = try Row.fetchOne($0, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
-        let file = FileManager.default.contents(atPath: harness.databasePath) ?? Data()
+        if let sqlite = harness.sqlite {
+            try await sqlite.pool.writeWithoutTransaction { _ = try Row.fetchOne($0, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        }
+        let file = harness.sqlite != nil
+            ? FileManager.default.contents(atPath: harness.databasePath) ?? Data()
+            : Data(try await harness.rows("SELECT name, prefix, secret_hash FROM api_key").map { "\($0["name"] as String)\($0["prefix"] as String)\(($0["secret_hash"] as Data).base64EncodedString())" }.joined().utf8)
         #expect(file.range(of: Data(full.secret.utf8)) == nil)
         #expect(file.range(of: Data(reader.secret.utf8)) == nil)
 
@@ -137,16 +138,15 @@ struct IntegrationsTests {
         let keys: Scenic_V1_ListApiKeysResponse = try await harness.call(harness.admin, ApiKeyAdminService.service, "List", list)
         #expect(keys.keys.map(\.name) == ["kiosk", "OTA backend", "reader"])
         #expect(!keys.keys[2].lastUsedAt.isEmpty)
-        let audit = try await harness.store.pool.read {
-            try String.fetchAll($0, sql: "SELECT summary FROM audit_log WHERE method LIKE 'scenic.v1.ApiKeyAdmin/%' ORDER BY id")
-        }
+        let audit = try await harness.rows("SELECT summary FROM audit_log WHERE method LIKE 'scenic.v1.ApiKeyAdmin/%' ORDER BY id")
+            .map { $0[0] as String }
         #expect(audit.count == 4)
         #expect(audit.allSatisfy { !$0.contains(full.secret) })
     }
 
     @Test("64 concurrent holds against 50 seats, one distributor's balance covering 20: exactly what fits is held; confirms and releases under load keep every count")
     func concurrentHolds() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let poor = try await harness.seller(phone: "13800138001", price: 9_800, balance: 20 * 9_800)
         let rich = try await harness.seller(phone: "13800138002", price: 9_800, balance: 10_000_000)
         let date = harness.day(2)
@@ -208,7 +208,7 @@ struct IntegrationsTests {
 
     @Test("a hold confirms at its held price, with visitors where the product needs them, and answers a retry the same")
     func confirmAtHeldPrice() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let (id, token) = try await harness.seller(price: 9_800, balance: 100_000)
         try await harness.setRealName(.perTicket)
         let hold = try await harness.hold(token: token, quantity: 2, on: harness.day(1))
@@ -229,7 +229,7 @@ struct IntegrationsTests {
 
     @Test("an expired hold is released by the daemon on time, and one that expired while it was stopped at its start")
     func holdExpiry() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let (id, token) = try await harness.seller(balance: 100_000)
         try await harness.setCapacity(harness.range(1, 1), capacity: 5)
         let hold = try await harness.hold(token: token, quantity: 3, on: harness.day(1), minutes: 1)
@@ -273,7 +273,7 @@ struct IntegrationsTests {
 
     @Test("a calendar row or an allotment set while a hold is live counts its seats; a hold outliving its visit date does not confirm")
     func holdsAndLaterCalendar() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let (id, token) = try await harness.seller(balance: 1_000_000)
         // Held on a date with nothing set, then the date gets a capacity and an allotment.
         let held = try await harness.hold(token: token, quantity: 3, on: harness.day(2))
@@ -306,7 +306,7 @@ struct IntegrationsTests {
 
     @Test("the feed: every redemption in order, a distributor's own and the broadcast ones only, a long poll woken by the event")
     func eventFeed() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let first = try await harness.seller(phone: "13800138001", balance: 100_000)
         let second = try await harness.seller(phone: "13800138002", balance: 100_000)
         let codes = try await harness.sell(token: first.token, quantity: 3).voucherCodes
@@ -355,7 +355,7 @@ struct IntegrationsTests {
 
     @Test("ten idle long polls wait without answering early and end at their wait")
     func idleLongPolls() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let (_, token) = try await harness.seller(balance: 0)
         let last = try await harness.events(harness.pos, token: token).lastID
         let started = ContinuousClock.now
@@ -371,7 +371,7 @@ struct IntegrationsTests {
 
     @Test("a voucher whose last day passed unused is told once; old events are dropped after their days")
     func expiryEventsAndRetention() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let (_, token) = try await harness.seller(balance: 100_000)
         let code = try await harness.sell(token: token).voucherCodes[0]
         let clock = harness.clock

@@ -563,7 +563,7 @@ struct LedgerRun {
     var model: LedgerModel
 
     init(_ setup: LedgerSetup) async throws {
-        harness = try Harness()
+        harness = try await Harness()
         start = harness.clock.now
         let now = harness.services.accountPolicy.calendar.now(of: start)
         model = LedgerModel(setup: setup, startMinute: now.minuteOfDay)
@@ -709,7 +709,7 @@ struct LedgerRun {
     /// nothing more, and a shrunk failure ends there.
     mutating func run(_ steps: [LedgerStep]) async throws {
         var last: (call: Call, step: LedgerStep, text: String)?
-        var before = try await LedgerDigest.read(harness.store)
+        var before = try await LedgerDigest.read(try #require(harness.sqlite))
         for (number, step) in steps.enumerated() {
             // A refusal and a replay must leave every row as it was.
             var changesNothing = false
@@ -746,7 +746,7 @@ struct LedgerRun {
                     changesNothing = true
                 }
             }
-            let after = try await LedgerDigest.read(harness.store)
+            let after = try await LedgerDigest.read(try #require(harness.sqlite))
             if changesNothing {
                 try #require(after == before, "\(step) was refused or replayed but changed the store")
             }
@@ -762,30 +762,24 @@ struct LedgerRun {
     /// in a fee kept on a refund.
     func checkFinal() async throws {
         let ids = sellers.map(\.id)
-        let (vouchers, approvals) = try await harness.store.pool.read { db in
-            (
-                try Row.fetchAll(
-                    db,
-                    sql: """
-                        SELECT code, status, distributor_id, visit_date, valid_until, settlement_price_fen, refund_fee_fen,
-                            voucher.id IN (SELECT voucher_id FROM refund_approval WHERE status = 'pending') AS pending
-                        FROM voucher ORDER BY id
-                        """
-                ).map { row -> String in
-                    let fee = (row["refund_fee_fen"] as Int64?).map { "\($0)" } ?? "-"
-                    return "\(row["code"] as String) \(row["status"] as String) \(row["distributor_id"] as Int64) "
-                        + "\(row["visit_date"] as String)..\(row["valid_until"] as String) \(row["settlement_price_fen"] as Int64) "
-                        + "fee \(fee)\(row["pending"] as Bool ? " pending" : "")"
-                },
-                try Row.fetchAll(
-                    db,
-                    sql: """
-                        SELECT voucher.code, refund_approval.status, refund_approval.fee_fen FROM refund_approval
-                        JOIN voucher ON voucher.id = refund_approval.voucher_id ORDER BY refund_approval.id
-                        """
-                ).map { "\($0["code"] as String) \($0["status"] as String) \($0["fee_fen"] as Int64)" }
-            )
+        let vouchers = try await harness.rows(
+            """
+            SELECT code, status, distributor_id, visit_date, valid_until, settlement_price_fen, refund_fee_fen,
+                voucher.id IN (SELECT voucher_id FROM refund_approval WHERE status = 'pending') AS pending
+            FROM voucher ORDER BY id
+            """
+        ).map { row -> String in
+            let fee = (row["refund_fee_fen"] as Int64?).map { "\($0)" } ?? "-"
+            return "\(row["code"] as String) \(row["status"] as String) \(row["distributor_id"] as Int64) "
+                + "\(row["visit_date"] as String)..\(row["valid_until"] as String) \(row["settlement_price_fen"] as Int64) "
+                + "fee \(fee)\(row["pending"] as Bool ? " pending" : "")"
         }
+        let approvals = try await harness.rows(
+            """
+            SELECT voucher.code, refund_approval.status, refund_approval.fee_fen FROM refund_approval
+            JOIN voucher ON voucher.id = refund_approval.voucher_id ORDER BY refund_approval.id
+            """
+        ).map { "\($0["code"] as String) \($0["status"] as String) \($0["fee_fen"] as Int64)" }
         #expect(
             vouchers
                 == model.vouchers.map { voucher in
@@ -841,7 +835,7 @@ extension Harness {
     /// pending included) plus the fees kept on those refunded. The calendar counts every
     /// ticket not refunded, and the voucher tally every voucher where it is.
     func checkEveryFenAccounted() async throws {
-        try await store.pool.read { db in
+        try await #require(sqlite).pool.read { db in
             func sum(_ sql: String, _ arguments: StatementArguments = []) throws -> Int64 {
                 try Int64.fetchOne(db, sql: "SELECT coalesce((\(sql)), 0)", arguments: arguments) ?? 0
             }
@@ -913,7 +907,7 @@ extension Harness {
     }
 }
 
-@Suite("Ledger properties")
+@Suite("Ledger properties", .enabled(if: TestBackend.isSQLite, "reads the SQLite store's own tables in one snapshot"))
 struct LedgerPropertyTests {
     static let setups = zip(Gen.int(in: 0...404), Gen.int(in: 0...404), Gen.int(in: LedgerSetup.seeds))
         .map { LedgerSetup(fee: $0.0, pass: $0.1, calendar: $0.2) }

@@ -80,7 +80,7 @@ extension Harness {
 struct MoneyPolicyTests {
     @Test("a credit line lets sales take the balance down to minus the limit, no further; a recharge repays first")
     func creditLine() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let (id, token) = try await harness.seller(price: 9_800, balance: 10_000)
         _ = try await harness.sell(token: token)
         try await expectFailure(.failedPrecondition, reason: "INSUFFICIENT_BALANCE") { _ = try await harness.sell(token: token) }
@@ -109,21 +109,18 @@ struct MoneyPolicyTests {
 
     @Test("the schema itself refuses a balance below minus the credit line")
     func schemaKeepsCreditInvariant() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let (id, _) = try await harness.seller(balance: 0)
         _ = try await harness.setCredit(id, 1_000)
-        try await harness.store.pool.write { db in
-            try db.execute(sql: "UPDATE distributor SET balance_fen = -1000 WHERE id = ?", arguments: [id])
-            #expect(throws: DatabaseError.self) {
-                try db.execute(sql: "UPDATE distributor SET balance_fen = -1001 WHERE id = ?", arguments: [id])
-            }
-            try db.execute(sql: "UPDATE distributor SET balance_fen = 0 WHERE id = ?", arguments: [id])
-        }
+        try await harness.execute("UPDATE distributor SET balance_fen = -1000 WHERE id = \(id)")
+        await #expect(throws: (any Error).self) { try await harness.execute("UPDATE distributor SET balance_fen = -1001 WHERE id = \(id)") }
+        #expect(try await harness.value("SELECT balance_fen FROM distributor WHERE id = \(id)") == -1000)
+        try await harness.execute("UPDATE distributor SET balance_fen = 0 WHERE id = \(id)")
     }
 
     @Test("the low-balance alert looks at the available amount, credit line included")
     func lowBalanceOnAvailable() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let (id, token) = try await harness.seller(price: 9_800, balance: 0)
         _ = try await harness.setCredit(id, 50_000)
         var threshold = Scenic_V1_SetLowBalanceAlertRequest()
@@ -184,7 +181,7 @@ struct MoneyPolicyTests {
             RefundCase(outcome: "NOT_REFUNDABLE"),
         ])
     func refundCases(_ row: RefundCase) async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let refundable = row.outcome != "NOT_REFUNDABLE"
         let (id, token) = try await harness.seller(price: 9_800, balance: 100_000, refundable: refundable)
         try await harness.setRefundPolicy(
@@ -247,7 +244,7 @@ struct ApprovalAndDateChangeTests {
 
     @Test("a pending refund stops the gate, a second refund and a date change; rejection makes the voucher valid again")
     func pendingThenRejected() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let (id, token, code, approval) = try await pendingRefund(harness)
         try await harness.advance(hours: 24, keeping: token)
         try await expectFailure(.failedPrecondition, reason: "REFUND_PENDING") { _ = try await harness.redeem(code) }
@@ -268,7 +265,7 @@ struct ApprovalAndDateChangeTests {
 
     @Test("a request no one decides is approved by the daemon when its time runs out")
     func autoApproval() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let (_, token, code, approval) = try await pendingRefund(harness)
         let sweeper = RefundAutoApproval(store: harness.store, now: { harness.clock.now })
         #expect(try await sweeper.sweep() == 0)
@@ -285,7 +282,7 @@ struct ApprovalAndDateChangeTests {
 
     @Test("approval racing a check-in of the same voucher: exactly one wins, 20 times over")
     func approvalRacesCheckIn() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let (_, token) = try await harness.seller(price: 9_800, balance: 1_000_000)
         try await harness.setRefundPolicy(approval: true)
         for _ in 0..<20 {
@@ -306,7 +303,7 @@ struct ApprovalAndDateChangeTests {
 
     @Test("a date change moves the places, keeps the codes and charges or credits the price difference once")
     func dateChange() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let (id, token) = try await harness.seller(price: 9_800, balance: 100_000)
         try await harness.setCapacity(harness.range(1, 3), capacity: 2)
         var prices = Scenic_V1_SetDatePricesRequest()
@@ -347,7 +344,7 @@ struct ApprovalAndDateChangeTests {
 
     @Test("a date change past the deadline, of a used voucher, or onto a closed date changes nothing")
     func dateChangeRefusals() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let (id, token) = try await harness.seller(price: 9_800, balance: 100_000)
         let sale = try await harness.sell(token: token, quantity: 2)
         _ = try await harness.redeem(sale.voucherCodes[1])
@@ -376,7 +373,7 @@ struct ApprovalAndDateChangeTests {
 
     @Test("16 date changes racing for the last 3 places of a date: exactly 3 move, the others change nothing")
     func dateChangeRacesLastSeats() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let (id, token) = try await harness.seller(price: 9_800, balance: 1_000_000)
         try await harness.setCapacity(harness.range(2, 2), capacity: 3)
         var codes: [String] = []
@@ -388,20 +385,17 @@ struct ApprovalAndDateChangeTests {
             return await group.reduce(into: [Bool]()) { $0.append($1) }
         }
         #expect(results.filter { $0 }.count == 3)
-        let sold = try await harness.store.pool.read { db in
-            try Int.fetchOne(db, sql: "SELECT sold FROM calendar_day WHERE visit_date = ?", arguments: [harness.day(2)])
-        }
+        let sold: Int? = try await harness.value("SELECT sold FROM calendar_day WHERE visit_date = '\(harness.day(2))'")
         #expect(sold == 3)
-        let onDay2 = try await harness.store.pool.read { db in
-            try Int.fetchOne(db, sql: "SELECT count(*) FROM voucher WHERE visit_date = ? AND distributor_id = ?", arguments: [harness.day(2), id])
-        }
+        let onDay2: Int? = try await harness.value(
+            "SELECT count(*) FROM voucher WHERE visit_date = '\(harness.day(2))' AND distributor_id = \(id)")
         #expect(onDay2 == 3)
         try await harness.checkLedgerInvariants()
     }
 
     @Test("a real-name ticket moves with its visitor, and not onto a period where its ID would pass the limit")
     func dateChangeKeepsIDLimits() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let (_, token) = try await harness.seller(price: 9_800, balance: 100_000)
         try await harness.setRealName(.perTicket, limit: 1)
         let zhang = harness.visitor("张三", ResidentIDs.zhang)

@@ -58,32 +58,32 @@ extension Harness {
     /// fees) + date changes ≥ −credit limit, and each entry's balance_after follows from the
     /// one before: for every distributor.
     func checkLedgerInvariants() async throws {
-        try await store.pool.read { db in
-            for distributor in try DistributorRecord.fetchAll(db, sql: "SELECT * FROM distributor") {
-                let entries = try LedgerEntryRecord.fetchAll(
-                    db, sql: "SELECT * FROM ledger_entry WHERE distributor_id = ? ORDER BY id", arguments: [distributor.id])
-                var running: Int64 = 0
-                for entry in entries {
-                    running += entry.amountFen
-                    #expect(entry.balanceAfterFen == running)
-                    switch entry.kind {
-                    case .recharge: #expect(entry.amountFen > 0)
-                    case .refund: #expect(entry.amountFen >= 0 && entry.amountFen + entry.feeFen > 0)
-                    case .sale: #expect(entry.amountFen < 0)
-                    case .dateChange: #expect(entry.amountFen != 0)
-                    case .adjustment: break
-                    }
-                    if entry.kind != .refund { #expect(entry.feeFen == 0) }
+        for distributor in try await rows("SELECT * FROM distributor").map(DistributorRecord.init(row:)) {
+            let entries = try await rows("SELECT * FROM ledger_entry WHERE distributor_id = \(distributor.id) ORDER BY id")
+                .map(LedgerEntryRecord.init(row:))
+            var running: Int64 = 0
+            for entry in entries {
+                running += entry.amountFen
+                #expect(entry.balanceAfterFen == running)
+                switch entry.kind {
+                case .recharge: #expect(entry.amountFen > 0)
+                case .refund: #expect(entry.amountFen >= 0 && entry.amountFen + entry.feeFen > 0)
+                case .sale: #expect(entry.amountFen < 0)
+                case .dateChange: #expect(entry.amountFen != 0)
+                case .adjustment: break
                 }
-                #expect(distributor.balanceFen == running)
-                // Limits change over time: only today's balance answers to today's limit.
-                #expect(distributor.balanceFen >= -distributor.creditLimitFen)
-                let sales = try Int64.fetchOne(db, sql: "SELECT coalesce(sum(amount_fen), 0) FROM sale_order WHERE distributor_id = ?", arguments: [distributor.id]) ?? 0
-                let refunds = try Int64.fetchOne(db, sql: "SELECT coalesce(sum(settlement_price_fen - coalesce(refund_fee_fen, 0)), 0) FROM voucher WHERE distributor_id = ? AND status = 'refunded'", arguments: [distributor.id]) ?? 0
-                let credits = try Int64.fetchOne(db, sql: "SELECT coalesce(sum(amount_fen), 0) FROM ledger_entry WHERE distributor_id = ? AND kind IN ('recharge', 'adjustment', 'date_change')", arguments: [distributor.id]) ?? 0
-                #expect(distributor.balanceFen == credits - sales + refunds)
-                #expect(distributor.heldFen >= 0 && distributor.heldFen <= distributor.balanceFen + distributor.creditLimitFen)
+                if entry.kind != .refund { #expect(entry.feeFen == 0) }
             }
+            #expect(distributor.balanceFen == running)
+            // Limits change over time: only today's balance answers to today's limit.
+            #expect(distributor.balanceFen >= -distributor.creditLimitFen)
+            let sales: Int64 = try await value("SELECT coalesce(sum(amount_fen), 0) FROM sale_order WHERE distributor_id = \(distributor.id)") ?? 0
+            let refunds: Int64 = try await value(
+                "SELECT coalesce(sum(settlement_price_fen - coalesce(refund_fee_fen, 0)), 0) FROM voucher WHERE distributor_id = \(distributor.id) AND status = 'refunded'") ?? 0
+            let credits: Int64 = try await value(
+                "SELECT coalesce(sum(amount_fen), 0) FROM ledger_entry WHERE distributor_id = \(distributor.id) AND kind IN ('recharge', 'adjustment', 'date_change')") ?? 0
+            #expect(distributor.balanceFen == credits - sales + refunds)
+            #expect(distributor.heldFen >= 0 && distributor.heldFen <= distributor.balanceFen + distributor.creditLimitFen)
         }
     }
 }
@@ -92,7 +92,7 @@ extension Harness {
 struct MoneyTests {
     @Test("32 concurrent sellers against one balance: exactly floor(balance / price) succeed, the balance is exact")
     func concurrentSellers() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let (id, token) = try await harness.seller(price: 9_800, balance: 100_000)  // covers 10 of 32
         let outcomes = try await withThrowingTaskGroup(of: String.self) { group in
             for _ in 0..<32 {
@@ -115,7 +115,7 @@ struct MoneyTests {
 
     @Test("the same sell request id twice at once, and again after: one order, one charge; other content is refused")
     func idempotentSell() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let (id, token) = try await harness.seller()
         async let first = harness.sell(token: token, quantity: 2, requestID: "sale-1")
         async let second = harness.sell(token: token, quantity: 2, requestID: "sale-1")
@@ -140,7 +140,7 @@ struct MoneyTests {
 
     @Test("a sale retried after midnight with its request id gets its first answer, not IN_THE_PAST")
     func retryAfterMidnight() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let (id, token) = try await harness.seller(balance: 50_000)
         let first = try await harness.sell(token: token, quantity: 2, requestID: "late-night")
         let yesterday = harness.today
@@ -161,7 +161,7 @@ struct MoneyTests {
 
     @Test("an insufficient balance refuses the sale, says what it has and needs, and changes nothing")
     func insufficient() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let (id, token) = try await harness.seller(balance: 10_000)
         let error = try await expectFailure(.failedPrecondition, reason: "INSUFFICIENT_BALANCE") {
             _ = try await harness.sell(token: token, quantity: 2)
@@ -175,7 +175,7 @@ struct MoneyTests {
 
     @Test("whoami shows the balance after every sale and recharge, though the session is not read again")
     func whoAmIBalanceIsCurrent() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let (id, token) = try await harness.seller(price: 9_800, balance: 20_000)
         #expect(try await harness.whoAmI(token: token).balanceFen == 20_000)
         _ = try await harness.sell(token: token)
@@ -190,7 +190,7 @@ struct MoneyTests {
         ("GATE", Int32(1), "tomorrow", "visit_date"), ("bad code", Int32(1), "today", "product_code"),
     ])
     func badSale(code: String, quantity: Int32, visit: String, field: String) async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let (_, token) = try await harness.seller()
         let error = try await expectFailure(.invalidArgument) {
             _ = try await harness.sell(token: token, code: code, quantity: quantity, visitDate: visit == "today" ? harness.today : visit)
@@ -201,7 +201,7 @@ struct MoneyTests {
 
     @Test("an unbound, archived or unknown product is PRODUCT_NOT_AUTHORIZED")
     func notAuthorized() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let (id, token) = try await harness.seller()
         try await harness.product("OTHER")
         for code in ["OTHER", "NOPE"] {
@@ -216,7 +216,7 @@ struct MoneyTests {
 
     @Test("a sale keeps the prices it was sold at; a later price change alters nothing sold, and a refund credits the old price")
     func priceSnapshot() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let (id, token) = try await harness.seller(price: 9_800, balance: 20_000)
         let sale = try await harness.sell(token: token)
         _ = try await harness.bind(id, [("GATE", 5_000)], method: "SetPrices")
@@ -237,7 +237,7 @@ struct MoneyTests {
 
     @Test("a distributor cannot see or refund another's vouchers: NOT_FOUND, as for a code that does not exist")
     func isolation() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let (_, tokenA) = try await harness.seller(phone: "13800138000")
         let (_, tokenB) = try await harness.seller(phone: "13900139000")
         let sale = try await harness.sell(token: tokenA)
@@ -257,7 +257,7 @@ struct MoneyTests {
 
     @Test("redemption: today only, once; refunded and expired vouchers have their own reasons; undo within 10 minutes")
     func redemption() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let (seller, token) = try await harness.seller(balance: 100_000)
         let tomorrow = try #require(harness.services.accountPolicy.calendar.end(of: harness.today))
         let later = try await harness.sell(token: token, visitDate: harness.services.accountPolicy.calendar.day(of: Date(millis: tomorrow)))
@@ -302,7 +302,7 @@ struct MoneyTests {
 
     @Test("refunds: all or nothing; non-refundable and past-visit-date vouchers are refused")
     func refundRules() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let (id, token) = try await harness.seller(balance: 100_000, refundable: false)
         let sale = try await harness.sell(token: token, quantity: 2)
         try await expectFailure(.failedPrecondition, reason: "NOT_REFUNDABLE") { _ = try await harness.refund(token: token, sale.voucherCodes) }
@@ -328,7 +328,7 @@ struct MoneyTests {
 
     @Test("adjustments never take a balance below zero; recharges are positive and capped")
     func adjustAndRecharge() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let (id, _) = try await harness.seller(balance: 5_000)
         var adjust = Scenic_V1_AdjustRequest()
         adjust.distributorID = id
@@ -359,7 +359,7 @@ struct MoneyTests {
 struct LedgerOrderTests {
     @Test("a clock that steps back dates no entry before the one before it: the ledger and statement still chain")
     func clockStepsBack() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let (id, token) = try await harness.seller(price: 9_800, balance: 50_000)
         _ = try await harness.sell(token: token)
         harness.clock.advance(.seconds(-3600))

@@ -75,7 +75,7 @@ extension Harness {
 struct RealNameTests {
     @Test("a per-ticket product sells one visitor a ticket; lists show them masked; a plain product takes none")
     func perTicketSale() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let (_, token) = try await harness.seller(balance: 100_000)
         let plain = try await expectViolation("VISITORS_NOT_TAKEN") {
             _ = try await harness.sell(token: token, visitors: [harness.visitor("张三", ResidentIDs.zhang)])
@@ -99,7 +99,7 @@ struct RealNameTests {
 
     @Test("each bad visitor is refused by its field, all or nothing")
     func badVisitors() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let (id, token) = try await harness.seller(balance: 100_000)
         try await harness.setRealName(.perTicket)
         let error = try await expectFailure(.invalidArgument) {
@@ -124,7 +124,7 @@ struct RealNameTests {
 
     @Test("32 concurrent sales through 4 distributors for one ID with a limit of 2: exactly 2 succeed; a refund gives one back")
     func perIDLimitUnderConcurrency() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         var sellers: [(id: Int64, token: String)] = []
         for index in 0..<4 {
             sellers.append(try await harness.seller(phone: "1380013800\(index)", balance: 1_000_000))
@@ -152,14 +152,12 @@ struct RealNameTests {
         _ = try await harness.sell(token: sellers[0].token, visitors: [harness.visitor("李四", ResidentIDs.li)], on: date)
         _ = try await harness.sell(token: sellers[0].token, visitors: [harness.visitor("张三", ResidentIDs.zhang)], on: harness.day(3))
 
-        let soldBy = try harness.store.pool.read { db in
-            try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT voucher.code, voucher.distributor_id FROM voucher JOIN visitor ON visitor.id = voucher.visitor_id
-                    WHERE visitor.masked_id = '110***********002X' AND voucher.visit_date = ? LIMIT 1
-                    """, arguments: [date])
-        }
+        let soldBy = try await harness.rows(
+            """
+            SELECT voucher.code, voucher.distributor_id FROM voucher JOIN visitor ON visitor.id = voucher.visitor_id
+            WHERE visitor.masked_id = '110***********002X' AND voucher.visit_date = '\(date)' LIMIT 1
+            """
+        ).first
         let row = try #require(soldBy)
         let owner = try #require(sellers.first { $0.id == row["distributor_id"] })
         _ = try await harness.refund(token: owner.token, [row["code"]])
@@ -172,7 +170,7 @@ struct RealNameTests {
 
     @Test("the limit counts a document's number whatever kind it is named as")
     func limitAcrossKinds() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let (_, token) = try await harness.seller(balance: 100_000)
         try await harness.setRealName(.perTicket, limit: 1)
         _ = try await harness.sell(token: token, visitors: [harness.visitor("陈大文", "H12345678", .hkMacaoPermit)])
@@ -183,7 +181,7 @@ struct RealNameTests {
 
     @Test("one visitor per order holds all of its tickets; a weekly limit counts the week around the visit date")
     func perOrderWeeklyLimit() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let (_, token) = try await harness.seller(balance: 1_000_000)
         try await harness.setRealName(.perOrder, limit: 3, per: .week)
         // The harness's today is Friday 2027-01-15: days 3 and 4 are Monday and Tuesday of the next week.
@@ -219,7 +217,7 @@ struct RealNameTests {
 
     @Test("rules: a limit needs a mode, and stays within bounds; a new product may carry them")
     func ruleInput() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         _ = try await harness.seller(balance: 0)
         try await expectViolation("LIMIT_WITHOUT_REAL_NAMES") { try await harness.setRealName(.none, limit: 2) }
         try await expectViolation("OUT_OF_RANGE") { try await harness.setRealName(.perTicket, limit: 1001) }
@@ -232,42 +230,47 @@ struct RealNameTests {
         create.realName.idLimitPeriod = .month
         let product: Scenic_V1_Product = try await harness.call(harness.admin, ProductAdminService.service, "Create", create)
         #expect(product.realName == create.realName)
-        let audit = try await harness.store.pool.read { try String.fetchAll($0, sql: "SELECT summary FROM audit_log") }
+        let audit = try await harness.rows("SELECT summary FROM audit_log ORDER BY id").map { $0[0] as String }
         try await harness.setRealName(.perTicket, limit: 2, code: "BOAT")
-        let after = try await harness.store.pool.read { try String.fetchAll($0, sql: "SELECT summary FROM audit_log") }
+        let after = try await harness.rows("SELECT summary FROM audit_log ORDER BY id").map { $0[0] as String }
         #expect(after.count == audit.count + 1)
         #expect(after.last == "real names: one visitor per ticket, at most 2 per ID a day")
     }
 
     @Test("the database holds no name or ID number in the clear; the back office reveals one, audited")
     func sealedAtRest() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let (_, token) = try await harness.seller(balance: 100_000)
         try await harness.setRealName(.perTicket)
         let sale = try await harness.sell(token: token, visitors: [harness.visitor("Zhang Sanfeng", ResidentIDs.zhao)], requestID: "s-1")
         // A retry answers the first sale again.
         #expect(try await harness.sell(token: token, visitors: [harness.visitor("Zhang Sanfeng", ResidentIDs.zhao)], requestID: "s-1") == sale)
-        try await harness.store.pool.writeWithoutTransaction { _ = try Row.fetchOne($0, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
-        for path in [harness.databasePath, harness.databasePath + "-wal"] {
-            let bytes = FileManager.default.contents(atPath: path) ?? Data()
-            #expect(bytes.range(of: Data(ResidentIDs.zhao.utf8)) == nil, "\(path)")
-            #expect(bytes.range(of: Data("Sanfeng".utf8)) == nil, "\(path)")
+        if let sqlite = harness.sqlite {
+            try await sqlite.pool.writeWithoutTransaction { _ = try Row.fetchOne($0, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+            for path in [harness.databasePath, harness.databasePath + "-wal"] {
+                let bytes = FileManager.default.contents(atPath: path) ?? Data()
+                #expect(bytes.range(of: Data(ResidentIDs.zhao.utf8)) == nil, "\(path)")
+                #expect(bytes.range(of: Data("Sanfeng".utf8)) == nil, "\(path)")
+            }
+        }
+        for row in try await harness.rows("SELECT masked_name, masked_id, sealed FROM visitor") {
+            let stored = Data((row["masked_name"] as String).utf8) + Data((row["masked_id"] as String).utf8) + (row["sealed"] as Data)
+            #expect(stored.range(of: Data(ResidentIDs.zhao.utf8)) == nil)
+            #expect(stored.range(of: Data("Sanfeng".utf8)) == nil)
         }
         try await expectViolation("EMPTY") { _ = try await harness.reveal(sale.voucherCodes[0], reason: " ") }
         let revealed = try await harness.reveal(sale.voucherCodes[0], reason: "police request 2027-17")
         #expect(revealed.name == "Zhang Sanfeng")
         #expect(revealed.idNumber == ResidentIDs.zhao)
         #expect(revealed.idType == .residentID)
-        let audit = try harness.store.pool.read {
-            try Row.fetchOne($0, sql: "SELECT target, summary FROM audit_log WHERE method LIKE '%RevealVisitor'")
-        }
+        let audit = try await harness.rows("SELECT target, summary FROM audit_log WHERE method LIKE '%RevealVisitor'").first
         #expect(audit?["target"] == "voucher:\(sale.voucherCodes[0])")
         #expect(audit?["summary"] == "revealed the visitor's ID: police request 2027-17")
     }
 
     @Test("the gate checks in by ID the one ticket valid now, asks which of several, and says why it refuses")
     func checkInByID() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let (_, token) = try await harness.seller(balance: 1_000_000)
         try await harness.setRealName(.perTicket)
         let zhang = harness.visitor("张三", ResidentIDs.zhang)
@@ -306,7 +309,7 @@ struct RealNameTests {
 
     @Test("a time-slot ticket checked in by ID admits within its slot only")
     func checkInBySlot() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let (_, token) = try await harness.seller(balance: 1_000_000)
         try await harness.setRealName(.perTicket)
         // The harness's clock stands at 16:00 in Shanghai.
@@ -330,11 +333,11 @@ struct RealNameTests {
 
     @Test("personal data is erased after its retention, the ID hash a little later; the masked forms stay")
     func retention() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let (_, token) = try await harness.seller(balance: 100_000)
         try await harness.setRealName(.perTicket)
         let code = try await harness.sell(token: token, visitors: [harness.visitor("张三", ResidentIDs.zhang)]).voucherCodes[0]
-        let sealed = try #require(try await harness.store.pool.read { try Data.fetchOne($0, sql: "SELECT sealed FROM visitor") })
+        let sealed = try #require(try await harness.value("SELECT sealed FROM visitor", as: Data.self))
         let clock = harness.clock
         let retention = PersonalDataRetention(
             store: harness.store, days: 30, calendar: harness.services.accountPolicy.calendar, now: { clock.now })
@@ -346,17 +349,20 @@ struct RealNameTests {
         let voucher = try await harness.voucher(code)
         #expect(voucher.visitor.erased)
         #expect(voucher.visitor.idNumber == "110***********002X")
-        #expect(try await harness.store.pool.read { try Bool.fetchOne($0, sql: "SELECT id_hash IS NOT NULL FROM visitor") } == true)
+        #expect(try await harness.value("SELECT id_hash IS NOT NULL FROM visitor", as: Bool.self) == true)
         harness.clock.advance(.seconds(86_400))
         #expect(try await retention.sweep() == 1)
-        #expect(try await harness.store.pool.read { try Bool.fetchOne($0, sql: "SELECT id_hash IS NULL FROM visitor") } == true)
-        let file = FileManager.default.contents(atPath: harness.databasePath) ?? Data()
-        #expect(file.range(of: sealed) == nil)
+        #expect(try await harness.value("SELECT id_hash IS NULL FROM visitor", as: Bool.self) == true)
+        #expect(try await harness.value("SELECT sealed IS NULL FROM visitor", as: Bool.self) == true)
+        if harness.sqlite != nil {
+            let file = FileManager.default.contents(atPath: harness.databasePath) ?? Data()
+            #expect(file.range(of: sealed) == nil)
+        }
     }
 
     @Test("another key is refused while data sealed under the first remains")
     func keyCheck() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let first = PersonalDataVault.ephemeral()
         try await harness.store.adoptPersonalDataKey(check: first.keyCheck)
         // Nothing sealed yet: a new key may replace it.

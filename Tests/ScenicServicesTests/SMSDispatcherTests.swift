@@ -18,7 +18,7 @@ struct SMSDispatcherTests {
 
     @Test("the command gets the phone and text; exit 0 delivers and redacts the password")
     func commandDelivers() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         try await queue(harness)
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("sms-\(UUID().uuidString)").path
         try await dispatcher(harness, .command("printf '%s|%s' \"$SCENIC_SMS_PHONE\" \"$SCENIC_SMS_TEXT\" > \(out)")).deliverDue()
@@ -32,7 +32,7 @@ struct SMSDispatcherTests {
 
     @Test("a failing command is retried with growing waits, then given up")
     func retriesThenGivesUp() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         try await queue(harness)
         let sender = dispatcher(harness, .command("echo no signal >&2; exit 3"))
         var waits: [Int64] = []
@@ -56,7 +56,7 @@ struct SMSDispatcherTests {
 
     @Test("a message given up is redacted like a delivered one: its password leaves the database and the WAL")
     func givenUpIsRedacted() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let created = try await harness.create()
         let sender = dispatcher(harness, .command("exit 1"))
         for _ in 0..<SMSDispatcher.maxTries {
@@ -75,7 +75,7 @@ struct SMSDispatcherTests {
 
     @Test("the embedded default appends one JSON line per message to the file, mode 0600")
     func fileDelivery() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         try await queue(harness, phone: "13800138000")
         try await queue(harness, phone: "13900139000")
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("sms-\(UUID().uuidString).log").path
