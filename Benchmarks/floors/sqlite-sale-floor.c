@@ -57,8 +57,10 @@ static const char *const SQL[STATEMENTS] = {
                      "LEFT JOIN refund_policy ON refund_policy.id = product.refund_policy_id "
                      "WHERE binding.distributor_id = ? AND product.code = ? AND product.status = 'on_sale'",
     /* takeCalendar's read of the date (a date without a calendar finds nothing, and writes nothing). */
-    [READ_CALENDAR_DAY] = "SELECT day.closed, day.close_reason, day.capacity, day.sold, day.retail_price_fen, day.slots, "
-                          "allotment.allotment, allotment.sold, price.settlement_price_fen "
+    [READ_CALENDAR_DAY] = "SELECT day.closed AS closed, day.close_reason AS close_reason, day.capacity AS capacity, "
+                          "day.sold AS sold, day.retail_price_fen AS retail_price_fen, day.slots AS slots, "
+                          "allotment.allotment AS allotment, allotment.sold AS allotment_sold, "
+                          "price.settlement_price_fen AS settlement_price_fen "
                           "FROM calendar_day AS day "
                           "LEFT JOIN calendar_allotment AS allotment ON allotment.product_id = day.product_id "
                           "AND allotment.visit_date = day.visit_date AND allotment.distributor_id = ?1 "

@@ -32,6 +32,36 @@ struct Floors {
         }
     }
 
+    /// PostgreSQL's floor: the sale's statements as a pgbench script, one sale a
+    /// transaction, `connections` clients over two threads, distributors 1…`distributors`,
+    /// `sales` in all. (A count, not pgbench's --time: its timer is a SIGALRM, which a
+    /// child of Foundation's Process never receives.)
+    func pgbench(script: String, url: String, connections: Int, distributors: Int, sales: Int) async throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "pgbench", "--no-vacuum", "--client", "\(connections)", "--jobs", "2",
+            "--transactions", "\(max(1, sales / connections))",
+            "--define", "distributors=\(distributors)", "--define", "product=1", "--file", script, url,
+        ]
+        let output = Pipe()
+        process.standardOutput = output
+        do {
+            try process.run()
+        } catch {
+            throw BenchFailure("cannot run pgbench (Debian's postgresql-client-15): \(error)")
+        }
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let text = String(decoding: data, as: UTF8.self)
+        // "tps = 1234.5 (without initial connection time)"
+        guard process.terminationStatus == 0,
+            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("tps = ") }),
+            let rate = Double(line.dropFirst("tps = ".count).prefix { $0 != " " })
+        else { throw BenchFailure("pgbench failed with status \(process.terminationStatus): \(text)") }
+        return ["floor": "postgres-sale (pgbench)", "per_transaction": 1.0, "per_second": rate]
+    }
+
     private func run(_ name: String, _ arguments: [String]) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: directory).appendingPathComponent(name)

@@ -49,6 +49,9 @@ struct LoadCommand: AsyncParsableCommand {
     @Option(help: "Directory holding echo-floor and sqlite-sale-floor (make -C Benchmarks/floors).")
     var floorsDirectory = "Benchmarks/floors/build"
 
+    @Option(help: "The pgbench script of a sale, the floor on PostgreSQL (--daemon-arguments \"--database postgresql://…\").")
+    var pgbenchScript = "Benchmarks/floors/postgres-sale.sql"
+
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
@@ -67,11 +70,11 @@ struct LoadCommand: AsyncParsableCommand {
         report.startToReadyMillis = daemon.local.map { $0.startToReady.inSeconds * 1e3 }
         do {
             let plans = try await makePlans(daemon)
-            let cpuBefore = daemon.local?.cpuTime
+            let cpuBefore = daemon.cpuTime
             let writtenBefore = daemon.local?.storageWrittenBytes
             let (recorder, elapsed) = try await drive(plans)
             report.record(recorder, seconds: elapsed)
-            if let cpuBefore, let cpuAfter = daemon.local?.cpuTime { report.daemonCPU = cpuAfter - cpuBefore }
+            if let cpuBefore, let cpuAfter = daemon.cpuTime { report.daemonCPU = cpuAfter - cpuBefore }
             if let writtenBefore, let writtenAfter = daemon.local?.storageWrittenBytes {
                 report.daemonStorageBytes = writtenAfter - writtenBefore
             }
@@ -82,7 +85,14 @@ struct LoadCommand: AsyncParsableCommand {
             throw error
         }
         await daemon.finish(keepingDatabase: floors)
-        if floors, let database = daemon.local?.databasePath {
+        if floors, let url = target.postgresURL {
+            report.floors = [
+                try await Floors(directory: floorsDirectory).pgbench(
+                    script: pgbenchScript, url: url, connections: connections * inFlight, distributors: distributors,
+                    sales: min(report.calls, 10_000))
+            ]
+            daemon.removeScratch()
+        } else if floors, let database = daemon.local?.databasePath {
             report.floors = try await Floors(directory: floorsDirectory).measure(
                 profile: profile, connections: connections, inFlight: inFlight, distributors: distributors, database: database,
                 seconds: min(duration, 10))
@@ -110,11 +120,13 @@ struct LoadCommand: AsyncParsableCommand {
         for index in 0..<connections {
             let client: ScenicClient
             let seller = fixture.map { $0.sellers[index % $0.sellers.count] }
+            // Connections take the daemons in turn; a session works on each.
+            let posSocket = daemon.posSockets[index % daemon.posSockets.count]
             if let seller, profile.signedIn {
                 client = try await ScenicClient.connect(
-                    socketPath: daemon.posSocket, metadata: [ScenicClient.sessionMetadataKey: seller.token])
+                    socketPath: posSocket, metadata: [ScenicClient.sessionMetadataKey: seller.token])
             } else {
-                client = try await ScenicClient.connect(socketPath: profile.usesAdminSocket ? daemon.adminSocket : daemon.posSocket)
+                client = try await ScenicClient.connect(socketPath: profile.usesAdminSocket ? daemon.adminSocket : posSocket)
             }
             for _ in 0..<inFlight {
                 plans.append(CallPlan(

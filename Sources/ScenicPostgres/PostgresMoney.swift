@@ -103,7 +103,10 @@ extension PostgresTransaction {
     ) async throws -> Once<T> {
         guard let key else { return .first(try await body()) }
         // The same key on two daemons at once: the second waits here for the first to
-        // commit, then finds its answer (two int keys: apart from the one-key locks).
+        // commit, then finds its answer (two int keys: apart from the one-key locks). The
+        // lookup is a statement of its own, after the wait: one that shared the lock's
+        // statement would read a snapshot from before it, miss the first's answer and
+        // refuse the sale on the balance the first had spent.
         try await run("SELECT pg_advisory_xact_lock(hashtext(\(key.scope)), hashtext(\(key.requestID)))")
         if let row = try await rows(
             "SELECT method, fingerprint, response FROM request_log WHERE scope = \(key.scope) AND request_id = \(key.requestID)"
@@ -130,25 +133,28 @@ extension PostgresTransaction {
         _ distributor: DistributorRecord, kind: LedgerEntryRecord.Kind, amountFen: Int64, orderID: Int64? = nil,
         voucherCode: String = "", note: String = "", actor: String, at: Millis, feeFen: Int64 = 0
     ) async throws -> LedgerEntryRecord {
-        guard
-            let moved = try await one(
-                DistributorRecord.self,
-                "UPDATE distributor SET balance_fen = balance_fen + \(amountFen) WHERE id = \(distributor.id) RETURNING *")
-        else { throw AccountStoreError.distributorNotFound(distributor.id) }
-        try await updateLowBalanceAlert(moved, at: at)
-        // Never dated before the entry before it, even when a daemon's clock is behind.
+        // The balance and its entry in one round trip; the entry is never dated before the
+        // one before it, even when a daemon's clock is behind.
         guard
             let row = try await rows(
                 """
-                INSERT INTO ledger_entry (distributor_id, at, kind, amount_fen, balance_after_fen, order_id, voucher_code, note, actor, fee_fen)
-                VALUES (\(moved.id), greatest(\(at), (SELECT max(at) FROM ledger_entry WHERE distributor_id = \(moved.id))),
-                    \(kind.rawValue), \(amountFen), \(moved.balanceFen), \(orderID), \(voucherCode), \(note), \(actor), \(feeFen))
-                RETURNING id, at
+                WITH moved AS (
+                    UPDATE distributor SET balance_fen = balance_fen + \(amountFen) WHERE id = \(distributor.id) RETURNING *),
+                entry AS (
+                    INSERT INTO ledger_entry (distributor_id, at, kind, amount_fen, balance_after_fen, order_id, voucher_code, note,
+                        actor, fee_fen)
+                    SELECT moved.id, greatest(\(at), (SELECT max(at) FROM ledger_entry WHERE distributor_id = \(distributor.id))),
+                        \(kind.rawValue), \(amountFen), moved.balance_fen, \(orderID), \(voucherCode), \(note), \(actor), \(feeFen)
+                    FROM moved
+                    RETURNING id, at)
+                SELECT moved.*, entry.id AS entry_id, entry.at AS entry_at FROM moved, entry
                 """
             ).first
-        else { throw PostgresStoreFault(what: "a ledger entry was not written") }
+        else { throw AccountStoreError.distributorNotFound(distributor.id) }
+        let moved = try DistributorRecord(row: row)
+        try await updateLowBalanceAlert(moved, at: at)
         return LedgerEntryRecord(
-            id: row["id"], distributorID: moved.id, at: row["at"], kind: kind, amountFen: amountFen,
+            id: row["entry_id"], distributorID: moved.id, at: row["entry_at"], kind: kind, amountFen: amountFen,
             balanceAfterFen: moved.balanceFen, orderID: orderID, voucherCode: voucherCode, note: note, actor: actor, feeFen: feeFen)
     }
 
@@ -184,40 +190,40 @@ extension PostgresTransaction {
         codes voucherCodes: VoucherCodes, at: Millis
     ) async throws -> SaleRecord {
         let amount = prices.settlementPriceFen * Int64(sale.quantity)
-        let orderID = try await value(
-            Int64.self,
+        // The order and every ticket's id in one round trip.
+        let ordered = try await rows(
             """
-            INSERT INTO sale_order (distributor_id, product_id, quantity, visit_date, settlement_price_fen,
-                retail_price_fen, refundable, amount_fen, buyer_name, buyer_phone, sold_at)
-            VALUES (\(sale.distributorID), \(product.id), \(sale.quantity), \(CivilDate(sale.visitDate)),
-                \(prices.settlementPriceFen), \(prices.retailPriceFen), \(product.refundable), \(amount),
-                \(sale.buyerName), \(sale.buyerPhone), \(at))
-            RETURNING id
+            WITH placed AS (
+                INSERT INTO sale_order (distributor_id, product_id, quantity, visit_date, settlement_price_fen,
+                    retail_price_fen, refundable, amount_fen, buyer_name, buyer_phone, sold_at)
+                VALUES (\(sale.distributorID), \(product.id), \(sale.quantity), \(CivilDate(sale.visitDate)),
+                    \(prices.settlementPriceFen), \(prices.retailPriceFen), \(product.refundable), \(amount),
+                    \(sale.buyerName), \(sale.buyerPhone), \(at))
+                RETURNING id)
+            SELECT placed.id AS order_id, nextval(pg_get_serial_sequence('voucher', 'id')) AS voucher_id
+            FROM placed, generate_series(1, \(sale.quantity))
             """)
-        guard let orderID else { throw PostgresStoreFault(what: "an order was not written") }
+        guard let orderID = ordered.first?["order_id"] as Int64? else { throw PostgresStoreFault(what: "an order was not written") }
         let validUntil = CalendarDates.dayNumber(sale.visitDate).map { CalendarDates.date(dayNumber: $0 + product.validDays - 1) }
             ?? sale.visitDate
         let visitorIDs = try await insertVisitors(
             sale.visitors, orderID: orderID, productID: product.id, visitDate: sale.visitDate, validUntil: validUntil)
-        // Every ticket's id in one round trip.
-        let ids = try await rows(
-            "SELECT nextval(pg_get_serial_sequence('voucher', 'id')) AS id FROM generate_series(1, \(sale.quantity))"
-        ).map { $0["id"] as Int64 }
-        var codes: [String] = []
-        for (index, id) in ids.enumerated() {
-            let code = voucherCodes.code(for: id)
-            // One visitor per ticket, or the order's one visitor for all of them.
-            let visitorID = visitorIDs.isEmpty ? nil : visitorIDs[min(index, visitorIDs.count - 1)]
-            try await run(
+        // Every ticket in one statement: one row of values a ticket, the visitor's (one a
+        // ticket, or the order's one for all) its only difference.
+        let ids = ordered.map { $0["voucher_id"] as Int64 }
+        let codes = ids.map(voucherCodes.code(for:))
+        // 0 for none: a visitor's id is never 0.
+        let visitors: [Int64] = ids.indices.map { visitorIDs.isEmpty ? 0 : visitorIDs[min($0, visitorIDs.count - 1)] }
+        try await run(
+            .sql(
                 """
                 INSERT INTO voucher (id, code, order_id, distributor_id, product_id, visit_date, valid_until,
                     settlement_price_fen, retail_price_fen, refundable, sold_at, slot, visitor_id, refund_policy_id)
-                VALUES (\(id), \(code), \(orderID), \(sale.distributorID), \(product.id), \(CivilDate(sale.visitDate)),
-                    \(CivilDate(validUntil)), \(prices.settlementPriceFen), \(prices.retailPriceFen), \(product.refundable),
-                    \(at), \(sale.slot.isEmpty ? nil : sale.slot), \(visitorID), \(product.refundable ? product.refundPolicyID : nil))
-                """)
-            codes.append(code)
-        }
+                SELECT ticket.id, ticket.code, $3, $4, $5, $6::date, $7::date, $8, $9, $10, $11, $12, nullif(ticket.visitor_id, 0), $13
+                FROM unnest($1::bigint[], $2::text[], $14::bigint[]) AS ticket (id, code, visitor_id)
+                """, ids, codes, orderID, sale.distributorID, product.id, sale.visitDate, validUntil, prices.settlementPriceFen,
+                prices.retailPriceFen, product.refundable, at, sale.slot.isEmpty ? nil : sale.slot,
+                product.refundable ? product.refundPolicyID : nil, visitors))
         let entry = try await appendLedger(
             distributor, kind: .sale, amountFen: -amount, orderID: orderID, note: "\(sale.quantity) × \(product.code)",
             actor: "distributor:\(sale.distributorID)", at: at)
