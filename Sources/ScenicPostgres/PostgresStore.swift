@@ -37,7 +37,7 @@ public final class PostgresStore: Store, Sendable {
         self.logger = logger
         self.publicNumberKey = publicNumberKey
         voucherCodes = VoucherCodes(key: voucherCodeKey)
-        listening = Self.ringOnEvents(eventBell, database: database, logger: logger)
+        listening = Self.ringOnEvents(eventBell, client: database.client, logger: logger)
     }
 
     /// Opens the database `url` names, migrating it, and makes its keys the first time;
@@ -105,7 +105,7 @@ public final class PostgresStore: Store, Sendable {
     /// Runs `body` on a connection of the pool between `begin` and its commit, rolling
     /// back when it throws.
     private func inTransaction<T: Sendable>(_ begin: PostgresQuery, _ body: (PostgresTransaction) async throws -> T) async throws -> T {
-        try await database.withConnection { connection in
+        try await database.client.withConnection { connection in
             let transaction = PostgresTransaction(connection: connection, logger: logger)
             try await transaction.run(begin)
             do {
@@ -128,7 +128,6 @@ public final class PostgresStore: Store, Sendable {
         } catch {
             guard let failure = Self.storageFailure(error) else { throw error }
             logger.error("storage failure", metadata: ["kind": "\(failure.kind.rawValue)", "detail": "\(failure.detail)"])
-            if failure.kind == .unavailable { database.serverFailed() }
             throw failure
         }
     }
@@ -136,7 +135,6 @@ public final class PostgresStore: Store, Sendable {
     /// The outage `error` stands for, or nil when it is not one (a constraint, a bug).
     static func storageFailure(_ error: any Error) -> StorageFailure? {
         if let closed = error as? PostgresConnectionClosed { return StorageFailure(kind: .unavailable, detail: "\(closed)") }
-        if let none = error as? PostgresNoConnection { return StorageFailure(kind: .unavailable, detail: "\(none)") }
         guard let error = error as? PSQLError else { return nil }
         let detail = String(reflecting: error)
         switch error.code {
