@@ -48,10 +48,12 @@ extension PostgresStore {
                     var candidates: [(voucher: VoucherRecord, rules: BookingRules)] = []
                     for ticket in tickets {
                         let voucherID: Int64 = ticket["id"]
-                        // Locked: the same visitor at two gates is let in once.
+                        // Locked, then read: the same visitor at two gates is let in once, and a
+                        // refund request filed meanwhile is seen.
+                        try await transaction.run("SELECT 1 FROM voucher WHERE id = \(voucherID) FOR NO KEY UPDATE")
                         guard
                             let voucher = try await transaction.one(
-                                VoucherRecord.self, .sql(VoucherRecord.select + " WHERE voucher.id = $1 FOR NO KEY UPDATE OF voucher", voucherID))
+                                VoucherRecord.self, .sql(VoucherRecord.select + " WHERE voucher.id = $1", voucherID))
                         else { continue }
                         candidates.append((voucher, BookingRules(row: ticket)))
                     }

@@ -74,10 +74,14 @@ extension PostgresTransaction {
     }
 
     /// The voucher of `code`, found by the id the code is made from; one of another
-    /// distributor is as missing as one that does not exist. `locked` holds its row.
+    /// distributor is as missing as one that does not exist. `locked` holds its row, taken
+    /// in a statement of its own before the voucher is read: a read sharing the lock's
+    /// statement would see a refund request filed while it waited as not there.
     func requireVoucher(code: String, codes: VoucherCodes, distributorID: Int64?, locked: Bool = false) async throws -> VoucherRecord {
-        let sql = VoucherRecord.select + " WHERE voucher.id = $1 AND voucher.code = $2" + (locked ? " FOR NO KEY UPDATE OF voucher" : "")
-        guard let id = codes.id(for: code), let voucher = try await one(VoucherRecord.self, .sql(sql, id, code)),
+        guard let id = codes.id(for: code) else { throw MoneyError.voucherNotFound(code) }
+        if locked { try await run("SELECT 1 FROM voucher WHERE id = \(id) FOR NO KEY UPDATE") }
+        let sql = VoucherRecord.select + " WHERE voucher.id = $1 AND voucher.code = $2"
+        guard let voucher = try await one(VoucherRecord.self, .sql(sql, id, code)),
             distributorID == nil || voucher.distributorID == distributorID
         else { throw MoneyError.voucherNotFound(code) }
         return voucher
