@@ -72,11 +72,11 @@ extension PostgresStore {
 
     /// Rings `bell` whenever a transaction that wrote events commits, on any daemon, until
     /// cancelled; listens again after a lost connection, ringing once in case it missed one.
-    static func ringOnEvents(_ bell: EventBell, client: PostgresClient, logger: Logger) -> Task<Void, Never> {
+    static func ringOnEvents(_ bell: EventBell, database: PostgresDatabase, logger: Logger) -> Task<Void, Never> {
         Task {
             while !Task.isCancelled {
                 do {
-                    try await client.withConnection { connection in
+                    try await database.withConnection { connection in
                         try await connection.listen(on: eventChannel) { notifications in
                             bell.ring()
                             for try await _ in notifications { bell.ring() }

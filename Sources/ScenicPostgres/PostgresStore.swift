@@ -32,12 +32,12 @@ public final class PostgresStore: Store, Sendable {
     /// The number of migrations applied, shown in server info.
     public var schemaVersion: Int { database.schemaVersion }
 
-    private init(database: PostgresDatabase, logger: Logger, publicNumberKey: [UInt8], voucherCodeKey: [UInt8]) {
+    private init(database: PostgresDatabase, logger: Logger) {
         self.database = database
         self.logger = logger
-        self.publicNumberKey = publicNumberKey
-        voucherCodes = VoucherCodes(key: voucherCodeKey)
-        listening = Self.ringOnEvents(eventBell, client: database.client, logger: logger)
+        publicNumberKey = Array(database.keys.publicNumberKey)
+        voucherCodes = VoucherCodes(key: Array(database.keys.voucherCodeKey))
+        listening = Self.ringOnEvents(eventBell, database: database, logger: logger)
     }
 
     /// Opens the database `url` names, migrating it, and makes its keys the first time;
@@ -46,27 +46,7 @@ public final class PostgresStore: Store, Sendable {
     public static func open(
         _ url: PostgresURL, maximumConnections: Int = 16, logger: Logger = Logger(label: "scenic.store")
     ) async throws -> PostgresStore {
-        let database = try await PostgresDatabase.open(url, maximumConnections: maximumConnections, logger: logger)
-        do {
-            let keys = try await database.client.withConnection { connection in
-                let transaction = PostgresTransaction(connection: connection, logger: logger)
-                // Two daemons opening a new database at once: the first row stays.
-                try await transaction.run(
-                    """
-                    INSERT INTO store_info (id, public_number_key, voucher_code_key)
-                    VALUES (1, \(randomKey()), \(randomKey())) ON CONFLICT (id) DO NOTHING
-                    """)
-                return try await transaction.rows("SELECT public_number_key, voucher_code_key FROM store_info").first
-            }
-            guard let keys else { throw PostgresStoreFault(what: "store_info has no row") }
-            let publicNumberKey: Data = keys["public_number_key"]
-            let voucherCodeKey: Data = keys["voucher_code_key"]
-            return PostgresStore(
-                database: database, logger: logger, publicNumberKey: Array(publicNumberKey), voucherCodeKey: Array(voucherCodeKey))
-        } catch {
-            database.close()
-            throw error
-        }
+        PostgresStore(database: try await PostgresDatabase.open(url, maximumConnections: maximumConnections, logger: logger), logger: logger)
     }
 
     /// Closes the pool; the store cannot be used afterwards.
@@ -105,7 +85,7 @@ public final class PostgresStore: Store, Sendable {
     /// Runs `body` on a connection of the pool between `begin` and its commit, rolling
     /// back when it throws.
     private func inTransaction<T: Sendable>(_ begin: PostgresQuery, _ body: (PostgresTransaction) async throws -> T) async throws -> T {
-        try await database.client.withConnection { connection in
+        try await database.withConnection { connection in
             let transaction = PostgresTransaction(connection: connection, logger: logger)
             try await transaction.run(begin)
             do {
@@ -127,6 +107,7 @@ public final class PostgresStore: Store, Sendable {
             return try await body()
         } catch {
             guard let failure = Self.storageFailure(error) else { throw error }
+            if failure.kind == .unavailable { database.suspectServer() }
             logger.error("storage failure", metadata: ["kind": "\(failure.kind.rawValue)", "detail": "\(failure.detail)"])
             throw failure
         }
@@ -134,7 +115,9 @@ public final class PostgresStore: Store, Sendable {
 
     /// The outage `error` stands for, or nil when it is not one (a constraint, a bug).
     static func storageFailure(_ error: any Error) -> StorageFailure? {
-        if let closed = error as? PostgresConnectionClosed { return StorageFailure(kind: .unavailable, detail: "\(closed)") }
+        if error is PostgresConnectionClosed || error is PostgresServerLost {
+            return StorageFailure(kind: .unavailable, detail: String(reflecting: error))
+        }
         guard let error = error as? PSQLError else { return nil }
         let detail = String(reflecting: error)
         switch error.code {
@@ -162,11 +145,6 @@ public final class PostgresStore: Store, Sendable {
         return state == "40P01" || state == "40001"
             || (state == "23505"
                 && ["request_log_pkey", "distributor_phone_key", "product_code_key"].contains(error.serverInfo?[.constraintName]))
-    }
-
-    private static func randomKey() -> Data {
-        var generator = SystemRandomNumberGenerator()
-        return Data((0..<16).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
     }
 }
 

@@ -4,12 +4,13 @@ import ScenicProto
 import Synchronization
 import Testing
 
-/// Two scenicd processes on one PostgreSQL database, on a cluster of the test's own (it is
-/// restarted under load), with 64 point-of-sale clerks split over them.
+/// Two scenicd processes on one PostgreSQL database, on clusters of the test's own (one
+/// restarted under load; a primary lost under load and its standby promoted), with 64
+/// point-of-sale clerks split over them.
 @Suite(
     "Two daemons on one PostgreSQL",
     .enabled(if: ProcessInfo.processInfo.environment["SCENIC_TEST_POSTGRES_URL"] != nil, "run inside scripts/with-postgres.sh (make test)"),
-    .timeLimit(.minutes(5)))
+    .serialized, .timeLimit(.minutes(5)))
 struct PostgresEndToEndTests {
     /// The cluster script, found from this file: scripts/ at the repository's root.
     static let clusterScript = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -28,7 +29,10 @@ struct PostgresEndToEndTests {
         let folder = "/tmp/scenic-pg-e2e-\(UUID().uuidString.prefix(8))"
         try await Self.cluster("start", folder)
         do {
-            try await Self.twoDaemons(cluster: folder)
+            let daemons = try await Self.twoDaemons(url: "postgresql://postgres@/postgres?host=\(folder)") {
+                try await Self.cluster("restart", folder)
+            }
+            try await Self.stop(daemons)
             try await Self.cluster("remove", folder)
         } catch {
             try? await Self.cluster("remove", folder)
@@ -36,8 +40,66 @@ struct PostgresEndToEndTests {
         }
     }
 
-    static func twoDaemons(cluster folder: String) async throws {
-        let url = "postgresql://postgres@/postgres?host=\(folder)"
+    @Test("the same load on a primary with a synchronous standby, the primary lost and the standby promoted: both daemons move to it without a restart, and the same holds")
+    func twoDaemonsFailoverUnderLoad() async throws {
+        let base = "/tmp/scenic-pg-e2e-\(UUID().uuidString.prefix(8))"
+        let (primary, standby) = (base + "-primary", base + "-standby")
+        try await Self.cluster("start", primary)
+        do {
+            try await Self.cluster("standby", standby, primary)
+            let daemons = try await Self.twoDaemons(url: "postgresql://postgres@/postgres?host=\(primary),\(standby)&target_session_attrs=read-write") {
+                // The primary's machine is gone for good; an operator (or a failover
+                // manager) promotes the standby.
+                try await Self.cluster("remove", primary)
+                try await Self.cluster("promote", standby)
+            }
+            for daemon in daemons {
+                let log = daemon.readStderr()
+                #expect(log.contains("database server lost") && log.contains("database server found"), "\(log)")
+            }
+            try await Self.stop(daemons)
+        } catch {
+            try? await Self.cluster("remove", primary)
+            try? await Self.cluster("remove", standby)
+            throw error
+        }
+        try await Self.cluster("remove", standby)
+    }
+
+    @Test("while PostgreSQL is down, calls answer STORAGE_UNAVAILABLE within seconds, not at their deadline; once it is back, the daemon serves again by itself")
+    func answersWhileDown() async throws {
+        let folder = "/tmp/scenic-pg-e2e-\(UUID().uuidString.prefix(8))"
+        try await Self.cluster("start", folder)
+        do {
+            let daemon = try await DaemonProcess(arguments: ["--database", "postgresql://postgres@/postgres?host=\(folder)", "--scrypt-log-n", "10"])
+            let admin = try await ScenicClient.connect(socketPath: daemon.adminSocket)
+            _ = try await admin.createDistributor(name: "Desk before", phone: "13800138000")
+            try await Self.cluster("stop", folder)
+            for attempt in 0..<5 {
+                let asked = ContinuousClock.now
+                let error = await #expect(throws: RPCError.self) {
+                    _ = try await admin.createDistributor(name: "Desk while down", phone: "1380013801\(attempt)")
+                }
+                #expect(error?.code == .unavailable && error?.reason == "STORAGE_UNAVAILABLE", "\(String(describing: error))")
+                #expect(ContinuousClock.now - asked < .seconds(8), "attempt \(attempt)")
+            }
+            try await Self.cluster("resume", folder)
+            let created = try await Self.retrying { try await admin.createDistributor(name: "Desk after", phone: "13800138020") }
+            #expect(try await admin.listDistributors(Scenic_V1_ListDistributorsRequest()).distributors.map(\.name) == ["Desk before", "Desk after"])
+            #expect(created.distributor.id > 0)
+            await admin.close()
+            try await Self.stop([daemon])
+            try await Self.cluster("remove", folder)
+        } catch {
+            try? await Self.cluster("remove", folder)
+            throw error
+        }
+    }
+
+    /// Two daemons on the database at `url`, 16 distributors and 64 clerks selling until
+    /// the capacity and balances run out; `disrupt` runs once 80 tickets are sold. Checks
+    /// what must hold, and answers the daemons, still running.
+    static func twoDaemons(url: String, disrupt: @escaping @Sendable () async throws -> Void) async throws -> [DaemonProcess] {
         let first = try await DaemonProcess(arguments: ["--database", url, "--scrypt-log-n", "10"])
         let second = try await DaemonProcess(
             arguments: ["--database", url, "--scrypt-log-n", "10", "--personal-data-key", first.dataDirectory + "/personal-data.key"])
@@ -81,7 +143,7 @@ struct PostgresEndToEndTests {
 
         // 64 clerks, four a distributor, half on each daemon; each sells 1 to 3 tickets a
         // call until a single ticket is refused, retrying a call the storage could not
-        // answer with its request id. Once 80 tickets are sold, PostgreSQL is restarted.
+        // answer with its request id. Once 80 tickets are sold, the database is disrupted.
         let load = Load()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for clerk in 0..<64 {
@@ -116,12 +178,12 @@ struct PostgresEndToEndTests {
             }
             group.addTask {
                 while load.sold < 80 { try await Task.sleep(for: .milliseconds(20)) }
-                try await Self.cluster("restart", folder)
-                load.restarted.withLock { $0 = true }
+                try await disrupt()
+                load.disrupted.withLock { $0 = true }
             }
             try await group.waitForAll()
         }
-        #expect(load.restarted.withLock { $0 })
+        #expect(load.disrupted.withLock { $0 })
         let refusals = load.refusals.withLock { $0 }
         print("two daemons on PostgreSQL: refusals and retries \(refusals.sorted { $0.key < $1.key })")
         #expect(refusals["SOLD_OUT", default: 0] > 0 && refusals["INSUFFICIENT_BALANCE", default: 0] > 0, "\(refusals)")
@@ -151,7 +213,11 @@ struct PostgresEndToEndTests {
         shown.toDate = visitDate
         #expect(try await admin.calendar(shown).days.first?.sold == Int32(Self.capacity))
         await admin.close()
-        for daemon in [first, second] {
+        return [first, second]
+    }
+
+    static func stop(_ daemons: [DaemonProcess]) async throws {
+        for daemon in daemons {
             daemon.signal(SIGTERM)
             #expect(try await daemon.waitForExit() == 0, "\(daemon.readStderr())")
         }
@@ -208,9 +274,9 @@ struct PostgresEndToEndTests {
 
     /// Runs the cluster script with `posix_spawn`, its output in FOLDER.log: the server it
     /// starts must inherit no descriptor of the test's (a pipe it held open would never end).
-    static func cluster(_ command: String, _ folder: String) async throws {
+    static func cluster(_ command: String, _ folder: String, _ primary: String? = nil) async throws {
         let log = folder + ".log"
-        let script = try SpawnedProcess([clusterScript, command, folder], logPath: log)
+        let script = try SpawnedProcess([clusterScript, command, folder] + (primary.map { [$0] } ?? []), logPath: log)
         guard try await script.waitForExit(timeout: .seconds(60)) == 0 else {
             throw ClusterFailed(command: command, log: (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
         }
@@ -221,7 +287,7 @@ struct PostgresEndToEndTests {
         /// Voucher codes by request id: a replayed answer counts once.
         let acknowledged = Mutex<[String: [String]]>([:])
         let refusals = Mutex<[String: Int]>([:])
-        let restarted = Mutex(false)
+        let disrupted = Mutex(false)
 
         var sold: Int { acknowledged.withLock { $0.values.reduce(0) { $0 + $1.count } } }
 
