@@ -6,6 +6,8 @@ ttrpc by hand with only the standard library, and prints one JSON object:
 
   login-flood SOCKET PHONE SECONDS THREADS   wrong-password logins from THREADS connections
   login SOCKET PHONE PASSWORD                one login: its status code, reason and time
+  logins SOCKET PASSWORD COUNT PHONE...     COUNT logins a phone, back to back, phone after
+                                             phone: each one's status code, reason and time
   hold SOCKET COUNT SECONDS                  COUNT connections that each send 2 bytes and wait
 """
 import json
@@ -111,6 +113,11 @@ def login(path, phone, password):
     return {"code": code, "reason": reason, "ms": round((time.monotonic() - started) * 1000, 1)}
 
 
+def logins(path, password, count, phones):
+    # In one process, so that a busy machine's process starts come between no two tries.
+    return {phone: [login(path, phone, password) for _ in range(count)] for phone in phones}
+
+
 def login_flood(path, phone, seconds, threads):
     until = time.monotonic() + seconds
     counts, lock = {}, threading.Lock()
@@ -180,6 +187,8 @@ def main(argv):
         result = login_flood(path, argv[3], float(argv[4]), int(argv[5]))
     elif command == "login":
         result = login(path, argv[3], argv[4])
+    elif command == "logins":
+        result = logins(path, argv[3], int(argv[4]), argv[5:])
     elif command == "hold":
         result = hold(path, int(argv[3]), float(argv[4]))
     else:
