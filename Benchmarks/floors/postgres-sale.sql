@@ -3,7 +3,7 @@
 --
 -- One one-ticket sale a transaction: the statements PostgresStore.sell sends, in order,
 -- one round trip each (Sources/ScenicPostgres/PostgresMoney.swift with once(),
--- requireSellable(), shareCalendars(), checkVisitors(), takeCalendar(), writeSale() and
+-- requireSellable() and requireBinding(), checkVisitors(), takeCalendar(), writeSale() and
 -- appendLedger()), with values of the same shape, on a database scenicd made and the
 -- bench filled (product BENCH bound to distributors 1..:distributors). What it leaves
 -- out is everything that is not PostgreSQL: no RPC, no session check, no protobuf, no
@@ -16,12 +16,12 @@ BEGIN;
 SELECT pg_advisory_xact_lock(hashtext('distributor:' || :distributor), hashtext('floor-' || :request));
 SELECT method, fingerprint, response FROM request_log WHERE scope = 'distributor:' || :distributor AND request_id = 'floor-' || :request;
 SELECT * FROM distributor WHERE id = :distributor FOR NO KEY UPDATE;
-SELECT product.*, binding.distributor_id AS b_distributor_id, binding.settlement_price_fen AS b_settlement_price_fen,
+SELECT pg_advisory_xact_lock_shared(7161123629751599104 | product.id)::text AS calendar_shared,
+    product.*, binding.distributor_id AS b_distributor_id, binding.settlement_price_fen AS b_settlement_price_fen,
     binding.bound_at AS b_bound_at, binding.updated_at AS b_updated_at, refund_policy.deadline AS rp_deadline,
     refund_policy.deadline_hours AS rp_deadline_hours, refund_policy.fees AS rp_fees, refund_policy.needs_approval AS rp_needs_approval
     FROM binding JOIN product ON product.id = binding.product_id LEFT JOIN refund_policy ON refund_policy.id = product.refund_policy_id
     WHERE binding.distributor_id = :distributor AND product.code = 'BENCH' AND product.status = 'on_sale';
-SELECT pg_advisory_xact_lock_shared(7161123629751599104 | :product);
 SELECT 1 FROM calendar_day WHERE product_id = :product AND visit_date = current_date FOR NO KEY UPDATE;
 WITH placed AS (
     INSERT INTO sale_order (distributor_id, product_id, quantity, visit_date, settlement_price_fen, retail_price_fen, refundable,

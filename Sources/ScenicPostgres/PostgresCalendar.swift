@@ -204,9 +204,9 @@ extension PostgresTransaction {
     /// transaction ends (in id order, so two such transactions never wait on each other):
     /// taken before anything of the product's dates is read or counted.
     func shareCalendars(productIDs: [Int64]) async throws {
-        for id in Set(productIDs).sorted() {
-            try await run("SELECT pg_advisory_xact_lock_shared(\(PostgresStore.calendarLock(productID: id)))")
-        }
+        let keys = Set(productIDs).sorted().map(PostgresStore.calendarLock(productID:))
+        try await run(
+            .sql("SELECT pg_advisory_xact_lock_shared(key) FROM (SELECT unnest($1::bigint[]) AS key ORDER BY 1) AS keys", keys))
     }
 
     /// Gives a date its row, counting the tickets already sold and seats held for it.
@@ -312,5 +312,7 @@ extension PostgresTransaction {
 
 extension PostgresStore {
     /// The advisory lock of a product's calendar: a key of its own beside the event lock's.
-    static func calendarLock(productID: Int64) -> Int64 { 0x6361_6C00_0000_0000 | productID }
+    static func calendarLock(productID: Int64) -> Int64 { calendarLockBase | productID }
+    /// What a calendar's lock key is, but for its product's id: "cal" read as a number.
+    static let calendarLockBase: Int64 = 0x6361_6C00_0000_0000
 }

@@ -16,7 +16,8 @@ extension PostgresStore {
                 guard change.toDate >= now.today else {
                     throw MoneyError.visitDateInPast(visitDate: change.toDate, today: now.today, field: "to_date")
                 }
-                _ = try await transaction.requireDistributor(id: change.distributorID, locked: true)
+                // Locked first, as every money movement does; moving tickets leaves the balance as it is.
+                let distributor = try await transaction.requireDistributor(id: change.distributorID, locked: true)
                 var vouchers: [VoucherRecord] = []
                 for code in change.codes {
                     let voucher = try await transaction.requireVoucher(
@@ -31,7 +32,7 @@ extension PostgresStore {
                 for voucher in vouchers { try await transaction.giveBack(voucher) }
                 var difference: Int64 = 0
                 for (productCode, group) in Dictionary(grouping: vouchers, by: \.productCode).sorted(by: { $0.key < $1.key }) {
-                    let (_, binding) = try await transaction.requireSellable(distributorID: change.distributorID, productCode: productCode)
+                    let binding = try await transaction.requireBinding(of: distributor, productCode: productCode)
                     let sale = SaleRequest(
                         distributorID: change.distributorID, productCode: productCode, quantity: group.count, visitDate: change.toDate,
                         slot: change.slot, buyerName: "", buyerPhone: "", now: now)
@@ -47,14 +48,13 @@ extension PostgresStore {
                         try await transaction.append(event)
                     }
                 }
-                let distributor = try await transaction.requireDistributor(id: change.distributorID, locked: true)
                 var balance = distributor.balanceFen
                 if difference != 0 {
                     guard difference <= distributor.availableFen else {
                         throw MoneyError.insufficientBalance(balanceFen: distributor.availableFen, requiredFen: difference)
                     }
                     balance = try await transaction.appendLedger(
-                        distributor, kind: .dateChange, amountFen: -difference, voucherCode: change.codes.count == 1 ? change.codes[0] : "",
+                        distributorID: distributor.id, kind: .dateChange, amountFen: -difference, voucherCode: change.codes.count == 1 ? change.codes[0] : "",
                         note: "\(change.codes.count) × to \(change.toDate)\(change.slot.isEmpty ? "" : " \(change.slot)")",
                         actor: "distributor:\(change.distributorID)", at: at
                     ).balanceAfterFen

@@ -18,7 +18,6 @@ extension PostgresStore {
                     throw MoneyError.visitDateInPast(visitDate: sale.visitDate, today: sale.now.today)
                 }
                 let (distributor, binding) = try await transaction.requireSellable(distributorID: sale.distributorID, productCode: sale.productCode)
-                try await transaction.shareCalendars(productIDs: [binding.product.id])
                 let prices = try await transaction.takeCalendar(sale: sale, product: binding.product, binding: binding)
                 let amount = prices.settlementPriceFen * Int64(sale.quantity)
                 guard distributor.availableFen >= amount else {
@@ -46,21 +45,19 @@ extension PostgresStore {
         try await write { transaction in
             try await transaction.once(key, at: at, encode: encode) {
                 // The distributor before the hold, in the order every money movement locks.
-                _ = try await transaction.requireDistributor(id: sale.distributorID, locked: true)
+                let distributor = try await transaction.requireDistributor(id: sale.distributorID, locked: true)
                 let hold = try await transaction.requireHold(id: id, distributorID: sale.distributorID, locked: true)
                 try hold.requireLive(at: at)
                 // A hold made late in the evening may outlive its visit date.
                 guard hold.visitDate >= sale.now.today else {
                     throw MoneyError.visitDateInPast(visitDate: hold.visitDate, today: sale.now.today)
                 }
-                let (distributor, binding) = try await transaction.requireSellable(
-                    distributorID: sale.distributorID, productCode: hold.productCode)
+                let binding = try await transaction.requireBinding(of: distributor, productCode: hold.productCode)
                 var sale = sale
                 sale.productCode = hold.productCode
                 sale.visitDate = hold.visitDate
                 sale.slot = hold.slot ?? ""
                 sale.quantity = hold.quantity
-                try await transaction.shareCalendars(productIDs: [hold.productID])
                 try await transaction.checkVisitors(sale: sale, product: binding.product)
                 try await transaction.run("UPDATE distributor SET held_fen = held_fen - \(hold.amountFen) WHERE id = \(hold.distributorID)")
                 let record = try await transaction.writeSale(
@@ -81,6 +78,7 @@ extension PostgresStore {
                 _ = try await transaction.requireDistributor(id: distributorID, locked: true)
                 let hold = try await transaction.requireHold(id: id, distributorID: distributorID, locked: true)
                 try hold.requireLive(at: at)
+                try await transaction.shareCalendars(productIDs: [hold.productID])
                 try await transaction.end(hold, as: .released, at: at)
                 return try await transaction.requireHold(id: id, distributorID: distributorID)
             }
@@ -94,9 +92,8 @@ extension PostgresStore {
             let due = try await transaction.all(
                 HoldRecord.self,
                 .sql(HoldRecord.select + " WHERE hold.status = 'held' AND hold.expires_at <= $1 ORDER BY hold.expires_at LIMIT 1000", now))
-            for distributorID in Set(due.map(\.distributorID)).sorted() {
-                _ = try await transaction.requireDistributor(id: distributorID, locked: true)
-            }
+            try await transaction.run(
+                .sql("SELECT id FROM distributor WHERE id = ANY ($1::bigint[]) ORDER BY id FOR NO KEY UPDATE", Set(due.map(\.distributorID)).sorted()))
             try await transaction.shareCalendars(productIDs: due.map(\.productID))
             var expired = 0
             for candidate in due {
@@ -125,10 +122,10 @@ extension PostgresTransaction {
         return hold
     }
 
-    /// Releases or expires a held hold whose distributor is locked: the seats back to the
-    /// calendar, the amount back to what may be spent.
+    /// Releases or expires a held hold whose distributor is locked and whose product's
+    /// calendar is shared: the seats back to the calendar, the amount back to what may be
+    /// spent.
     func end(_ hold: HoldRecord, as status: HoldRecord.Status, at: Millis) async throws {
-        try await shareCalendars(productIDs: [hold.productID])
         try await move(
             productID: hold.productID, date: hold.visitDate, slot: hold.slot ?? "", distributorID: hold.distributorID, by: -hold.quantity)
         try await run("UPDATE distributor SET held_fen = held_fen - \(hold.amountFen) WHERE id = \(hold.distributorID)")

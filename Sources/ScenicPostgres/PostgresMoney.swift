@@ -14,9 +14,9 @@ extension PostgresStore {
     ) async throws -> Once<LedgerEntryRecord> {
         try await write { transaction in
             try await transaction.once(key, at: stamp.at, encode: encode) {
-                let distributor = try await transaction.requireDistributor(id: distributorID, locked: true)
+                _ = try await transaction.requireDistributor(id: distributorID, locked: true)
                 let entry = try await transaction.appendLedger(
-                    distributor, kind: .recharge, amountFen: amountFen, note: note, actor: stamp.actor, at: stamp.at)
+                    distributorID: distributorID, kind: .recharge, amountFen: amountFen, note: note, actor: stamp.actor, at: stamp.at)
                 var event = EventRecord(kind: .recharge, at: stamp.at, distributorID: distributorID)
                 event.amountFen = amountFen
                 event.balanceFen = entry.balanceAfterFen
@@ -39,7 +39,7 @@ extension PostgresStore {
                     throw MoneyError.balanceWouldGoNegative(balanceFen: distributor.availableFen)
                 }
                 let entry = try await transaction.appendLedger(
-                    distributor, kind: .adjustment, amountFen: amountFen, note: reason, actor: stamp.actor, at: stamp.at)
+                    distributorID: distributorID, kind: .adjustment, amountFen: amountFen, note: reason, actor: stamp.actor, at: stamp.at)
                 try await transaction.record(stamp, target: "distributor:\(distributorID)", summary: "adjusted \(amountFen) fen: \(reason)")
                 return entry
             }
@@ -80,7 +80,6 @@ extension PostgresStore {
                 }
                 let (distributor, binding) = try await transaction.requireSellable(distributorID: sale.distributorID, productCode: sale.productCode)
                 let product = binding.product
-                try await transaction.shareCalendars(productIDs: [product.id])
                 try await transaction.checkVisitors(sale: sale, product: product)
                 let prices = try await transaction.takeCalendar(sale: sale, product: product, binding: binding)
                 let amount = prices.settlementPriceFen * Int64(sale.quantity)
@@ -127,10 +126,11 @@ extension PostgresTransaction {
         return .first(value)
     }
 
-    /// Moves the locked `distributor`'s balance by `amountFen` and records it; the schema's
-    /// check keeps the balance at or above minus the credit line.
+    /// Moves the balance of the distributor `distributorID` (locked by the caller) by
+    /// `amountFen` and records it; the schema's check keeps the balance at or above minus
+    /// the credit line.
     func appendLedger(
-        _ distributor: DistributorRecord, kind: LedgerEntryRecord.Kind, amountFen: Int64, orderID: Int64? = nil,
+        distributorID: Int64, kind: LedgerEntryRecord.Kind, amountFen: Int64, orderID: Int64? = nil,
         voucherCode: String = "", note: String = "", actor: String, at: Millis, feeFen: Int64 = 0
     ) async throws -> LedgerEntryRecord {
         // The balance and its entry in one round trip; the entry is never dated before the
@@ -139,18 +139,18 @@ extension PostgresTransaction {
             let row = try await rows(
                 """
                 WITH moved AS (
-                    UPDATE distributor SET balance_fen = balance_fen + \(amountFen) WHERE id = \(distributor.id) RETURNING *),
+                    UPDATE distributor SET balance_fen = balance_fen + \(amountFen) WHERE id = \(distributorID) RETURNING *),
                 entry AS (
                     INSERT INTO ledger_entry (distributor_id, at, kind, amount_fen, balance_after_fen, order_id, voucher_code, note,
                         actor, fee_fen)
-                    SELECT moved.id, greatest(\(at), (SELECT max(at) FROM ledger_entry WHERE distributor_id = \(distributor.id))),
+                    SELECT moved.id, greatest(\(at), (SELECT max(at) FROM ledger_entry WHERE distributor_id = \(distributorID))),
                         \(kind.rawValue), \(amountFen), moved.balance_fen, \(orderID), \(voucherCode), \(note), \(actor), \(feeFen)
                     FROM moved
                     RETURNING id, at)
                 SELECT moved.*, entry.id AS entry_id, entry.at AS entry_at FROM moved, entry
                 """
             ).first
-        else { throw AccountStoreError.distributorNotFound(distributor.id) }
+        else { throw AccountStoreError.distributorNotFound(distributorID) }
         let moved = try DistributorRecord(row: row)
         try await updateLowBalanceAlert(moved, at: at)
         return LedgerEntryRecord(
@@ -168,18 +168,30 @@ extension PostgresTransaction {
         try await enqueue(LowBalanceAlert.sms(for: distributor), at: at)
     }
 
-    /// The distributor, locked, if it may sell now, and its binding to the product, if on sale.
+    /// The distributor, locked, if it may sell now, and its binding to the product, if on
+    /// sale, with the product's calendar shared (``requireBinding(of:productCode:)``).
     func requireSellable(distributorID: Int64, productCode: String) async throws -> (DistributorRecord, BindingRecord) {
         let distributor = try await requireDistributor(id: distributorID, locked: true)
+        return (distributor, try await requireBinding(of: distributor, productCode: productCode))
+    }
+
+    /// The binding of `distributor` (locked by the caller), if it may sell now, to the
+    /// product, if on sale. The statement also shares the product's calendar lock until the
+    /// transaction ends, as ``shareCalendars(productIDs:)`` does, saving a sale a round
+    /// trip: the binding it reads is not what a calendar change alters, and the date's row
+    /// is locked and read after it, in statements of their own.
+    func requireBinding(of distributor: DistributorRecord, productCode: String) async throws -> BindingRecord {
         guard distributor.status == .active, !distributor.passwordIsInitial else { throw MoneyError.distributorInactive }
         guard
             let binding = try await one(
                 BindingRecord.self,
                 .sql(
-                    BindingRecord.select + " WHERE binding.distributor_id = $1 AND product.code = $2 AND product.status = 'on_sale'",
-                    distributorID, productCode))
+                    "SELECT pg_advisory_xact_lock_shared(\(PostgresStore.calendarLockBase) | product.id)::text AS calendar_shared, "
+                        + BindingRecord.select.dropFirst("SELECT ".count)
+                        + " WHERE binding.distributor_id = $1 AND product.code = $2 AND product.status = 'on_sale'",
+                    distributor.id, productCode))
         else { throw MoneyError.productNotAuthorized(productCode) }
-        return (distributor, binding)
+        return binding
     }
 
     /// Writes a sale whose checks passed and whose tickets the calendar gave: the order, its
@@ -225,7 +237,7 @@ extension PostgresTransaction {
                 prices.retailPriceFen, product.refundable, at, sale.slot.isEmpty ? nil : sale.slot,
                 product.refundable ? product.refundPolicyID : nil, visitors))
         let entry = try await appendLedger(
-            distributor, kind: .sale, amountFen: -amount, orderID: orderID, note: "\(sale.quantity) × \(product.code)",
+            distributorID: distributor.id, kind: .sale, amountFen: -amount, orderID: orderID, note: "\(sale.quantity) × \(product.code)",
             actor: "distributor:\(sale.distributorID)", at: at)
         return SaleRecord(orderID: orderID, voucherCodes: codes, amountFen: amount, balanceAfterFen: entry.balanceAfterFen)
     }

@@ -45,17 +45,16 @@ extension PostgresStore {
                             FROM voucher JOIN visitor ON visitor.id = voucher.visitor_id JOIN product ON product.id = voucher.product_id
                             WHERE visitor.id_hash = $1 ORDER BY voucher.visit_date DESC, voucher.id LIMIT 100
                             """, idHash))
-                    var candidates: [(voucher: VoucherRecord, rules: BookingRules)] = []
-                    for ticket in tickets {
-                        let voucherID: Int64 = ticket["id"]
-                        // Locked, then read: the same visitor at two gates is let in once, and a
-                        // refund request filed meanwhile is seen.
-                        try await transaction.run("SELECT 1 FROM voucher WHERE id = \(voucherID) FOR NO KEY UPDATE")
-                        guard
-                            let voucher = try await transaction.one(
-                                VoucherRecord.self, .sql(VoucherRecord.select + " WHERE voucher.id = $1", voucherID))
-                        else { continue }
-                        candidates.append((voucher, BookingRules(row: ticket)))
+                    // Locked, then read, in statements of their own: the same visitor at two
+                    // gates is let in once, and a refund request filed meanwhile is seen.
+                    let ids = tickets.map { $0["id"] as Int64 }
+                    try await transaction.run(.sql("SELECT id FROM voucher WHERE id = ANY ($1::bigint[]) ORDER BY id FOR NO KEY UPDATE", ids))
+                    let vouchers = Dictionary(
+                        uniqueKeysWithValues: try await transaction.all(
+                            VoucherRecord.self, .sql(VoucherRecord.select + " WHERE voucher.id = ANY ($1::bigint[])", ids)
+                        ).map { ($0.id, $0) })
+                    let candidates = tickets.compactMap { ticket in
+                        vouchers[ticket["id"]].map { (voucher: $0, rules: BookingRules(row: ticket)) }
                     }
                     let voucher = try VoucherRecord.visitorsTicket(among: candidates, now: now)
                     return try await transaction.admit(voucher, now: now, stamp: stamp, codes: voucherCodes)

@@ -113,8 +113,8 @@ extension PostgresStore {
 }
 
 extension PostgresTransaction {
-    /// Refunds one locked voucher of a locked distributor: gives its place back and credits
-    /// its price less `feeFen`. Returns the balance after.
+    /// Refunds one locked voucher of a locked distributor, its product's calendar shared:
+    /// gives its place back and credits its price less `feeFen`. Returns the balance after.
     func refundVoucher(_ voucher: VoucherRecord, feeFen: Int64, actor: String, at: Millis) async throws -> Int64 {
         try await run(
             "UPDATE voucher SET status = 'refunded', refunded_at = \(at), refund_fee_fen = \(feeFen > 0 ? feeFen : nil) WHERE id = \(voucher.id)")
@@ -123,9 +123,8 @@ extension PostgresTransaction {
         var event = EventRecord.voucher(.voucherRefunded, voucher, at: at)
         event.amountFen = credit
         try await append(event)
-        let distributor = try await requireDistributor(id: voucher.distributorID, locked: true)
         return try await appendLedger(
-            distributor, kind: .refund, amountFen: credit, orderID: voucher.orderID, voucherCode: voucher.code, actor: actor, at: at,
+            distributorID: voucher.distributorID, kind: .refund, amountFen: credit, orderID: voucher.orderID, voucherCode: voucher.code, actor: actor, at: at,
             feeFen: feeFen
         ).balanceAfterFen
     }
