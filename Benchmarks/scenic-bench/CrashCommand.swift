@@ -23,7 +23,7 @@ struct CrashCommand: AsyncParsableCommand {
     @Option(help: "New sales per cycle (recharges and refunds are added in proportion).")
     var salesPerCycle = 40
 
-    @Option(help: "Latest moment of the kill after a cycle's clients start, in milliseconds.")
+    @Option(help: "Latest moment of the kill after a cycle's first answer, in milliseconds.")
     var maxKillMillis = 300
 
     @Option(help: "The scenicd executable (default: the one next to scenic-bench).")
@@ -58,6 +58,10 @@ struct CrashCommand: AsyncParsableCommand {
             let replays = run.replaySample(5)
             let workers = try run.startWorkers(pending + replays, clients: clients, cycle: cycle)
             if kill {
+                // Timed from the first answer, not from the workers' start: on a busy machine
+                // their start alone can outlast the longest delay, and a cycle killed before
+                // any sale is answered leaves the next nothing to refund.
+                try await run.waitForFirstAnswer(cycle: cycle, clients: clients, atMost: .seconds(10))
                 try await Task.sleep(for: .milliseconds(Int.random(in: 10...maxKillMillis)))
                 await daemon.kill()
                 run.report.killed += 1

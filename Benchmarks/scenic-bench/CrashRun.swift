@@ -65,6 +65,17 @@ struct CrashRun {
         }
     }
 
+    /// Returns once one of `cycle`'s workers has written an answer, or after `limit`.
+    func waitForFirstAnswer(cycle: Int, clients: Int, atMost limit: Duration) async throws {
+        let deadline = ContinuousClock.now + limit
+        let paths = (0..<clients).map { Self.answersPath(directory, cycle, $0) }
+        while ContinuousClock.now < deadline {
+            let sizes = paths.map { ((try? FileManager.default.attributesOfItem(atPath: $0)[.size]) as? NSNumber)?.intValue ?? 0 }
+            if sizes.contains(where: { $0 > 0 }) { return }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
     private static func planPath(_ directory: String, _ cycle: Int, _ worker: Int) -> String {
         "\(directory)/crash-plan-\(cycle)-\(worker).json"
     }
