@@ -241,26 +241,30 @@ struct PostgresEndToEndTests {
         var filter = Scenic_V1_VoucherFilter()
         filter.distributorID = distributorID
         filter.pageSize = 500
-        var codes: [String] = []
-        repeat {
-            let page = try await client.vouchers(filter)
-            codes += page.vouchers.map(\.code)
-            filter.pageToken = page.nextPageToken
-        } while !filter.pageToken.isEmpty
-        return codes
+        return try await everyPage(filter, \.pageToken) { try await client.vouchers($0) } items: { ($0.vouchers.map(\.code), $0.nextPageToken) }
     }
 
     static func allLedgerEntries(_ client: ScenicClient, distributorID: Int64) async throws -> [Scenic_V1_LedgerEntry] {
         var request = Scenic_V1_ListLedgerRequest()
         request.distributorID = distributorID
         request.pageSize = 500
-        var entries: [Scenic_V1_LedgerEntry] = []
+        return try await everyPage(request, \.pageToken) { try await client.ledger($0) } items: { ($0.entries, $0.nextPageToken) }
+    }
+
+    /// Every item of a listing: `request` sent again with each page's next token until one
+    /// has none.
+    static func everyPage<Request, Page, Item>(
+        _ request: Request, _ token: WritableKeyPath<Request, String>, _ fetch: (Request) async throws -> Page,
+        items: (Page) -> ([Item], String)
+    ) async throws -> [Item] {
+        var request = request
+        var all: [Item] = []
         repeat {
-            let page = try await client.ledger(request)
-            entries += page.entries
-            request.pageToken = page.nextPageToken
-        } while !request.pageToken.isEmpty
-        return entries
+            let (page, next) = items(try await fetch(request))
+            all += page
+            request[keyPath: token] = next
+        } while !request[keyPath: token].isEmpty
+        return all
     }
 
     /// A date `days` from today in the daemon's default time zone.
