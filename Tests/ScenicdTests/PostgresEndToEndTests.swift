@@ -66,12 +66,19 @@ struct PostgresEndToEndTests {
         try await Self.cluster("remove", standby)
     }
 
-    @Test("while PostgreSQL is down, calls answer STORAGE_UNAVAILABLE within seconds, not at their deadline; once it is back, the daemon serves again by itself")
+    @Test("while PostgreSQL is down, calls answer STORAGE_UNAVAILABLE within seconds, not at their deadline, and the URL's other host, holding another Scenic database, is never written to; once the server is back, the daemon serves again by itself")
     func answersWhileDown() async throws {
         let folder = "/tmp/scenic-pg-e2e-\(UUID().uuidString.prefix(8))"
+        let other = folder + "-other"
         try await Self.cluster("start", folder)
         do {
-            let daemon = try await DaemonProcess(arguments: ["--database", "postgresql://postgres@/postgres?host=\(folder)", "--scrypt-log-n", "10"])
+            try await Self.cluster("start", other)
+            // Another scenic area's database, with keys of its own, on the URL's second host.
+            let stranger = try await DaemonProcess(arguments: ["--database", "postgresql://postgres@/postgres?host=\(other)"])
+            try await Self.stop([stranger])
+            let daemon = try await DaemonProcess(arguments: [
+                "--database", "postgresql://postgres@/postgres?host=\(folder),\(other)&target_session_attrs=read-write", "--scrypt-log-n", "10",
+            ])
             let admin = try await ScenicClient.connect(socketPath: daemon.adminSocket)
             _ = try await admin.createDistributor(name: "Desk before", phone: "13800138000")
             try await Self.cluster("stop", folder)
@@ -83,17 +90,20 @@ struct PostgresEndToEndTests {
                 #expect(error?.code == .unavailable && error?.reason == "STORAGE_UNAVAILABLE", "\(String(describing: error))")
                 #expect(ContinuousClock.now - asked < .seconds(8), "attempt \(attempt)")
             }
+            #expect(daemon.readStderr().contains("holds another database"), "\(daemon.readStderr())")
             try await Self.cluster("resume", folder)
             let created = try await Self.retrying { try await admin.createDistributor(name: "Desk after", phone: "13800138020") }
             #expect(try await admin.listDistributors(Scenic_V1_ListDistributorsRequest()).distributors.map(\.name) == ["Desk before", "Desk after"])
             #expect(created.distributor.id > 0)
             await admin.close()
             try await Self.stop([daemon])
-            try await Self.cluster("remove", folder)
         } catch {
             try? await Self.cluster("remove", folder)
+            try? await Self.cluster("remove", other)
             throw error
         }
+        try await Self.cluster("remove", folder)
+        try await Self.cluster("remove", other)
     }
 
     /// Two daemons on the database at `url`, 16 distributors and 64 clerks selling until
