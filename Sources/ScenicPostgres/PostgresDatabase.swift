@@ -88,6 +88,8 @@ public final class PostgresDatabase: Sendable {
 
     /// The server the pool connects to; nil while none takes writes.
     public var host: PostgresURL.Host? { state.withLockedValue { $0.pool?.host } }
+    /// How many servers the URL names.
+    public var servers: Int { url.hosts.count }
 
     /// Connects to the first of `url`'s hosts that answers within its connect timeout (and
     /// takes writes, when the URL asks for that), migrates its database, makes its keys the

@@ -222,8 +222,12 @@ struct PostgresTransaction {
 }
 
 extension PostgresStore {
-    /// The URL the store was opened with, without its password.
-    public var databasePath: String { database.location }
+    /// The URL the store was opened with, without its password, and, where it names
+    /// several servers, the one in use now.
+    public var databasePath: String {
+        guard database.servers > 1 else { return database.location }
+        return database.location + (database.host.map { " (in use: \($0))" } ?? " (no server takes writes now)")
+    }
 
     /// The database's size as the server counts it; its WAL and disk are the server's own.
     public func storageSize() async -> StorageSize {

@@ -17,10 +17,18 @@ import PostgresNIO
 /// not silently ignored.
 public struct PostgresURL: Sendable, Equatable {
     /// One server to try.
-    public enum Host: Sendable, Equatable {
+    public enum Host: Sendable, Equatable, CustomStringConvertible {
         case tcp(name: String, port: Int)
         /// The server's socket is `folder/.s.PGSQL.<port>`.
         case unixSocket(folder: String, port: Int)
+
+        /// As the URL names it: `name:port`, `[v6 address]:port` or `folder:port`.
+        public var description: String {
+            switch self {
+            case .tcp(let name, let port): name.contains(":") ? "[\(name)]:\(port)" : "\(name):\(port)"
+            case .unixSocket(let folder, let port): "\(folder):\(port)"
+            }
+        }
     }
 
     /// Whether the connection is encrypted. Unix sockets never are.
@@ -135,13 +143,7 @@ public struct PostgresURL: Sendable, Equatable {
 
     /// The URL as a log may show it: the password left out.
     public var redacted: String {
-        let hostList = hosts.map { host in
-            switch host {
-            case .tcp(let name, let port): name.contains(":") ? "[\(name)]:\(port)" : "\(name):\(port)"
-            case .unixSocket(let folder, let port): "\(folder):\(port)"
-            }
-        }
-        return "postgresql://\(user)@\(hostList.joined(separator: ","))/\(database)"
+        "postgresql://\(user)@\(hosts.map(\.description).joined(separator: ","))/\(database)"
     }
 
     private static func hostAndPort(_ text: Substring) throws(PostgresURLError) -> (name: String, port: Int?) {

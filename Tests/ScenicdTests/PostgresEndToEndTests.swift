@@ -56,6 +56,10 @@ struct PostgresEndToEndTests {
             for daemon in daemons {
                 let log = daemon.readStderr()
                 #expect(log.contains("database server lost") && log.contains("database server found"), "\(log)")
+                // The storage call names the server in use.
+                let admin = try await ScenicClient.connect(socketPath: daemon.adminSocket)
+                #expect(try await admin.storage().dataDirectory.hasSuffix("(in use: \(standby):5432)"))
+                await admin.close()
             }
             try await Self.stop(daemons)
         } catch {
