@@ -107,8 +107,14 @@ public final class PostgresStore: Store, Sendable {
             return try await body()
         } catch {
             guard let failure = Self.storageFailure(error) else { throw error }
-            if failure.kind == .unavailable { database.suspectServer() }
-            logger.error("storage failure", metadata: ["kind": "\(failure.kind.rawValue)", "detail": "\(failure.detail)"])
+            // A call refused while no server takes writes is one of many the loss already
+            // logged (PostgresDatabase): not an error line each.
+            if let lost = error as? PostgresServerLost, lost.underlying == nil {
+                logger.debug("storage failure", metadata: ["kind": "\(failure.kind.rawValue)", "detail": "\(failure.detail)"])
+            } else {
+                if failure.kind == .unavailable { database.suspectServer() }
+                logger.error("storage failure", metadata: ["kind": "\(failure.kind.rawValue)", "detail": "\(failure.detail)"])
+            }
             throw failure
         }
     }
