@@ -6,8 +6,8 @@ ttrpc by hand with only the standard library, and prints one JSON object:
 
   login-flood SOCKET PHONE SECONDS THREADS   wrong-password logins from THREADS connections
   login SOCKET PHONE PASSWORD                one login: its status code, reason and time
-  logins SOCKET PASSWORD COUNT PHONE...     COUNT logins a phone, back to back, phone after
-                                             phone: each one's status code, reason and time
+  logins SOCKET PASSWORD COUNT PHONE...     COUNT logins a phone, the phones in turn, from
+                                             one process: each one's status code, reason and time
   hold SOCKET COUNT SECONDS                  COUNT connections that each send 2 bytes and wait
 """
 import json
@@ -114,8 +114,13 @@ def login(path, phone, password):
 
 
 def logins(path, password, count, phones):
-    # In one process, so that a busy machine's process starts come between no two tries.
-    return {phone: [login(path, phone, password) for _ in range(count)] for phone in phones}
+    # In one process, so that a busy machine's process starts come between no two tries,
+    # and the phones in turn, so that each one's tries meet the same load.
+    answers = {phone: [] for phone in phones}
+    for _ in range(count):
+        for phone in phones:
+            answers[phone].append(login(path, phone, password))
+    return answers
 
 
 def login_flood(path, phone, seconds, threads):

@@ -153,7 +153,8 @@ struct SecurityTests {
         let password = try #require(
             (try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as? [String: Any])?["initialPassword"] as? String)
 
-        // Seven tries on each phone, back to back: the sixth comes within the first wait.
+        // Seven tries on each phone, the two in turn, from one process: the sixth comes
+        // within the first wait, and both phones' tries meet the same load.
         let tries = try await OtherUser.peer("logins", daemon.posSocket, "not the password", "7", "13800138000", "13900139000")
         let answers = try #require(try JSONSerialization.jsonObject(with: tries.json) as? [String: [[String: Any]]])
             .mapValues { $0.map { (code: $0["code"] as? Int ?? -1, reason: $0["reason"] as? String ?? "", ms: $0["ms"] as? Double ?? -1) } }
