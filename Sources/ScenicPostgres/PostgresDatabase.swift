@@ -20,8 +20,8 @@ import PostgresNIO
 public final class PostgresDatabase: Sendable {
     /// The URL it was opened with, without its password.
     public let location: String
-    /// The number of migrations the database has.
-    public let schemaVersion: Int
+    /// The number of migrations the database has: all of them, once it is open.
+    public var schemaVersion: Int { PostgresSchema.migrations.count }
     /// The database's own random keys, made by the first daemon that opened it.
     public let keys: Keys
     private let url: PostgresURL
@@ -76,12 +76,11 @@ public final class PostgresDatabase: Sendable {
     /// How often the watch looks.
     static let watchInterval = Duration.milliseconds(500)
 
-    private init(url: PostgresURL, maximumConnections: Int, logger: Logger, pool: Pool, schemaVersion: Int, keys: Keys) {
+    private init(url: PostgresURL, maximumConnections: Int, logger: Logger, pool: Pool, keys: Keys) {
         self.url = url
         self.maximumConnections = maximumConnections
         self.logger = logger
         location = url.redacted
-        self.schemaVersion = schemaVersion
         self.keys = keys
         state = NIOLockedValueBox(State(pool: pool))
     }
@@ -95,74 +94,74 @@ public final class PostgresDatabase: Sendable {
     /// takes writes, when the URL asks for that), migrates its database, makes its keys the
     /// first time, and opens a pool of connections to it.
     public static func open(_ url: PostgresURL, maximumConnections: Int = 16, logger: Logger) async throws -> PostgresDatabase {
+        let (found, passedOver) = await firstServer(of: url, expecting: nil, logger: logger)
+        guard let (host, keys) = found else { throw PostgresUnavailable(url: url.redacted, reasons: passedOver) }
+        let pool = Pool(host: host, url: url, maximumConnections: maximumConnections, logger: logger)
+        let database = PostgresDatabase(url: url, maximumConnections: maximumConnections, logger: logger, pool: pool, keys: keys)
+        database.startWatching()
+        logger.info("database open", metadata: ["url": "\(url.redacted)", "host": "\(host)", "schema_version": "\(database.schemaVersion)"])
+        return database
+    }
+
+    /// The first of `url`'s hosts that `prepare` readies, with the database's keys, and why
+    /// each one before it was passed over.
+    private static func firstServer(
+        of url: PostgresURL, expecting: Keys?, logger: Logger
+    ) async -> (found: (host: PostgresURL.Host, keys: Keys)?, passedOver: [String]) {
         var passedOver: [String] = []
         for host in url.hosts {
-            let found: (schemaVersion: Int, keys: Keys)
             do {
-                guard let opened = try await prepare(host, of: url, expecting: nil, logger: logger) else {
+                guard let keys = try await prepare(host, of: url, expecting: expecting, logger: logger) else {
                     passedOver.append("\(host): a standby, which takes no writes")
                     continue
                 }
-                found = opened
+                return ((host, keys), passedOver)
             } catch {
                 passedOver.append("\(host): \(String(reflecting: error))")
-                continue
             }
-            let pool = Pool(host: host, url: url, maximumConnections: maximumConnections, logger: logger)
-            let database = PostgresDatabase(
-                url: url, maximumConnections: maximumConnections, logger: logger, pool: pool, schemaVersion: found.schemaVersion,
-                keys: found.keys)
-            database.startWatching()
-            logger.info("database open", metadata: ["url": "\(url.redacted)", "host": "\(host)", "schema_version": "\(found.schemaVersion)"])
-            return database
         }
-        throw PostgresUnavailable(url: url.redacted, reasons: passedOver)
+        return (nil, passedOver)
     }
 
     /// Readies the database on `host` through a connection of its own, which fails at once
-    /// where a pool would keep retrying a server that is not there: nil when `host` is a
-    /// standby and `url` wants writes. With `expecting` nil, it migrates the database and
-    /// makes its keys if it has none; otherwise it checks that the database is the one with
-    /// those keys before it migrates anything.
-    private static func prepare(
-        _ host: PostgresURL.Host, of url: PostgresURL, expecting: Keys?, logger: Logger
-    ) async throws -> (schemaVersion: Int, keys: Keys)? {
+    /// where a pool would keep retrying a server that is not there, and answers its keys:
+    /// nil when `host` is a standby and `url` wants writes. With `expecting` nil, it
+    /// migrates the database and makes its keys if it has none. Otherwise it only checks
+    /// that the database is the one with those keys (it then has their schema too), so a
+    /// probe of a busy server writes nothing.
+    private static func prepare(_ host: PostgresURL.Host, of url: PostgresURL, expecting: Keys?, logger: Logger) async throws -> Keys? {
         let connection = try await PostgresConnection.connect(
             configuration: try url.connectionConfiguration(host: host), id: 0, logger: logger)
         do {
-            var standby = false
-            for try await value in try await connection.query("SELECT pg_is_in_recovery()", logger: logger).decode(Bool.self) {
-                standby = value
-            }
-            guard !standby || !url.requiresReadWrite else {
-                try await connection.close()
-                return nil
-            }
-            if let expecting {
-                var holdsKeys = false
-                for try await exists in try await connection.query("SELECT to_regclass('store_info') IS NOT NULL", logger: logger)
-                    .decode(Bool.self)
-                {
-                    holdsKeys = exists
-                }
-                guard holdsKeys, try await readKeys(connection, logger: logger) == expecting else {
-                    throw AnotherDatabase(host: "\(host)")
-                }
-            }
-            let schemaVersion = try await PostgresSchema.migrate(connection, logger: logger)
-            // Two daemons opening a new database at once: the first row stays.
-            try await connection.query(
-                """
-                INSERT INTO store_info (id, public_number_key, voucher_code_key)
-                VALUES (1, \(randomKey()), \(randomKey())) ON CONFLICT (id) DO NOTHING
-                """, logger: logger)
-            guard let keys = try await readKeys(connection, logger: logger) else { throw AnotherDatabase(host: "\(host)") }
+            let keys = try await ready(connection, host: host, of: url, expecting: expecting, logger: logger)
             try await connection.close()
-            return (schemaVersion, keys)
+            return keys
         } catch {
             try? await connection.close()
             throw error
         }
+    }
+
+    private static func ready(
+        _ connection: PostgresConnection, host: PostgresURL.Host, of url: PostgresURL, expecting: Keys?, logger: Logger
+    ) async throws -> Keys? {
+        guard try await !(connection.first(Bool.self, "SELECT pg_is_in_recovery()", logger: logger) ?? false) || !url.requiresReadWrite else {
+            return nil
+        }
+        if let expecting {
+            let holdsKeys = try await connection.first(Bool.self, "SELECT to_regclass('store_info') IS NOT NULL", logger: logger) ?? false
+            guard holdsKeys, try await readKeys(connection, logger: logger) == expecting else { throw AnotherDatabase(host: "\(host)") }
+            return expecting
+        }
+        _ = try await PostgresSchema.migrate(connection, logger: logger)
+        // Two daemons opening a new database at once: the first row stays.
+        try await connection.query(
+            """
+            INSERT INTO store_info (id, public_number_key, voucher_code_key)
+            VALUES (1, \(randomKey()), \(randomKey())) ON CONFLICT (id) DO NOTHING
+            """, logger: logger)
+        guard let keys = try await readKeys(connection, logger: logger) else { throw AnotherDatabase(host: "\(host)") }
+        return keys
     }
 
     private static func readKeys(_ connection: PostgresConnection, logger: Logger) async throws -> Keys? {
@@ -265,17 +264,8 @@ public final class PostgresDatabase: Sendable {
     /// Opens a pool to the first of the URL's servers that takes writes and holds this
     /// database, if any does now.
     private func findServer() async {
-        var passedOver: [String] = []
-        for host in url.hosts {
-            do {
-                guard try await Self.prepare(host, of: url, expecting: keys, logger: logger) != nil else {
-                    passedOver.append("\(host): a standby")
-                    continue
-                }
-            } catch {
-                passedOver.append("\(host): \(String(reflecting: error))")
-                continue
-            }
+        let (found, passedOver) = await Self.firstServer(of: url, expecting: keys, logger: logger)
+        if let host = found?.host {
             let pool = Pool(host: host, url: url, maximumConnections: maximumConnections, logger: logger)
             let opened = state.withLockedValue { state in
                 guard !state.closed, state.pool == nil else { return false }
@@ -332,4 +322,13 @@ public struct PostgresServerLost: Error, CustomStringConvertible {
 struct AnotherDatabase: Error, CustomStringConvertible {
     let host: String
     var description: String { "\(host) holds another database (its store_info keys differ)" }
+}
+
+extension PostgresConnection {
+    /// The first column of the first row `query` answers, if any.
+    fileprivate func first<Value: PostgresDecodable>(_ type: Value.Type, _ query: PostgresQuery, logger: Logger) async throws -> Value? {
+        var value: Value?
+        for try await row in try await self.query(query, logger: logger).decode(Value.self) where value == nil { value = row }
+        return value
+    }
 }
