@@ -61,6 +61,7 @@ let package = Package(
             dependencies: [
                 "ScenicNumbering",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -280,8 +280,7 @@ extension SQLiteStore {
     /// Counts tickets in or out of the date's rows: the day's (a date without one has
     /// nothing to count), the slot's when given, the allotment's when a distributor is given.
     private static func move(_ db: Database, productID: Int64, date: String, slot: String, distributorID: Int64?, by quantity: Int) throws {
-        try db.executeCached(
-            "UPDATE calendar_day SET sold = sold + ? WHERE product_id = ? AND visit_date = ?", [quantity, productID, date])
+        try db.run("UPDATE calendar_day SET sold = sold + ? WHERE product_id = ? AND visit_date = ?", quantity, productID, date)
         guard db.changesCount > 0 else { return }
         if !slot.isEmpty {
             try db.executeCached(
@@ -322,8 +321,7 @@ extension SQLiteStore {
         // One read gives the day, the distributor's allotment and its price of the date (a
         // sale for a date without a calendar finds nothing: every calendar setting gives its
         // dates a row); the slots are read only for a date that has them.
-        let stored = try db.fetchOneCached(
-            Row.self,
+        let stored = try db.firstRow(
             """
             SELECT \(StoredCalendarDay.columns)
             FROM calendar_day AS day
@@ -332,8 +330,7 @@ extension SQLiteStore {
             LEFT JOIN calendar_settlement_price AS price ON price.distributor_id = ?1
                 AND price.product_id = day.product_id AND price.visit_date = day.visit_date
             WHERE day.product_id = ?2 AND day.visit_date = ?3
-            """, [distributorID ?? 0, product.id, date]
-        ).map(StoredCalendarDay.init(row:))
+            """, distributorID ?? 0, product.id, date, read: StoredCalendarDay.init(row:))
         var slots: [SlotRecord] = []
         if let stored, stored.slotCount > 0 {
             slots = try Row.fetchAll(

@@ -124,7 +124,7 @@ public struct BookingRules: Sendable, Equatable, CustomStringConvertible {
         ].compactMap { $0 }.joined(separator: ", ")
     }
 
-    package init(row: Row) {
+    package init(row: some ColumnReading) {
         saleDaysAhead = row["sale_days_ahead"]
         cutoffMinutes = row["cutoff_minutes"]
         sameDayUntil = row["same_day_until"]
@@ -214,7 +214,7 @@ package struct StoredCalendarDay {
     var allotment: (limit: Int, sold: Int)?
     var settlementPriceFen: Int64?
 
-    package init(row: Row) {
+    package init(row: some ColumnReading) {
         closed = row["closed"]
         closeReason = row["close_reason"]
         capacity = row["capacity"]

@@ -27,7 +27,9 @@ public struct ProductRecord: Sendable, Equatable, FetchableRecord {
     package static let select = "SELECT product.*, \(RefundPolicy.joinedColumns) FROM product " + joinRefundPolicy
     package static let joinRefundPolicy = "LEFT JOIN refund_policy ON refund_policy.id = product.refund_policy_id"
 
-    public init(row: Row) throws {
+    public init(row: Row) throws { self.init(columns: row) }
+
+    package init(columns row: some ColumnReading) {
         id = row["id"]
         code = row["code"]
         name = row["name"]
@@ -99,12 +101,14 @@ public struct BindingRecord: Sendable, Equatable, FetchableRecord {
     public var updatedAt: Millis
 
     /// Reads a row of `binding JOIN product` whose binding columns are prefixed `b_`.
-    public init(row: Row) throws {
+    public init(row: Row) throws { self.init(columns: row) }
+
+    package init(columns row: some ColumnReading) {
         distributorID = row["b_distributor_id"]
         settlementPriceFen = row["b_settlement_price_fen"]
         boundAt = row["b_bound_at"]
         updatedAt = row["b_updated_at"]
-        product = try ProductRecord(row: row)
+        product = ProductRecord(columns: row)
     }
 
     package static let select = """

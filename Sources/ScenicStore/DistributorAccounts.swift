@@ -108,7 +108,7 @@ extension SQLiteStore {
     }
 
     static func fetchDistributor(_ db: Database, id: Int64) throws -> DistributorRecord? {
-        try db.fetchOneCached(DistributorRecord.self, "SELECT * FROM distributor WHERE id = ?", [id])
+        try db.firstRow("SELECT * FROM distributor WHERE id = ?", id, read: DistributorRecord.init(columns:))
     }
 
     static func requireDistributor(_ db: Database, id: Int64) throws -> DistributorRecord {

@@ -1,4 +1,3 @@
-import GRDB
 import Synchronization
 
 /// Wakes every waiter at once when it rings: the store's rings when a transaction that
@@ -66,33 +65,5 @@ public final class EventBell: Sendable {
         }
         // Cancelled after it was woken: nothing is parked under the id to forget.
         _ = state.withLock { $0.cancelled.remove(id) }
-    }
-}
-
-/// Rings the bell after a commit that inserted events.
-final class EventBellRinger: TransactionObserver {
-    let bell: EventBell
-    /// Only the writer's connection touches it.
-    private var wroteEvents = false
-
-    init(bell: EventBell) {
-        self.bell = bell
-    }
-
-    func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool {
-        if case .insert(let table) = eventKind { table == "event" } else { false }
-    }
-
-    func databaseDidChange(with event: DatabaseEvent) {
-        wroteEvents = true
-    }
-
-    func databaseDidCommit(_ db: Database) {
-        if wroteEvents { bell.ring() }
-        wroteEvents = false
-    }
-
-    func databaseDidRollback(_ db: Database) {
-        wroteEvents = false
     }
 }

@@ -183,10 +183,9 @@ extension SQLiteStore {
         let distributor = try requireDistributor(db, id: distributorID)
         guard distributor.status == .active, !distributor.passwordIsInitial else { throw MoneyError.distributorInactive }
         guard
-            let binding = try db.fetchOneCached(
-                BindingRecord.self,
+            let binding = try db.firstRow(
                 BindingRecord.select + " WHERE binding.distributor_id = ? AND product.code = ? AND product.status = 'on_sale'",
-                [distributorID, productCode])
+                distributorID, productCode, read: BindingRecord.init(columns:))
         else { throw MoneyError.productNotAuthorized(productCode) }
         return (distributor, binding)
     }
@@ -197,36 +196,33 @@ extension SQLiteStore {
         _ db: Database, _ sale: SaleRequest, product: ProductRecord, prices: (retailPriceFen: Int64, settlementPriceFen: Int64), at: Millis
     ) throws -> SaleRecord {
         let amount = prices.settlementPriceFen * Int64(sale.quantity)
-        try db.executeCached(
+        try db.run(
             """
             INSERT INTO sale_order (distributor_id, product_id, quantity, visit_date, settlement_price_fen,
                 retail_price_fen, refundable, amount_fen, buyer_name, buyer_phone, sold_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
-            [
-                sale.distributorID, product.id, sale.quantity, sale.visitDate, prices.settlementPriceFen,
-                prices.retailPriceFen, product.refundable, amount, sale.buyerName, sale.buyerPhone, at,
-            ])
+            sale.distributorID, product.id, sale.quantity, sale.visitDate, prices.settlementPriceFen,
+            prices.retailPriceFen, product.refundable, amount, sale.buyerName, sale.buyerPhone, at)
         let orderID = db.lastInsertedRowID
         let validUntil = CalendarDates.dayNumber(sale.visitDate).map { CalendarDates.date(dayNumber: $0 + product.validDays - 1) }
             ?? sale.visitDate
         let visitorIDs = try Self.insertVisitors(
             db, sale.visitors, orderID: orderID, productID: product.id, visitDate: sale.visitDate, validUntil: validUntil)
-        let insert = try db.cachedStatement(sql: """
-            INSERT INTO voucher (id, code, order_id, distributor_id, product_id, visit_date, valid_until,
-                settlement_price_fen, retail_price_fen, refundable, sold_at, slot, visitor_id, refund_policy_id)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
         var codes: [String] = []
         for index in 0..<sale.quantity {
             let (id, code) = try nextVoucher(db)
             // One visitor per ticket, or the order's one visitor for all of them.
             let visitorID = visitorIDs.isEmpty ? nil : visitorIDs[min(index, visitorIDs.count - 1)]
-            try insert.execute(arguments: [
+            try db.run(
+                """
+                INSERT INTO voucher (id, code, order_id, distributor_id, product_id, visit_date, valid_until,
+                    settlement_price_fen, retail_price_fen, refundable, sold_at, slot, visitor_id, refund_policy_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
                 id, code, orderID, sale.distributorID, product.id, sale.visitDate, validUntil, prices.settlementPriceFen,
                 prices.retailPriceFen, product.refundable, at, sale.slot.isEmpty ? nil : sale.slot, visitorID,
-                product.refundable ? product.refundPolicyID : nil,
-            ])
+                product.refundable ? product.refundPolicyID : nil)
             codes.append(code)
         }
         let entry = try Self.appendLedger(
@@ -238,16 +234,19 @@ extension SQLiteStore {
     /// The id and code of the next voucher: the next id after the last voucher's whose
     /// code (``VoucherCodes``) is none of those kept in `legacy_voucher_code`.
     static func nextVoucher(_ db: Database) throws -> (id: Int64, code: String) {
-        let next = try db.cachedStatement(sql: """
+        let next = """
             WITH next (id) AS (SELECT max(coalesce(max(id), 0), ?) + 1 FROM voucher),
                 coded (id, code) AS (SELECT id, voucher_code(id) FROM next)
-            SELECT id, code, EXISTS (SELECT 1 FROM legacy_voucher_code WHERE legacy_voucher_code.code = coded.code) FROM coded
-            """)
+            SELECT id, code, EXISTS (SELECT 1 FROM legacy_voucher_code WHERE legacy_voucher_code.code = coded.code) AS legacy
+            FROM coded
+            """
         var taken: Int64 = 0
         while true {
-            guard let row = try Row.fetchOne(next, arguments: [taken]) else { throw DatabaseError(message: "no next voucher id") }
-            if !(row[2] as Bool) { return (row[0], row[1]) }
-            taken = row[0]
+            guard let (id, code, isLegacy) = try db.firstRow(next, taken, read: { row in
+                (row["id"] as Int64, row["code"] as String, row["legacy"] as Bool)
+            }) else { throw DatabaseError(message: "no next voucher id") }
+            if !isLegacy { return (id, code) }
+            taken = id
         }
     }
 
@@ -323,27 +322,27 @@ extension SQLiteStore {
         voucherCode: String = "", note: String = "", actor: String, at: Millis, feeFen: Int64 = 0
     ) throws -> LedgerEntryRecord {
         guard
-            let distributor = try db.fetchOneCached(
-                DistributorRecord.self, "UPDATE distributor SET balance_fen = balance_fen + ? WHERE id = ? RETURNING *",
-                [amountFen, distributorID])
+            let distributor = try db.firstRow(
+                "UPDATE distributor SET balance_fen = balance_fen + ? WHERE id = ? RETURNING *", amountFen, distributorID,
+                read: DistributorRecord.init(columns:))
         else { throw AccountStoreError.distributorNotFound(distributorID) }
         let balance = distributor.balanceFen
         try LowBalanceAlert.update(db, distributor, at: at)
         // A ledger reads in the order it was written, by time: an entry is never dated
         // before the one before it, even when the clock steps back.
-        let insert = try db.cachedStatement(sql: """
+        let written = try db.firstRow(
+            """
             INSERT INTO ledger_entry (distributor_id, at, kind, amount_fen, balance_after_fen, order_id, voucher_code, note, actor, fee_fen)
             VALUES (?1, max(?2, coalesce((SELECT max(at) FROM ledger_entry WHERE distributor_id = ?1), ?2)),
                 ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
             RETURNING id, at
-            """)
-        let row = try Row.fetchOne(
-            insert, arguments: [distributorID, at, kind.rawValue, amountFen, balance, orderID, voucherCode, note, actor, feeFen])
-        guard let row else { throw DatabaseError(message: "a ledger entry was not written") }
-        let at: Millis = row[1]
+            """,
+            distributorID, at, kind.rawValue, amountFen, balance, orderID, voucherCode, note, actor, feeFen,
+            read: { row in (id: row["id"] as Int64, at: row["at"] as Millis) })
+        guard let (id, at) = written else { throw DatabaseError(message: "a ledger entry was not written") }
         // The rest of the row is known here: no read back on the write path.
         return LedgerEntryRecord(
-            id: row[0], distributorID: distributorID, at: at, kind: kind, amountFen: amountFen,
+            id: id, distributorID: distributorID, at: at, kind: kind, amountFen: amountFen,
             balanceAfterFen: balance, orderID: orderID, voucherCode: voucherCode, note: note, actor: actor, feeFen: feeFen)
     }
 
@@ -365,19 +364,17 @@ extension SQLiteStore {
         _ db: Database, _ key: RequestKey?, at: Millis, encode: (T) throws -> Data, _ body: () throws -> T
     ) throws -> Once<T> {
         guard let key else { return .first(try body()) }
-        if let row = try db.fetchOneCached(
-            Row.self, "SELECT method, fingerprint, response FROM request_log WHERE scope = ? AND request_id = ?",
-            [key.scope, key.requestID])
+        if let (method, fingerprint, response) = try db.firstRow(
+            "SELECT method, fingerprint, response FROM request_log WHERE scope = ? AND request_id = ?", key.scope, key.requestID,
+            read: { row in (row["method"] as String, row["fingerprint"] as Data, row["response"] as Data) })
         {
-            guard row["method"] == key.method, row["fingerprint"] == key.fingerprint else {
-                throw MoneyError.requestIDReused(key.requestID)
-            }
-            return .replay(row["response"])
+            guard method == key.method, fingerprint == key.fingerprint else { throw MoneyError.requestIDReused(key.requestID) }
+            return .replay(response)
         }
         let value = try body()
-        try db.executeCached(
+        try db.run(
             "INSERT INTO request_log (scope, request_id, method, fingerprint, response, at) VALUES (?, ?, ?, ?, ?, ?)",
-            [key.scope, key.requestID, key.method, key.fingerprint, try encode(value), at])
+            key.scope, key.requestID, key.method, key.fingerprint, try encode(value), at)
         return .first(value)
     }
 }

@@ -30,7 +30,7 @@ public struct RealNameRules: Sendable, Equatable, CustomStringConvertible {
         self.idLimitPeriod = idLimitPeriod
     }
 
-    init(row: Row) {
+    init(row: some ColumnReading) {
         mode = Mode(rawValue: row["real_name_mode"] ?? "none") ?? .none
         idLimit = row["id_limit"] ?? 0
         idLimitPeriod = Period(rawValue: row["id_limit_period"] ?? "day") ?? .day

@@ -36,7 +36,9 @@ public struct DistributorRecord: Sendable, Equatable, FetchableRecord {
     /// What is owed on the credit line.
     public var creditUsedFen: Int64 { max(0, -balanceFen) }
 
-    public init(row: Row) throws {
+    public init(row: Row) throws { self.init(columns: row) }
+
+    package init(columns row: some ColumnReading) {
         id = row["id"]
         creditLimitFen = row["credit_limit_fen"] ?? 0
         heldFen = row["held_fen"] ?? 0

@@ -100,7 +100,7 @@ public struct RefundPolicy: Sendable, Equatable, CustomStringConvertible {
         """
 
     /// The rules of a row with ``joinedColumns``; ``standard`` where it joined none.
-    init(joinedRow row: Row) {
+    init(joinedRow row: some ColumnReading) {
         guard let kind: String = row["rp_deadline"],
             let policy = RefundPolicy(
                 deadline: kind, hours: row["rp_deadline_hours"], fees: row["rp_fees"], needsApproval: row["rp_needs_approval"])

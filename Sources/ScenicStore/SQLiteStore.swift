@@ -23,6 +23,7 @@ public final class SQLiteStore: Sendable {
     let groupCommit = GroupCommit()
     let sessionCache = SessionCache()
     public let eventBell = EventBell()
+    let writerChanges: WriterChanges
     /// Told of every group commit, for the daemon's metrics.
     private let groupCommitObserver = Mutex<GroupCommitObserverBox?>(nil)
 
@@ -47,8 +48,11 @@ public final class SQLiteStore: Sendable {
     public let schemaVersion: Int
     public let publicNumberKey: [UInt8]
 
-    private init(pool: DatabasePool, lock: StoreLock, schemaVersion: Int, publicNumberKey: [UInt8], logger: Logger) {
+    private init(
+        pool: DatabasePool, lock: StoreLock, writerChanges: WriterChanges, schemaVersion: Int, publicNumberKey: [UInt8], logger: Logger
+    ) {
         self.pool = pool
+        self.writerChanges = writerChanges
         self.lock = lock
         self.logger = logger
         self.schemaVersion = schemaVersion
@@ -67,6 +71,7 @@ public final class SQLiteStore: Sendable {
         let lock = try StoreLock(databasePath: path)
         try adoptPageSize(at: path, logger: logger)
         let voucherCodeFunctions = VoucherCodeFunctions()
+        let writerChanges = WriterChanges()
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(5)
@@ -85,6 +90,7 @@ public final class SQLiteStore: Sendable {
             // WAL copies each of them back once instead of every few batches.
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 40000")
             voucherCodeFunctions.register(in: db)
+            writerChanges.register(in: db)
         }
         let pool = try DatabasePool(path: path, configuration: configuration)
         // GRDB sets synchronous=NORMAL when it enables WAL on the writer; Scenic wants
@@ -105,11 +111,10 @@ public final class SQLiteStore: Sendable {
             return (keys?[0] as Data? ?? Data(), keys?[1] as Data? ?? Data())
         }
         voucherCodeFunctions.use(VoucherCodes(key: Array(voucherCodeKey)))
+        try pool.writeWithoutTransaction { try writerChanges.install(in: $0) }
         logger.info("store open", metadata: ["path": "\(path)", "schema_version": "\(applied)"])
-        let store = SQLiteStore(pool: pool, lock: lock, schemaVersion: applied, publicNumberKey: Array(key), logger: logger)
-        pool.add(transactionObserver: SessionCacheInvalidation(cache: store.sessionCache), extent: .databaseLifetime)
-        pool.add(transactionObserver: EventBellRinger(bell: store.eventBell), extent: .databaseLifetime)
-        return store
+        return SQLiteStore(
+            pool: pool, lock: lock, writerChanges: writerChanges, schemaVersion: applied, publicNumberKey: Array(key), logger: logger)
     }
 
     /// Rewrites a database made with another page size than ``pageSize`` (by an earlier

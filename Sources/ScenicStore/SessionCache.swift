@@ -1,12 +1,11 @@
 import Foundation
-import GRDB
 import Synchronization
 
 /// The open sessions found lately, with their distributors, so that a point-of-sale call
 /// finds its session without a trip to a reader connection.
 ///
 /// An entry is dropped as soon as the writer commits any change to its session or to its
-/// distributor's account (``SessionCacheInvalidation``), before the caller of that write
+/// distributor's account (``WriterChanges``), before the caller of that write
 /// is answered: a call made after a logout, a password change or reset, a disabling or a
 /// lockout never finds the old entry. Only money moving (the balance and its low-balance
 /// flag, on every sale and recharge) leaves the entries alone, so an entry's
@@ -56,52 +55,5 @@ final class SessionCache: Sendable {
                 !sessions.contains(entry.session.id) && !distributors.contains(entry.distributor.id)
             }
         }
-    }
-}
-
-/// Watches the writer for changes to sessions and distributors other than money moving,
-/// and drops the ``SessionCache`` entries they touched when they commit.
-final class SessionCacheInvalidation: TransactionObserver {
-    /// The distributor columns a sale or recharge writes, which cached entries may lag.
-    static let moneyColumns: Set<String> = ["balance_fen", "held_fen", "low_balance_alerted"]
-
-    let cache: SessionCache
-    /// The rows the transaction under way changed; only the writer's connection touches them.
-    private var sessions: Set<Int64> = []
-    private var distributors: Set<Int64> = []
-
-    init(cache: SessionCache) {
-        self.cache = cache
-    }
-
-    func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool {
-        switch eventKind {
-        case .insert(let table), .delete(let table):
-            table == "session" || table == "distributor"
-        case .update(let table, let columns):
-            table == "session" || (table == "distributor" && !columns.isSubset(of: Self.moneyColumns))
-        }
-    }
-
-    func databaseDidChange(with event: DatabaseEvent) {
-        if event.tableName == "session" {
-            sessions.insert(event.rowID)
-        } else {
-            distributors.insert(event.rowID)
-        }
-    }
-
-    func databaseDidCommit(_ db: Database) {
-        if !sessions.isEmpty || !distributors.isEmpty { cache.invalidate(sessions: sessions, distributors: distributors) }
-        forget()
-    }
-
-    func databaseDidRollback(_ db: Database) {
-        forget()
-    }
-
-    private func forget() {
-        sessions.removeAll(keepingCapacity: true)
-        distributors.removeAll(keepingCapacity: true)
     }
 }

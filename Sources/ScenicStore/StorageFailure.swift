@@ -55,18 +55,46 @@ extension SQLiteStore {
 
     /// One `BEGIN IMMEDIATE` transaction, with storage failures translated.
     func write<T: Sendable>(_ updates: @Sendable (Database) throws -> T) async throws -> T {
-        do { return try await pool.write(updates) } catch let error as DatabaseError { throw translated(error) }
+        do {
+            return try await pool.writeWithoutTransaction { db in try self.transaction(db, updates) }
+        } catch let error as DatabaseError { throw translated(error) }
     }
 
     /// One `BEGIN IMMEDIATE` transaction on the calling thread, which it blocks until the
     /// commit, with storage failures translated; for the group commit's own thread.
     func writeBlocking<T>(_ updates: (Database) throws -> T) throws -> T {
-        do { return try pool.write(updates) } catch let error as DatabaseError { throw translated(error) }
+        do {
+            return try pool.writeWithoutTransaction { db in try transaction(db, updates) }
+        } catch let error as DatabaseError { throw translated(error) }
     }
 
     /// Writer access outside a transaction (checkpoints), with storage failures translated.
     func writeWithoutTransaction<T: Sendable>(_ updates: @Sendable (Database) throws -> T) async throws -> T {
-        do { return try await pool.writeWithoutTransaction(updates) } catch let error as DatabaseError { throw translated(error) }
+        do {
+            return try await pool.writeWithoutTransaction { db in
+                // Each statement commits on its own: what ran is settled, even after a failure.
+                defer { self.writerChanges.settle(sessionCache: self.sessionCache, eventBell: self.eventBell) }
+                return try updates(db)
+            }
+        } catch let error as DatabaseError { throw translated(error) }
+    }
+
+    /// Runs `updates` in one transaction on the writer's connection `db` and settles what
+    /// it changed (``WriterChanges``) while still holding the writer, so that no later
+    /// transaction's changes mix in. A transaction rolled back changed nothing.
+    private func transaction<T>(_ db: Database, _ updates: (Database) throws -> T) throws -> T {
+        var result: T?
+        do {
+            try db.inTransaction {
+                result = try updates(db)
+                return .commit
+            }
+        } catch {
+            writerChanges.discard()
+            throw error
+        }
+        writerChanges.settle(sessionCache: sessionCache, eventBell: eventBell)
+        return result!
     }
 
     private func translated(_ error: DatabaseError) -> any Error {

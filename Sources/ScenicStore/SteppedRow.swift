@@ -1,0 +1,81 @@
+import GRDB
+import GRDBSQLite
+
+/// The current row of a statement stepped through SQLite's C API, read in place.
+///
+/// GRDB's `Row` builds a dictionary of the statement's lower-cased column names for every
+/// query it reads, which on the writer's hot path cost more than the reads themselves.
+/// This row finds a column by comparing names in SQLite's own storage instead: a handful
+/// of comparisons of short strings, no allocation.
+package struct SteppedRow: ColumnReading {
+    let statement: SQLiteStatement
+
+    package func value<Value: DatabaseValueConvertible & StatementColumnConvertible>(of column: String) -> Value {
+        guard let index = index(of: column) else {
+            // Absent, as GRDB's rows answer it: nil for an optional, a programming error else.
+            guard let value = Value.fromDatabaseValue(.null) else { preconditionFailure("no column \(column)") }
+            return value
+        }
+        guard let value = Value.fromStatement(statement, atUncheckedIndex: index) else {
+            preconditionFailure("column \(column) does not convert to \(Value.self)")
+        }
+        return value
+    }
+
+    private func index(of column: String) -> CInt? {
+        column.withCString { name in
+            for index in 0..<sqlite3_column_count(statement) where sqlite3_stricmp(sqlite3_column_name(statement, index), name) == 0 {
+                return index
+            }
+            return nil
+        }
+    }
+}
+
+extension Database {
+    /// The first row of the statement `sql`, read by `read`, or nil when it gives none: a
+    /// query, or a write with `RETURNING` (whose changes are all made by then).
+    ///
+    /// The statement is compiled once per connection (GRDB's statement cache), its
+    /// `arguments` bound in order and its first row read through SQLite's C API, without
+    /// GRDB's argument and row objects. GRDB does not see the statement run, which is sound
+    /// because the store registers no GRDB transaction observer (``WriterChanges`` tells
+    /// what memory must learn of a write).
+    func firstRow<T>(_ sql: String, _ arguments: any StatementBinding..., read: (SteppedRow) throws -> T) throws -> T? {
+        try stepping(sql, arguments) { statement in
+            switch sqlite3_step(statement) {
+            case SQLITE_ROW: return try read(SteppedRow(statement: statement))
+            case SQLITE_DONE: return nil
+            case let code: throw DatabaseError(resultCode: ResultCode(rawValue: code), message: lastErrorMessage, sql: sql)
+            }
+        }
+    }
+
+    /// Runs the statement `sql` to its end, as ``firstRow(_:_:read:)`` runs it.
+    func run(_ sql: String, _ arguments: any StatementBinding...) throws {
+        try stepping(sql, arguments) { statement in
+            while true {
+                switch sqlite3_step(statement) {
+                case SQLITE_ROW: continue
+                case SQLITE_DONE: return
+                case let code: throw DatabaseError(resultCode: ResultCode(rawValue: code), message: lastErrorMessage, sql: sql)
+                }
+            }
+        }
+    }
+
+    /// Binds `arguments` to the cached statement of `sql` and hands it to `body`, then
+    /// resets it and clears its bindings for its next use.
+    private func stepping<T>(_ sql: String, _ arguments: [any StatementBinding], _ body: (SQLiteStatement) throws -> T) throws -> T {
+        let statement = try cachedStatement(sql: sql).sqliteStatement
+        defer {
+            sqlite3_reset(statement)
+            sqlite3_clear_bindings(statement)
+        }
+        for (offset, argument) in arguments.enumerated() {
+            let code = argument.bind(to: statement, at: CInt(offset + 1))
+            guard code == SQLITE_OK else { throw DatabaseError(resultCode: ResultCode(rawValue: code), message: lastErrorMessage, sql: sql) }
+        }
+        return try body(statement)
+    }
+}
