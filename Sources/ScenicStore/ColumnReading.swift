@@ -6,8 +6,8 @@ import GRDB
 /// The records the sale path reads decode from either with one initializer, so the
 /// writer's hot reads can skip GRDB's `Row` without a second decoder to keep in step.
 package protocol ColumnReading {
-    /// The value of the column named `column` (case-insensitive, the leftmost of that
-    /// name); nil for an optional `Value` when the column is NULL or absent.
+    /// The value of the column named `column` (case-insensitive); nil for an optional
+    /// `Value` when the column is NULL or absent.
     func value<Value: DatabaseValueConvertible & StatementColumnConvertible>(of column: String) -> Value
 }
 

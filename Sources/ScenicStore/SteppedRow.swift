@@ -5,10 +5,20 @@ import GRDBSQLite
 ///
 /// GRDB's `Row` builds a dictionary of the statement's lower-cased column names for every
 /// query it reads, which on the writer's hot path cost more than the reads themselves.
-/// This row finds a column by comparing names in SQLite's own storage instead: a handful
-/// of comparisons of short strings, no allocation.
-package struct SteppedRow: ColumnReading {
-    let statement: SQLiteStatement
+/// This row takes SQLite's own column names once and finds a column by comparing them,
+/// starting after the column read last: records read their columns mostly in the order
+/// their queries select them, so most lookups compare one name. Its statements name each
+/// column once (checked in debug builds), so where a search starts never changes what it finds.
+package final class SteppedRow: ColumnReading {
+    private let statement: SQLiteStatement
+    private let names: [UnsafePointer<CChar>?]
+    private var next = 0
+
+    init(statement: SQLiteStatement) {
+        self.statement = statement
+        names = (0..<sqlite3_column_count(statement)).map { sqlite3_column_name(statement, $0) }
+        assert(Set(names.map { String(cString: $0!).lowercased() }).count == names.count, "a column named twice")
+    }
 
     package func value<Value: DatabaseValueConvertible & StatementColumnConvertible>(of column: String) -> Value {
         guard let index = index(of: column) else {
@@ -16,19 +26,19 @@ package struct SteppedRow: ColumnReading {
             guard let value = Value.fromDatabaseValue(.null) else { preconditionFailure("no column \(column)") }
             return value
         }
-        guard let value = Value.fromStatement(statement, atUncheckedIndex: index) else {
+        guard let value = Value.fromStatement(statement, atUncheckedIndex: CInt(index)) else {
             preconditionFailure("column \(column) does not convert to \(Value.self)")
         }
         return value
     }
 
-    private func index(of column: String) -> CInt? {
-        column.withCString { name in
-            for index in 0..<sqlite3_column_count(statement) where sqlite3_stricmp(sqlite3_column_name(statement, index), name) == 0 {
-                return index
-            }
-            return nil
+    private func index(of column: String) -> Int? {
+        let found = column.withCString { name in
+            (next..<names.count).first { sqlite3_stricmp(names[$0], name) == 0 }
+                ?? (0..<min(next, names.count)).first { sqlite3_stricmp(names[$0], name) == 0 }
         }
+        if let found { next = found + 1 }
+        return found
     }
 }
 
