@@ -40,9 +40,9 @@ static const char *const SQL[STATEMENTS] = {
     /* GRDB's DatabasePool.write: every store write is one IMMEDIATE transaction. */
     [BEGIN] = "BEGIN IMMEDIATE TRANSACTION",
     [COMMIT] = "COMMIT TRANSACTION",
-    /* Group commit only: one savepoint per sale, as GRDB's db.inSavepoint (GroupCommit.swift). */
-    [SAVEPOINT] = "SAVEPOINT grdb",
-    [RELEASE] = "RELEASE SAVEPOINT grdb",
+    /* Group commit only: one savepoint per sale, as inJobSavepoint (GroupCommit.swift). */
+    [SAVEPOINT] = "SAVEPOINT job",
+    [RELEASE] = "RELEASE job",
     /* SQLiteStore.once: the request id's earlier answer (a new id finds none)... */
     [FIND_REQUEST] = "SELECT method, fingerprint, response FROM request_log WHERE scope = ? AND request_id = ?",
     /* requireDistributor. */
@@ -70,12 +70,9 @@ static const char *const SQL[STATEMENTS] = {
     [INSERT_ORDER] = "INSERT INTO sale_order (distributor_id, product_id, quantity, visit_date, settlement_price_fen, "
                      "retail_price_fen, refundable, amount_fen, buyer_name, buyer_phone, sold_at) "
                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    /* nextVoucher, per ticket: the next id, its code and whether a legacy code took it
-     * (voucher_code() is the floor's own function here, see voucher_code_function). */
-    [NEXT_VOUCHER] = "WITH next (id) AS (SELECT max(coalesce(max(id), 0), ?) + 1 FROM voucher), "
-                     "coded (id, code) AS (SELECT id, voucher_code(id) FROM next) "
-                     "SELECT id, code, EXISTS (SELECT 1 FROM legacy_voucher_code "
-                     "WHERE legacy_voucher_code.code = coded.code) FROM coded",
+    /* VoucherIssuer.next, per ticket: the next id; its code is worked out in the program (a
+     * store without codes of earlier versions, as the floor's, looks up no legacy code). */
+    [NEXT_VOUCHER] = "SELECT coalesce(max(id), 0) + 1 AS next FROM voucher",
     /* Cached by sell (db.cachedStatement), even under --prepare-each-time. */
     [INSERT_VOUCHER] = "INSERT INTO voucher (id, code, order_id, distributor_id, product_id, visit_date, valid_until, "
                        "settlement_price_fen, retail_price_fen, refundable, sold_at, slot, visitor_id, refund_policy_id) "
@@ -184,14 +181,6 @@ static void voucher_code(int64_t id, char code[CODE_LENGTH + 1]) {
     for (int i = 0; i < CODE_LENGTH - 1; i++) interim = damm[interim][code[i] - '0'];
     code[CODE_LENGTH - 1] = (char)('0' + interim);
     code[CODE_LENGTH] = 0;
-}
-
-/* The SQL function voucher_code(id), as scenicd registers it on every connection. */
-static void voucher_code_function(sqlite3_context *context, int argc, sqlite3_value **argv) {
-    (void)argc;
-    char code[CODE_LENGTH + 1];
-    voucher_code(sqlite3_value_int64(argv[0]), code);
-    sqlite3_result_text(context, code, CODE_LENGTH, SQLITE_TRANSIENT);
 }
 
 /* writeSale's last valid day: a YYYY-MM-DD date `days` later (CalendarDates in Swift). */
@@ -402,18 +391,11 @@ static void sell(Floor *f) {
     days_later(valid_until, f->visit_date, valid_days - 1);
 
     for (int i = 0; i < f->quantity; i++) {
-        int64_t voucher = 0, taken = 0;
-        for (;;) {
-            s = use(f, NEXT_VOUCHER);
-            sqlite3_bind_int64(s, 1, taken);
-            if (step(f, NEXT_VOUCHER) != SQLITE_ROW) fail("no next voucher id");
-            voucher = sqlite3_column_int64(s, 0);
-            text(codes[i], CODE_LENGTH + 1, s, 1);
-            int legacy = sqlite3_column_int(s, 2);
-            done(f, NEXT_VOUCHER);
-            if (!legacy) break;
-            taken = voucher;
-        }
+        s = use(f, NEXT_VOUCHER);
+        if (step(f, NEXT_VOUCHER) != SQLITE_ROW) fail("no next voucher id");
+        int64_t voucher = sqlite3_column_int64(s, 0);
+        done(f, NEXT_VOUCHER);
+        voucher_code(voucher, codes[i]);
         s = use(f, INSERT_VOUCHER);
         sqlite3_bind_int64(s, 1, voucher);
         sqlite3_bind_text(s, 2, codes[i], CODE_LENGTH, SQLITE_STATIC);
@@ -552,9 +534,6 @@ static void open_database(Floor *f, const char *path) {
     pragma(f, "PRAGMA synchronous = FULL", "PRAGMA synchronous", "2");
     pragma(f, "PRAGMA temp_store = MEMORY", "PRAGMA temp_store", "2");
     pragma(f, "PRAGMA wal_autocheckpoint = 40000", "PRAGMA wal_autocheckpoint", "40000");
-    if (sqlite3_create_function(f->db, "voucher_code", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, voucher_code_function,
-                                NULL, NULL) != SQLITE_OK)
-        fail("voucher_code(): %s", sqlite3_errmsg(f->db));
 }
 
 static void find_columns(Floor *f) {

@@ -70,7 +70,8 @@ extension SQLiteStore {
                 try db.execute(
                     sql: "UPDATE distributor SET held_fen = held_fen - ? WHERE id = ?", arguments: [hold.amountFen, hold.distributorID])
                 let record = try Self.writeSale(
-                    db, sale, product: binding.product, prices: (hold.retailPriceFen, hold.settlementPriceFen), at: at)
+                    db, sale, product: binding.product, prices: (hold.retailPriceFen, hold.settlementPriceFen), at: at,
+                    issuer: self.voucherIssuer)
                 try db.execute(
                     sql: "UPDATE hold SET status = 'confirmed', ended_at = ?, order_id = ? WHERE id = ?",
                     arguments: [at, record.orderID, hold.id])

@@ -173,7 +173,7 @@ extension SQLiteStore {
                 guard distributor.availableFen >= amount else {
                     throw MoneyError.insufficientBalance(balanceFen: distributor.availableFen, requiredFen: amount)
                 }
-                return try Self.writeSale(db, sale, product: product, prices: prices, at: at)
+                return try Self.writeSale(db, sale, product: product, prices: prices, at: at, issuer: self.voucherIssuer)
             }
         }
     }
@@ -193,7 +193,8 @@ extension SQLiteStore {
     /// Writes a sale whose checks passed and whose tickets the calendar gave: the order, its
     /// visitors, one voucher per ticket at `prices`, and the ledger entry that charges it.
     static func writeSale(
-        _ db: Database, _ sale: SaleRequest, product: ProductRecord, prices: (retailPriceFen: Int64, settlementPriceFen: Int64), at: Millis
+        _ db: Database, _ sale: SaleRequest, product: ProductRecord, prices: (retailPriceFen: Int64, settlementPriceFen: Int64), at: Millis,
+        issuer: VoucherIssuer
     ) throws -> SaleRecord {
         let amount = prices.settlementPriceFen * Int64(sale.quantity)
         try db.run(
@@ -211,7 +212,7 @@ extension SQLiteStore {
             db, sale.visitors, orderID: orderID, productID: product.id, visitDate: sale.visitDate, validUntil: validUntil)
         var codes: [String] = []
         for index in 0..<sale.quantity {
-            let (id, code) = try nextVoucher(db)
+            let (id, code) = try issuer.next(db)
             // One visitor per ticket, or the order's one visitor for all of them.
             let visitorID = visitorIDs.isEmpty ? nil : visitorIDs[min(index, visitorIDs.count - 1)]
             try db.run(
@@ -229,25 +230,6 @@ extension SQLiteStore {
             db, distributorID: sale.distributorID, kind: .sale, amountFen: -amount, orderID: orderID,
             note: "\(sale.quantity) × \(product.code)", actor: "distributor:\(sale.distributorID)", at: at)
         return SaleRecord(orderID: orderID, voucherCodes: codes, amountFen: amount, balanceAfterFen: entry.balanceAfterFen)
-    }
-
-    /// The id and code of the next voucher: the next id after the last voucher's whose
-    /// code (``VoucherCodes``) is none of those kept in `legacy_voucher_code`.
-    static func nextVoucher(_ db: Database) throws -> (id: Int64, code: String) {
-        let next = """
-            WITH next (id) AS (SELECT max(coalesce(max(id), 0), ?) + 1 FROM voucher),
-                coded (id, code) AS (SELECT id, voucher_code(id) FROM next)
-            SELECT id, code, EXISTS (SELECT 1 FROM legacy_voucher_code WHERE legacy_voucher_code.code = coded.code) AS legacy
-            FROM coded
-            """
-        var taken: Int64 = 0
-        while true {
-            guard let (id, code, isLegacy) = try db.firstRow(next, taken, read: { row in
-                (row["id"] as Int64, row["code"] as String, row["legacy"] as Bool)
-            }) else { throw DatabaseError(message: "no next voucher id") }
-            if !isLegacy { return (id, code) }
-            taken = id
-        }
     }
 
     public func vouchers(_ query: VoucherQuery) async throws -> [VoucherRecord] {

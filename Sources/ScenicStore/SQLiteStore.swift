@@ -24,6 +24,7 @@ public final class SQLiteStore: Sendable {
     let sessionCache = SessionCache()
     public let eventBell = EventBell()
     let writerChanges: WriterChanges
+    let voucherIssuer: VoucherIssuer
     /// Told of every group commit, for the daemon's metrics.
     private let groupCommitObserver = Mutex<GroupCommitObserverBox?>(nil)
 
@@ -49,10 +50,12 @@ public final class SQLiteStore: Sendable {
     public let publicNumberKey: [UInt8]
 
     private init(
-        pool: DatabasePool, lock: StoreLock, writerChanges: WriterChanges, schemaVersion: Int, publicNumberKey: [UInt8], logger: Logger
+        pool: DatabasePool, lock: StoreLock, writerChanges: WriterChanges, voucherIssuer: VoucherIssuer, schemaVersion: Int,
+        publicNumberKey: [UInt8], logger: Logger
     ) {
         self.pool = pool
         self.writerChanges = writerChanges
+        self.voucherIssuer = voucherIssuer
         self.lock = lock
         self.logger = logger
         self.schemaVersion = schemaVersion
@@ -106,15 +109,19 @@ public final class SQLiteStore: Sendable {
             (try migrator.appliedIdentifiers(db).count, try Bool.fetchOne(db, sql: "SELECT is_backup_copy FROM store_info") ?? false)
         }
         if isBackupCopy { try pool.write { try VoucherCodeKey.rekey($0, logger: logger) } }
-        let (key, voucherCodeKey) = try pool.read { db in
+        let (key, voucherCodeKey, keepsLegacyCodes) = try pool.read { db in
             let keys = try Row.fetchOne(db, sql: "SELECT public_number_key, coalesce(voucher_code_key, public_number_key) FROM store_info")
-            return (keys?[0] as Data? ?? Data(), keys?[1] as Data? ?? Data())
+            let legacy = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM legacy_voucher_code)") ?? false
+            return (keys?[0] as Data? ?? Data(), keys?[1] as Data? ?? Data(), legacy)
         }
-        voucherCodeFunctions.use(VoucherCodes(key: Array(voucherCodeKey)))
+        let voucherCodes = VoucherCodes(key: Array(voucherCodeKey))
+        voucherCodeFunctions.use(voucherCodes)
         try pool.writeWithoutTransaction { try writerChanges.install(in: $0) }
         logger.info("store open", metadata: ["path": "\(path)", "schema_version": "\(applied)"])
         return SQLiteStore(
-            pool: pool, lock: lock, writerChanges: writerChanges, schemaVersion: applied, publicNumberKey: Array(key), logger: logger)
+            pool: pool, lock: lock, writerChanges: writerChanges,
+            voucherIssuer: VoucherIssuer(codes: voucherCodes, keepsLegacyCodes: keepsLegacyCodes), schemaVersion: applied,
+            publicNumberKey: Array(key), logger: logger)
     }
 
     /// Rewrites a database made with another page size than ``pageSize`` (by an earlier

@@ -2,9 +2,8 @@ import GRDB
 import ScenicNumbering
 import Synchronization
 
-/// The SQL functions `voucher_code(id)` and `voucher_id(code)` of every connection: the
-/// store's ``VoucherCodes``, so that a sale issues its codes and every statement finds a
-/// voucher by code inside SQL.
+/// The SQL function `voucher_id(code)` of every connection: the store's ``VoucherCodes``
+/// read backwards, so that every statement finds a voucher by code inside SQL.
 ///
 /// Connections are made (and get the functions) before the store's key is read from the
 /// database it opens; the key is handed over once, right after the migrations.
@@ -16,12 +15,6 @@ final class VoucherCodeFunctions: Sendable {
     }
 
     func register(in db: Database) {
-        db.add(function: DatabaseFunction("voucher_code", argumentCount: 1, pure: true) { [self] values in
-            guard let id = Int64.fromDatabaseValue(values[0]), id > 0, UInt64(id) < VoucherCodes.space else {
-                throw DatabaseError(message: "voucher_code: \(values[0]) is no voucher id")
-            }
-            return try requireCodes().code(for: id)
-        })
         db.add(function: DatabaseFunction("voucher_id", argumentCount: 1, pure: true) { [self] values in
             guard let code = String.fromDatabaseValue(values[0]) else { return nil }
             return try requireCodes().id(for: code)
