@@ -23,9 +23,6 @@ struct CrashCommand: AsyncParsableCommand {
     @Option(help: "New sales per cycle (recharges and refunds are added in proportion).")
     var salesPerCycle = 40
 
-    @Option(help: "Latest moment of the kill after a cycle's first answer, in milliseconds.")
-    var maxKillMillis = 300
-
     @Option(help: "The scenicd executable (default: the one next to scenic-bench).")
     var scenicd: String?
 
@@ -36,7 +33,7 @@ struct CrashCommand: AsyncParsableCommand {
     var json = false
 
     func validate() throws {
-        guard cycles >= 0, clients > 0, distributors > 0, salesPerCycle > 0, maxKillMillis > 0 else {
+        guard cycles >= 0, clients > 0, distributors > 0, salesPerCycle > 0 else {
             throw ValidationError("--cycles must not be negative; the other counts must be positive")
         }
     }
@@ -56,13 +53,17 @@ struct CrashCommand: AsyncParsableCommand {
             if kill { run.planMore(sales: salesPerCycle) }
             let pending = run.pending
             let replays = run.replaySample(5)
-            let workers = try run.startWorkers(pending + replays, clients: clients, cycle: cycle)
+            // Shuffled, so that a kill that leaves each worker's last calls unanswered leaves
+            // replays answered as often as first calls.
+            let workers = try run.startWorkers((pending + replays).shuffled(), clients: clients, cycle: cycle)
             if kill {
-                // Timed from the first answer, not from the workers' start: on a busy machine
-                // their start alone can outlast the longest delay, and a cycle killed before
-                // any sale is answered leaves the next nothing to refund.
-                try await run.waitForFirstAnswer(cycle: cycle, clients: clients, atMost: .seconds(10))
-                try await Task.sleep(for: .milliseconds(Int.random(in: 10...maxKillMillis)))
+                // After a random count of the cycle's answers rather than a random time: how
+                // long a cycle takes depends on the machine and the build, and a kill timed by
+                // the clock lands before the first answer on a slow one (the next cycle has
+                // nothing to refund) or after the last on a fast one (nothing is in flight).
+                // The count leaves a few calls a worker still to answer.
+                let answers = Int.random(in: 1...max(1, pending.count - 3 * clients))
+                try await run.waitForAnswers(answers, cycle: cycle, clients: clients, atMost: .seconds(10))
                 await daemon.kill()
                 run.report.killed += 1
             }

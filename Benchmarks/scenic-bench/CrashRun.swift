@@ -65,14 +65,17 @@ struct CrashRun {
         }
     }
 
-    /// Returns once one of `cycle`'s workers has written an answer, or after `limit`.
-    func waitForFirstAnswer(cycle: Int, clients: Int, atMost limit: Duration) async throws {
+    /// Returns once `cycle`'s workers have written `count` answers between them (one line
+    /// each), or after `limit`.
+    func waitForAnswers(_ count: Int, cycle: Int, clients: Int, atMost limit: Duration) async throws {
         let deadline = ContinuousClock.now + limit
         let paths = (0..<clients).map { Self.answersPath(directory, cycle, $0) }
         while ContinuousClock.now < deadline {
-            let sizes = paths.map { ((try? FileManager.default.attributesOfItem(atPath: $0)[.size]) as? NSNumber)?.intValue ?? 0 }
-            if sizes.contains(where: { $0 > 0 }) { return }
-            try await Task.sleep(for: .milliseconds(5))
+            let lines = paths.reduce(0) { total, path in
+                total + (FileManager.default.contents(atPath: path)?.reduce(0) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 } ?? 0)
+            }
+            if lines >= count { return }
+            try await Task.sleep(for: .milliseconds(1))
         }
     }
 
