@@ -279,9 +279,14 @@ extension SQLiteStore {
 
     /// Why `voucher` does not admit now, if it does not.
     static func checkAdmits(_ db: Database, _ voucher: VoucherRecord, now: SceneNow) throws {
-        let row = try db.fetchOneCached(
-            Row.self, "SELECT slot_admission, admission_grace_minutes FROM product WHERE id = ?", [voucher.productID])
-        try voucher.requireAdmits(now: now, rules: row.map(BookingRules.init(row:)) ?? BookingRules())
+        try voucher.requireAdmits(now: now, rules: try admissionRules(db, productID: voucher.productID))
+    }
+
+    /// The rules a product's vouchers are admitted by (its slots and their grace).
+    static func admissionRules(_ db: Database, productID: Int64) throws -> BookingRules {
+        try db.firstRow(
+            "SELECT slot_admission, admission_grace_minutes FROM product WHERE id = ?", productID, read: BookingRules.init(row:)
+        ) ?? BookingRules()
     }
 
     public func undoRedemption(code: String, reason: String, window: Millis, stamp: AuditStamp) async throws -> VoucherRecord {

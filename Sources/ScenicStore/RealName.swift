@@ -85,9 +85,7 @@ extension SQLiteStore {
             arguments: [idHash])
         return try VoucherRecord.visitorsTicket(
             among: vouchers.map { voucher in
-                let rules = try db.fetchOneCached(
-                    Row.self, "SELECT slot_admission, admission_grace_minutes FROM product WHERE id = ?", [voucher.productID])
-                return (voucher, rules.map(BookingRules.init(row:)) ?? BookingRules())
+                (voucher, try admissionRules(db, productID: voucher.productID))
             }, now: now)
     }
 
