@@ -32,12 +32,9 @@ public final class DatagramSocket: @unchecked Sendable {
 
     deinit { close(fd) }
 
-    /// The next datagram as text, or nil when none comes before `timeout`. It waits on a
-    /// Dispatch thread, not one of the few threads of Swift's cooperative pool.
+    /// The next datagram as text, or nil when none comes before `timeout` (``BlockingWait``).
     public func receive(timeout: Duration = .seconds(20)) async -> String? {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(returning: self.blockingReceive(timeout: timeout)) }
-        }
+        await BlockingWait.run { self.blockingReceive(timeout: timeout) }
     }
 
     /// Datagrams until one contains `line` as a line of its own, or nil after `timeout`:

@@ -45,9 +45,9 @@ public final class RawSocket: @unchecked Sendable {
         return true
     }
 
-    /// ``send(_:)`` from a Dispatch thread, for sends that may block for long.
+    /// ``send(_:)`` on a thread of its own (``BlockingWait``), for sends that may block for long.
     public func sendOffPool(_ bytes: [UInt8]) async -> Bool {
-        await offPool { self.send(bytes) }
+        await BlockingWait.run { self.send(bytes) }
     }
 
     /// Sends a request frame for `service/method` carrying `message`.
@@ -62,24 +62,12 @@ public final class RawSocket: @unchecked Sendable {
     /// The next response frame, or nil when the daemon closed the connection or
     /// `timeout` passed first.
     public func readResponse(timeout: Duration = .seconds(20)) async throws -> (streamID: UInt32, response: Ttrpc_Response)? {
-        try await offPool { try self.blockingReadResponse(timeout: timeout) }
+        try await BlockingWait.run { try self.blockingReadResponse(timeout: timeout) }
     }
 
     /// True when the daemon closes the connection before `timeout`.
     public func waitForClose(timeout: Duration = .seconds(20)) async -> Bool {
-        await offPool { self.blockingWaitForClose(timeout: timeout) }
-    }
-
-    private func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
-        }
-    }
-
-    private func offPool<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(returning: body()) }
-        }
+        await BlockingWait.run { self.blockingWaitForClose(timeout: timeout) }
     }
 
     private func blockingReadResponse(timeout: Duration) throws -> (streamID: UInt32, response: Ttrpc_Response)? {

@@ -1,5 +1,6 @@
 import Foundation
 import ScenicClient
+import ScenicTestSupport
 
 /// A real scenicd process on a fresh data directory, and the built client executables.
 final class DaemonProcess: Sendable {
@@ -86,11 +87,7 @@ struct CommandResult {
     static func run(
         absolute path: String, _ arguments: [String], environment: [String: String] = [:], input: String? = nil
     ) async throws -> CommandResult {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(with: Result { try runBlocking(path, arguments, environment: environment, input: input) })
-            }
-        }
+        try await BlockingWait.run { try runBlocking(path, arguments, environment: environment, input: input) }
     }
 
     private static func runBlocking(
