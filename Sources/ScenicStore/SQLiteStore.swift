@@ -21,8 +21,8 @@ public final class SQLiteStore: Sendable {
     private let lock: StoreLock
     let logger: Logger
     let groupCommit = GroupCommit()
-    let sessionCache = SessionCache()
-    public let eventBell = EventBell()
+    let sessionCache: SessionCache
+    public let eventBell: EventBell
     let writerChanges: WriterChanges
     let voucherIssuer: VoucherIssuer
     /// Told of every group commit, for the daemon's metrics.
@@ -50,11 +50,13 @@ public final class SQLiteStore: Sendable {
     public let publicNumberKey: [UInt8]
 
     private init(
-        pool: DatabasePool, lock: StoreLock, writerChanges: WriterChanges, voucherIssuer: VoucherIssuer, schemaVersion: Int,
-        publicNumberKey: [UInt8], logger: Logger
+        pool: DatabasePool, lock: StoreLock, voucherIssuer: VoucherIssuer, schemaVersion: Int, publicNumberKey: [UInt8], logger: Logger
     ) {
+        let (sessionCache, eventBell) = (SessionCache(), EventBell())
+        self.sessionCache = sessionCache
+        self.eventBell = eventBell
+        writerChanges = WriterChanges(sessionCache: sessionCache, eventBell: eventBell)
         self.pool = pool
-        self.writerChanges = writerChanges
         self.voucherIssuer = voucherIssuer
         self.lock = lock
         self.logger = logger
@@ -74,7 +76,6 @@ public final class SQLiteStore: Sendable {
         let lock = try StoreLock(databasePath: path)
         try adoptPageSize(at: path, logger: logger)
         let voucherCodeFunctions = VoucherCodeFunctions()
-        let writerChanges = WriterChanges()
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(5)
@@ -93,7 +94,6 @@ public final class SQLiteStore: Sendable {
             // WAL copies each of them back once instead of every few batches.
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 40000")
             voucherCodeFunctions.register(in: db)
-            writerChanges.register(in: db)
         }
         let pool = try DatabasePool(path: path, configuration: configuration)
         // GRDB sets synchronous=NORMAL when it enables WAL on the writer; Scenic wants
@@ -116,12 +116,12 @@ public final class SQLiteStore: Sendable {
         }
         let voucherCodes = VoucherCodes(key: Array(voucherCodeKey))
         voucherCodeFunctions.use(voucherCodes)
-        try pool.writeWithoutTransaction { try writerChanges.install(in: $0) }
+        let store = SQLiteStore(
+            pool: pool, lock: lock, voucherIssuer: VoucherIssuer(codes: voucherCodes, keepsLegacyCodes: keepsLegacyCodes),
+            schemaVersion: applied, publicNumberKey: Array(key), logger: logger)
+        try pool.writeWithoutTransaction { try store.writerChanges.install(in: $0) }
         logger.info("store open", metadata: ["path": "\(path)", "schema_version": "\(applied)"])
-        return SQLiteStore(
-            pool: pool, lock: lock, writerChanges: writerChanges,
-            voucherIssuer: VoucherIssuer(codes: voucherCodes, keepsLegacyCodes: keepsLegacyCodes), schemaVersion: applied,
-            publicNumberKey: Array(key), logger: logger)
+        return store
     }
 
     /// Rewrites a database made with another page size than ``pageSize`` (by an earlier

@@ -56,7 +56,7 @@ extension Database {
             switch sqlite3_step(statement) {
             case SQLITE_ROW: return try read(SteppedRow(statement: statement))
             case SQLITE_DONE: return nil
-            case let code: throw DatabaseError(resultCode: ResultCode(rawValue: code), message: lastErrorMessage, sql: sql)
+            case let code: throw stepFailure(code, sql)
             }
         }
     }
@@ -68,7 +68,7 @@ extension Database {
                 switch sqlite3_step(statement) {
                 case SQLITE_ROW: continue
                 case SQLITE_DONE: return
-                case let code: throw DatabaseError(resultCode: ResultCode(rawValue: code), message: lastErrorMessage, sql: sql)
+                case let code: throw stepFailure(code, sql)
                 }
             }
         }
@@ -84,8 +84,13 @@ extension Database {
         }
         for (offset, argument) in arguments.enumerated() {
             let code = argument.bind(to: statement, at: CInt(offset + 1))
-            guard code == SQLITE_OK else { throw DatabaseError(resultCode: ResultCode(rawValue: code), message: lastErrorMessage, sql: sql) }
+            guard code == SQLITE_OK else { throw stepFailure(code, sql) }
         }
         return try body(statement)
+    }
+
+    /// SQLite's `code` for `sql` as GRDB reports it, so that storage failures map as ever.
+    private func stepFailure(_ code: CInt, _ sql: String) -> DatabaseError {
+        DatabaseError(resultCode: ResultCode(rawValue: code), message: lastErrorMessage, sql: sql)
     }
 }

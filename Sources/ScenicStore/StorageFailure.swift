@@ -73,7 +73,7 @@ extension SQLiteStore {
         do {
             return try await pool.writeWithoutTransaction { db in
                 // Each statement commits on its own: what ran is settled, even after a failure.
-                defer { self.writerChanges.settle(sessionCache: self.sessionCache, eventBell: self.eventBell) }
+                defer { self.writerChanges.settle() }
                 return try updates(db)
             }
         } catch let error as DatabaseError { throw translated(error) }
@@ -93,7 +93,7 @@ extension SQLiteStore {
             writerChanges.discard()
             throw error
         }
-        writerChanges.settle(sessionCache: sessionCache, eventBell: eventBell)
+        writerChanges.settle()
         return result!
     }
 

@@ -24,9 +24,18 @@ final class WriterChanges: Sendable {
     }
 
     private let pending = Mutex(Pending())
+    let sessionCache: SessionCache
+    let eventBell: EventBell
 
-    /// Registers `scenic_changed` on a connection; the triggers call it on the writer's.
-    func register(in db: Database) {
+    init(sessionCache: SessionCache, eventBell: EventBell) {
+        self.sessionCache = sessionCache
+        self.eventBell = eventBell
+    }
+
+    /// Makes `scenic_changed` and the triggers that call it on the writer's connection, once
+    /// the schema is migrated (readers write nothing, and get neither). A distributor's
+    /// update is reported when it sets any column but the money ones.
+    func install(in db: Database) throws {
         db.add(function: DatabaseFunction("scenic_changed", argumentCount: 2, pure: false) { [self] values in
             guard let kind = String.fromDatabaseValue(values[0]), let id = Int64.fromDatabaseValue(values[1]) else { return nil }
             pending.withLock { pending in
@@ -38,11 +47,6 @@ final class WriterChanges: Sendable {
             }
             return nil
         })
-    }
-
-    /// Makes the triggers on the writer's connection, once the schema is migrated. A
-    /// distributor's update is reported when it sets any column but the money ones.
-    func install(in db: Database) throws {
         let columns = try db.columns(in: "distributor").map(\.name).filter { !Self.moneyColumns.contains($0) }
         try db.execute(sql: """
             CREATE TEMP TRIGGER scenic_session_inserted AFTER INSERT ON main.session
@@ -70,7 +74,7 @@ final class WriterChanges: Sendable {
     /// Drops the cache entries the committed transaction changed and rings the bell if it
     /// wrote events. Changes of its savepoints rolled back are among them: dropping an entry
     /// too many or ringing once too often costs a read, never a stale answer.
-    func settle(sessionCache: SessionCache, eventBell: EventBell) {
+    func settle() {
         let settled = pending.withLock { pending in
             defer { pending = Pending() }
             return pending
