@@ -8,8 +8,8 @@ import SwiftProtobuf
 
 /// A bare Unix-socket client for tests that must send frames no real client would.
 ///
-/// Its reads block, so they run on a Dispatch thread: blocking one of the few threads of
-/// Swift's cooperative pool would starve the server under test.
+/// Its reads block, so they run on threads of their own (``BlockingWait``): blocking one of
+/// the few threads of Swift's cooperative pool would starve the server under test.
 public final class RawSocket: @unchecked Sendable {
     public let fd: Int32
     private var decoder = FrameDecoder(maxPayloadSize: 64 << 20)
