@@ -26,14 +26,37 @@ public struct CalendarDates: Sendable, Equatable {
     /// Days from 1970-01-01 to a YYYY-MM-DD date of the proleptic Gregorian calendar
     /// (Howard Hinnant's days_from_civil): a sale counts days ahead without a query.
     public static func dayNumber(_ date: String) -> Int? {
-        let parts = date.split(separator: "-")
-        guard parts.count == 3, let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]) else { return nil }
+        guard let (year, month, day) = fields(of: date) else { return nil }
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
         let yearOfEra = y - era * 400
         let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
         let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
         return era * 146_097 + dayOfEra - 719_468
+    }
+
+    /// Year, month and day of a date: read in place when it is the usual YYYY-MM-DD (every
+    /// sale reads one on the writer), else split at its dashes.
+    private static func fields(of date: String) -> (Int, Int, Int)? {
+        var text = date
+        let digits = text.withUTF8 { bytes -> (Int, Int, Int)? in
+            guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-") else { return nil }
+            func number(_ range: Range<Int>) -> Int? {
+                var value = 0
+                for index in range {
+                    let digit = Int(bytes[index]) - Int(UInt8(ascii: "0"))
+                    guard (0...9).contains(digit) else { return nil }
+                    value = value * 10 + digit
+                }
+                return value
+            }
+            guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10) else { return nil }
+            return (year, month, day)
+        }
+        if let digits { return digits }
+        let parts = date.split(separator: "-")
+        guard parts.count == 3, let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]) else { return nil }
+        return (year, month, day)
     }
 
     /// The YYYY-MM-DD date of a day number (Hinnant's civil_from_days), the inverse of ``dayNumber(_:)``.
@@ -47,11 +70,29 @@ public struct CalendarDates: Sendable, Equatable {
         let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
         let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
         let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        func padded(_ value: Int, _ width: Int) -> String {
-            let text = String(value)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
+        guard (0...9999).contains(year) else {
+            func padded(_ value: Int, _ width: Int) -> String {
+                let text = String(value)
+                return String(repeating: "0", count: max(0, width - text.count)) + text
+            }
+            return "\(padded(year, 4))-\(padded(month, 2))-\(padded(day, 2))"
         }
-        return "\(padded(year, 4))-\(padded(month, 2))-\(padded(day, 2))"
+        // Digit by digit in place: every sale on the writer dates its vouchers' last day.
+        return String(unsafeUninitializedCapacity: 10) { buffer in
+            func write(_ value: Int, endingAt end: Int, width: Int) {
+                var rest = value
+                for index in stride(from: end - 1, through: end - width, by: -1) {
+                    buffer[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+                    rest /= 10
+                }
+            }
+            write(year, endingAt: 4, width: 4)
+            buffer[4] = UInt8(ascii: "-")
+            write(month, endingAt: 7, width: 2)
+            buffer[7] = UInt8(ascii: "-")
+            write(day, endingAt: 10, width: 2)
+            return 10
+        }
     }
 }
 

@@ -287,7 +287,7 @@ struct CalendarTests {
         #expect(try await harness.store.product(code: "GATE")?.retailPriceFen == 12_000)
     }
 
-    @Test("days between dates are counted without a query, as Foundation counts them")
+    @Test("days between dates are counted without a query, and dates written from them, as Foundation counts them")
     func dayNumbers() {
         #expect(CalendarDates.dayNumber("1970-01-01") == 0)
         #expect(CalendarDates.dayNumber("2000-02-29") == 11_016)
@@ -297,7 +297,15 @@ struct CalendarTests {
             let days = Int.random(in: -100_000...100_000, using: &generator)
             let date = Date(timeIntervalSince1970: Double(days) * 86_400)
             #expect(CalendarDates.dayNumber(formatter.day(of: date)) == days)
+            #expect(CalendarDates.date(dayNumber: days) == formatter.day(of: date))
         }
+        // Past the four-digit years, and the looser forms dates were always read in.
+        for date in ["0000-03-01", "9999-12-31", "10000-01-01", "0001-01-01"] {
+            #expect(CalendarDates.dayNumber(date).map(CalendarDates.date(dayNumber:)) == date)
+        }
+        #expect(CalendarDates.dayNumber("2026-1-5") == CalendarDates.dayNumber("2026-01-05"))
+        #expect(CalendarDates.dayNumber("2026-01-0x") == nil)
+        #expect(CalendarDates.dayNumber("2026/01/05") == nil)
     }
 
     static let badChanges: [(String, String, String)] = [
