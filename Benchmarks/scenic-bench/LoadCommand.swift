@@ -113,7 +113,7 @@ struct LoadCommand: AsyncParsableCommand {
         }
         // A fresh daemon has nothing to list: give the admin profiles a distributor with sales.
         var distributorID = distributorID
-        if profile.usesAdminSocket, daemon.scratch != nil {
+        if profile.usesAdminSocket, !daemon.scratch.isEmpty {
             distributorID = try await Self.seedSales(daemon, today: today)
         }
         var plans: [CallPlan] = []
