@@ -10,9 +10,12 @@ struct Floors {
 
     /// The floors that bound `profile`: the echo round trip for health calls, SQLite's
     /// sale transaction one per commit and batched for sales, spread over the load's
-    /// `distributors` as its sales were (each seller's index entries sit apart).
+    /// `distributors` as its sales were (each seller's index entries sit apart). Batched
+    /// by every call in flight, and also by `daemonBatch`, the writes the daemon's own
+    /// transactions held on average, when that differs.
     func measure(
-        profile: LoadProfile, connections: Int, inFlight: Int, distributors: Int, database: String, seconds: Double
+        profile: LoadProfile, connections: Int, inFlight: Int, distributors: Int, database: String, seconds: Double,
+        daemonBatch: Int? = nil
     ) async throws -> [Result] {
         let duration = String(format: "%.1f", seconds)
         switch profile {
@@ -20,7 +23,8 @@ struct Floors {
             return [try run("echo-floor", ["--connections", "\(connections)", "--in-flight", "\(inFlight)", "--seconds", duration])]
         case .sell, .mixed:
             let batch = min(connections * inFlight, 256)
-            return try [1, batch].map { perTransaction in
+            let sizes = [1, batch] + (daemonBatch.map { $0 > 1 && $0 != batch ? [$0] : [] } ?? [])
+            return try sizes.map { perTransaction in
                 try run("sqlite-sale-floor", [
                     "--database", database, "--product", Fixture.productCode, "--distributor", "1",
                     "--distributors", "\(distributors)",

@@ -72,8 +72,12 @@ struct LoadCommand: AsyncParsableCommand {
             let plans = try await makePlans(daemon)
             let cpuBefore = daemon.cpuTime
             let writtenBefore = daemon.local?.storageWrittenBytes
+            let batchesBefore = try await Self.groupCommits(daemon)
             let (recorder, elapsed) = try await drive(plans)
             report.record(recorder, seconds: elapsed)
+            if let batchesBefore, let batchesAfter = try await Self.groupCommits(daemon), batchesAfter != batchesBefore {
+                report.groupCommits = batchesAfter.since(batchesBefore)
+            }
             if let cpuBefore, let cpuAfter = daemon.cpuTime { report.daemonCPU = cpuAfter - cpuBefore }
             if let writtenBefore, let writtenAfter = daemon.local?.storageWrittenBytes {
                 report.daemonStorageBytes = writtenAfter - writtenBefore
@@ -95,7 +99,7 @@ struct LoadCommand: AsyncParsableCommand {
         } else if floors, let database = daemon.local?.databasePath {
             report.floors = try await Floors(directory: floorsDirectory).measure(
                 profile: profile, connections: connections, inFlight: inFlight, distributors: distributors, database: database,
-                seconds: min(duration, 10))
+                seconds: min(duration, 10), daemonBatch: report.groupCommits.map { Int($0.writesPerTransaction.rounded()) })
             daemon.removeScratch()
         }
         print(json ? try report.json() : report.text())
@@ -165,6 +169,15 @@ struct LoadCommand: AsyncParsableCommand {
             return await group.reduce(into: LatencyRecorder()) { $0.add($1) }
         }
         return (merged, ContinuousClock.now - started)
+    }
+
+    /// The writer's running totals, from the first daemon's metrics on its admin socket;
+    /// nil for a daemon on PostgreSQL, which has no group commit, or a build older than
+    /// its metrics (the bench drives earlier builds for comparison).
+    private static func groupCommits(_ daemon: DaemonTarget.Running) async throws -> GroupCommitFigures? {
+        let client = try await ScenicClient.connect(socketPath: daemon.adminSocket)
+        defer { Task { await client.close() } }
+        return (try? await client.metrics()).flatMap(GroupCommitFigures.init(metricsText:))
     }
 
     /// One distributor with 100 sales of 5 tickets; returns its id.

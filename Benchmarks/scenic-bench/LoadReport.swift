@@ -17,6 +17,8 @@ struct LoadReport {
     /// /proc/PID/io: the WAL and checkpoints together, as the disk sees them), set-up excluded.
     var daemonStorageBytes: Int?
     var startToReadyMillis: Double?
+    /// The daemon's transactions during the load (SQLite's group commit).
+    var groupCommits: GroupCommitFigures?
     var floors: [Floors.Result] = []
 
     init(profile: String, connections: Int, inFlight: Int, distributors: Int) {
@@ -71,6 +73,12 @@ struct LoadReport {
             lines.append(String(format: "  daemon     storage %.0f bytes written a call", storageBytesPerCall))
         }
         if let startToReadyMillis { lines.append(String(format: "  daemon     start to ready %.0f ms", startToReadyMillis)) }
+        if let groupCommits {
+            lines.append(String(
+                format: "  writer     %.0f transactions of %.1f writes, run %.1f µs a write, committed in %.0f µs (%.1f µs a write)",
+                groupCommits.transactions, groupCommits.writesPerTransaction, groupCommits.executingMicrosPerWrite,
+                groupCommits.committingMicrosPerTransaction, groupCommits.committingMicrosPerWrite))
+        }
         for floor in floors {
             let name = floor["floor"] as? String ?? "floor"
             let detail = (floor["per_transaction"] as? Double).map { perTransaction in
@@ -95,6 +103,14 @@ struct LoadReport {
         object["daemon_start_to_ready_ms"] = startToReadyMillis
         object["daemon_cpu_us_per_call"] = daemonCPUMicrosPerCall
         object["daemon_storage_bytes_per_call"] = storageBytesPerCall
+        if let groupCommits {
+            object["group_commit"] = [
+                "transactions": groupCommits.transactions, "writes_per_transaction": groupCommits.writesPerTransaction,
+                "executing_us_per_write": groupCommits.executingMicrosPerWrite,
+                "committing_us_per_transaction": groupCommits.committingMicrosPerTransaction,
+                "committing_us_per_write": groupCommits.committingMicrosPerWrite,
+            ]
+        }
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         return String(decoding: data, as: UTF8.self)
     }

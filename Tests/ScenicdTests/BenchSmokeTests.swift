@@ -28,6 +28,12 @@ struct BenchSmokeTests {
         #expect((report["daemon_peak_rss_bytes"] as? Int ?? 0) > 0)
         #expect((report["daemon_cpu_us_per_call"] as? Double ?? 0) > 0, "\(result.stdout)")
         #expect((report["daemon_storage_bytes_per_call"] as? Double ?? -1) >= 0, "\(result.stdout)")
+        if arguments.contains("sell") || arguments.contains("mixed") {
+            // The writer's transactions over the load, from the daemon's metrics.
+            let batches = try #require(report["group_commit"] as? [String: Double], "\(result.stdout)")
+            #expect((batches["transactions"] ?? 0) > 0 && (batches["writes_per_transaction"] ?? 0) >= 1, "\(batches)")
+            #expect((batches["executing_us_per_write"] ?? 0) > 0 && (batches["committing_us_per_transaction"] ?? 0) > 0, "\(batches)")
+        }
         if arguments.contains("--floors") {
             let floors = try #require(report["floors"] as? [[String: Any]])
             #expect(!floors.isEmpty && floors.allSatisfy { ($0["per_second"] as? Double ?? 0) > 0 }, "\(floors)")
