@@ -72,10 +72,10 @@ struct LoadCommand: AsyncParsableCommand {
             let plans = try await makePlans(daemon)
             let cpuBefore = daemon.cpuTime
             let writtenBefore = daemon.local?.storageWrittenBytes
-            let batchesBefore = try await Self.groupCommits(daemon)
+            let batchesBefore = await Self.groupCommits(daemon)
             let (recorder, elapsed) = try await drive(plans)
             report.record(recorder, seconds: elapsed)
-            if let batchesBefore, let batchesAfter = try await Self.groupCommits(daemon), batchesAfter != batchesBefore {
+            if let batchesBefore, let batchesAfter = await Self.groupCommits(daemon), batchesAfter != batchesBefore {
                 report.groupCommits = batchesAfter.since(batchesBefore)
             }
             if let cpuBefore, let cpuAfter = daemon.cpuTime { report.daemonCPU = cpuAfter - cpuBefore }
@@ -172,10 +172,11 @@ struct LoadCommand: AsyncParsableCommand {
     }
 
     /// The writer's running totals, from the first daemon's metrics on its admin socket;
-    /// nil for a daemon on PostgreSQL, which has no group commit, or a build older than
-    /// its metrics (the bench drives earlier builds for comparison).
-    private static func groupCommits(_ daemon: DaemonTarget.Running) async throws -> GroupCommitFigures? {
-        let client = try await ScenicClient.connect(socketPath: daemon.adminSocket)
+    /// nil for a daemon on PostgreSQL, which has no group commit, for a build older than
+    /// its metrics (the bench drives earlier builds for comparison), or when the admin
+    /// socket does not answer (an attached daemon's may be closed to this user).
+    private static func groupCommits(_ daemon: DaemonTarget.Running) async -> GroupCommitFigures? {
+        guard let client = try? await ScenicClient.connect(socketPath: daemon.adminSocket) else { return nil }
         defer { Task { await client.close() } }
         return (try? await client.metrics()).flatMap(GroupCommitFigures.init(metricsText:))
     }
