@@ -38,12 +38,10 @@ public struct DistributorRecord: Sendable, Equatable, FetchableRecord {
 
     public init(row: Row) throws { self.init(columns: row) }
 
+    /// Read in the table's column order, which a stepped row finds fastest (each column
+    /// where the search starts).
     package init(columns row: some ColumnReading) {
         id = row["id"]
-        creditLimitFen = row["credit_limit_fen"] ?? 0
-        heldFen = row["held_fen"] ?? 0
-        lowBalanceThresholdFen = row["low_balance_threshold_fen"]
-        lowBalanceAlerted = row["low_balance_alerted"]
         name = row["name"]
         phone = row["phone"]
         status = Status(rawValue: row["status"]) ?? .disabled
@@ -52,6 +50,10 @@ public struct DistributorRecord: Sendable, Equatable, FetchableRecord {
         balanceFen = row["balance_fen"]
         createdAt = row["created_at"]
         updatedAt = row["updated_at"]
+        lowBalanceThresholdFen = row["low_balance_threshold_fen"]
+        lowBalanceAlerted = row["low_balance_alerted"]
+        heldFen = row["held_fen"] ?? 0
+        creditLimitFen = row["credit_limit_fen"] ?? 0
     }
 }
 

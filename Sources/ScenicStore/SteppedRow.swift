@@ -5,22 +5,19 @@ import GRDBSQLite
 ///
 /// GRDB's `Row` builds a dictionary of the statement's lower-cased column names for every
 /// query it reads, which on the writer's hot path cost more than the reads themselves.
-/// This row finds a column by comparing SQLite's own column names, starting after the
-/// column read last: records read their columns mostly in the order their queries select
-/// them, so most lookups compare one name, and a wide row read for a few columns asks
-/// SQLite for a few names. Its statements name each column once (checked in debug
-/// builds), so where a search starts never changes what it finds.
+/// This row takes SQLite's own column names once and finds a column by comparing them,
+/// starting after the column read last: records read their columns mostly in the order
+/// their queries select them, so most lookups compare one name. Its statements name each
+/// column once (checked in debug builds), so where a search starts never changes what it finds.
 package final class SteppedRow: ColumnReading {
     private let statement: SQLiteStatement
-    private let columnCount: Int
+    private let names: [UnsafePointer<CChar>?]
     private var next = 0
 
     init(statement: SQLiteStatement) {
         self.statement = statement
-        columnCount = Int(sqlite3_column_count(statement))
-        assert(
-            Set((0..<columnCount).map { String(cString: sqlite3_column_name(statement, CInt($0))).lowercased() }).count == columnCount,
-            "a column named twice")
+        names = (0..<sqlite3_column_count(statement)).map { sqlite3_column_name(statement, $0) }
+        assert(Set(names.map { String(cString: $0!).lowercased() }).count == names.count, "a column named twice")
     }
 
     package func value<Value: DatabaseValueConvertible & StatementColumnConvertible>(of column: String) -> Value {
@@ -37,8 +34,8 @@ package final class SteppedRow: ColumnReading {
 
     private func index(of column: String) -> Int? {
         let found = column.withCString { name in
-            let named = { (index: Int) in sqlite3_stricmp(sqlite3_column_name(self.statement, CInt(index)), name) == 0 }
-            return (next..<columnCount).first(where: named) ?? (0..<min(next, columnCount)).first(where: named)
+            (next..<names.count).first { sqlite3_stricmp(names[$0], name) == 0 }
+                ?? (0..<min(next, names.count)).first { sqlite3_stricmp(names[$0], name) == 0 }
         }
         if let found { next = found + 1 }
         return found
