@@ -55,6 +55,17 @@ final class DaemonProcess: Sendable {
     var pid: pid_t { process.pid }
     var isRunning: Bool { process.isRunning }
 
+    /// The daemon's CPU time so far (user + system), from /proc: what a bound on the
+    /// daemon's own work measures, whatever else runs beside it on the machine.
+    var cpuTime: Duration {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let end = stat.lastIndex(of: ")") else {
+            return .zero
+        }
+        let fields = stat[stat.index(after: end)...].split(separator: " ")
+        let ticks = (Int(fields[11]) ?? 0) + (Int(fields[12]) ?? 0)
+        return .milliseconds(ticks * 1000 / sysconf(Int32(_SC_CLK_TCK)))
+    }
+
     func signal(_ signal: Int32) { process.signal(signal) }
 
     /// Waits for the process to exit and returns its exit code (128 + the signal when one

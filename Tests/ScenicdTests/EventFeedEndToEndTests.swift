@@ -85,16 +85,6 @@ struct EventFeedEndToEndTests {
         #expect(try await daemon.waitForExit() == 0)
     }
 
-    /// The daemon's CPU time so far (user + system), from /proc.
-    static func cpuTime(of pid: Int32) -> Duration {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let end = stat.lastIndex(of: ")") else {
-            return .zero
-        }
-        let fields = stat[stat.index(after: end)...].split(separator: " ")
-        let ticks = (Int(fields[11]) ?? 0) + (Int(fields[12]) ?? 0)
-        return .milliseconds(ticks * 1000 / sysconf(Int32(_SC_CLK_TCK)))
-    }
-
     @Test("ten idle followers long-polling the admin feed cost the daemon next to no CPU")
     func idleFollowers() async throws {
         let daemon = try await DaemonProcess()
@@ -108,9 +98,9 @@ struct EventFeedEndToEndTests {
             return process
         }
         try await Task.sleep(for: .seconds(2))
-        let before = Self.cpuTime(of: daemon.pid)
+        let before = daemon.cpuTime
         try await Task.sleep(for: .seconds(5))
-        let spent = Self.cpuTime(of: daemon.pid) - before
+        let spent = daemon.cpuTime - before
         #expect(followers.allSatisfy { $0.isRunning })
         // Ten calls waiting on a continuation each, and the daemon's hourly chores asleep:
         // a few clock ticks at most in five seconds.
