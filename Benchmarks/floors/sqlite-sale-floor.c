@@ -522,8 +522,10 @@ static void pragma(Floor *f, const char *set, const char *get, const char *expec
     sqlite3_finalize(s);
 }
 
-/* scenicd's connection settings (SQLiteStore.open and GRDB's DatabasePool). */
+/* scenicd's process and connection settings (CSQLiteSettings, SQLiteStore.open and GRDB's
+   DatabasePool): no memory statistics, no mutex a connection. */
 static void open_database(Floor *f, const char *path) {
+    if (sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) != SQLITE_OK) fail("SQLite was initialized before its options were set");
     if (sqlite3_open_v2(path, &f->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
         fail("%s: %s (make one with make-floor-db.sh, or point at a stopped scenicd's scenic.sqlite3)", path,
              sqlite3_errmsg(f->db));

@@ -1,5 +1,7 @@
+import CSQLiteSettings
 import Foundation
 import GRDB
+import GRDBSQLite
 import Logging
 import ScenicNumbering
 import Synchronization
@@ -71,8 +73,15 @@ public final class SQLiteStore: Sendable {
     /// bytes and index entries fit as well, and no row a sale writes overflows a page.
     public static let pageSize = 1024
 
+    /// Whether SQLite's process-wide options took (`scenic_sqlite_configure`): they must
+    /// come before the process's first connection, which is the first store's in scenicd.
+    /// When something opened one earlier (a test, say), connections keep SQLite's
+    /// defaults, a mutex each: as correct, and slower on the writer's hot path.
+    private static let processSettingsTook = scenic_sqlite_configure() == SQLITE_OK
+
     /// Opens (creating if needed) the database at `path` and migrates it.
     public static func open(at path: String, logger: Logger = Logger(label: "scenic.store")) throws -> SQLiteStore {
+        if !processSettingsTook { logger.debug("SQLite was initialized before the store opened; its connections keep a mutex each") }
         let lock = try StoreLock(databasePath: path)
         try adoptPageSize(at: path, logger: logger)
         let voucherCodeFunctions = VoucherCodeFunctions()
