@@ -34,7 +34,12 @@ final class StoreLock: Sendable {
     /// Lets another store open the database; also done when the lock goes away.
     func release() {
         descriptor.withLock { fd in
-            if fd >= 0 { close(fd) }
+            guard fd >= 0 else { return }
+            // Unlocked before closing: the lock belongs to the open file, and a child being
+            // spawned by another thread holds a copy of the descriptor until its exec, so
+            // a close alone could leave the file locked for a moment after this returns.
+            flock(fd, LOCK_UN)
+            close(fd)
             fd = -1
         }
     }

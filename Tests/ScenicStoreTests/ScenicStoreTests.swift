@@ -42,6 +42,25 @@ struct ScenicStoreTests {
         try reopened.close()
     }
 
+    @Test("a closed store's lock is free at once, even while a copy of its descriptor lives on (a child being spawned)")
+    func lockFreedDespiteACopy() throws {
+        let path = Self.temporaryPath()
+        let store = try SQLiteStore.open(at: path)
+        // What a process spawned by another thread holds until its exec: a duplicate of
+        // every descriptor, the lock file's included.
+        let lockFile = URL(fileURLWithPath: path + ".lock").resolvingSymlinksInPath().path
+        let descriptors = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").compactMap(Int32.init)
+        let original = try #require(descriptors.first {
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\($0)")) == lockFile
+        })
+        let copy = dup(original)
+        #expect(copy >= 0)
+        defer { close(copy) }
+        try store.close()
+        let reopened = try SQLiteStore.open(at: path)
+        try reopened.close()
+    }
+
     @Test("a closed store leaves its WAL empty")
     func closeEmptiesTheWAL() async throws {
         let path = Self.temporaryPath()
