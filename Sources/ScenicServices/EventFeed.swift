@@ -22,8 +22,8 @@ public struct EventFeed: Sendable {
     /// Writes the expiry events due and drops events older than the days kept.
     public func sweep() async throws {
         let clock = now()
-        try await store.recordExpiredVouchers(today: calendar.day(of: clock), at: clock.millis)
-        try await store.dropEvents(before: clock.millis - Int64(days) * 86_400_000)
+        _ = try await store.recordExpiredVouchers(today: calendar.day(of: clock), at: clock.millis)
+        _ = try await store.dropEvents(before: clock.millis - Int64(days) * 86_400_000)
     }
 
     public func run(every interval: Duration = .seconds(3600), logger: Logger) async {

@@ -46,7 +46,7 @@ public struct ProductAdminService: Sendable {
             into: &violations)
         try AccountInput.check(violations)
         do {
-            try await store.createProducts(products, stamp: context.adminStamp(at: now), dryRun: request.dryRun)
+            _ = try await store.createProducts(products, stamp: context.adminStamp(at: now), dryRun: request.dryRun)
         } catch let rejected as BatchRejected {
             throw CatalogInput.rejection(rejected) { "products[\($0)].code" }
         }
