@@ -154,7 +154,7 @@ let package = Package(
         .testTarget(
             name: "ScenicRPCTests",
             dependencies: [
-                "ScenicRPC", "ScenicProto",
+                "ScenicRPC", "ScenicProto", "ScenicTestSupport",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]

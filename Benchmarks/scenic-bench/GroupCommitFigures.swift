@@ -31,19 +31,14 @@ struct GroupCommitFigures: Equatable {
         guard found else { return nil }
     }
 
-    private init(transactions: Double, writes: Double, executingSeconds: Double, committingSeconds: Double) {
-        self.transactions = transactions
-        self.writes = writes
-        self.executingSeconds = executingSeconds
-        self.committingSeconds = committingSeconds
-    }
-
     /// What happened between `earlier` and these totals.
     func since(_ earlier: GroupCommitFigures) -> GroupCommitFigures {
-        GroupCommitFigures(
-            transactions: transactions - earlier.transactions, writes: writes - earlier.writes,
-            executingSeconds: executingSeconds - earlier.executingSeconds,
-            committingSeconds: committingSeconds - earlier.committingSeconds)
+        var change = self
+        change.transactions -= earlier.transactions
+        change.writes -= earlier.writes
+        change.executingSeconds -= earlier.executingSeconds
+        change.committingSeconds -= earlier.committingSeconds
+        return change
     }
 
     var writesPerTransaction: Double { transactions > 0 ? writes / transactions : 0 }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ScenicProto
+import ScenicTestSupport
 import SwiftProtobuf
 import Testing
 
@@ -100,12 +101,7 @@ struct RequestBoundsTests {
             Issue.record("the handler ran for \(request.voucherCodes.count) codes")
             return .init()
         }
-        var refund = Scenic_V1_RefundRequest()
-        refund.voucherCodes = Array(repeating: "", count: 1_000_000)
-        var envelope = Ttrpc_Request()
-        envelope.service = "test.v1.Refunds"
-        envelope.method = "Refund"
-        envelope.payload = try refund.serializedData()
+        var envelope = try emptyCodesRefund(count: 1_000_000, service: "test.v1.Refunds")
         #expect(envelope.payload.count < FrameDecoder.defaultMaxPayloadSize)
         let started = ContinuousClock.now
         let answer = await router.respond(to: try envelope.serializedBytes(), peer: nil, logger: Logger(label: "test"))

@@ -194,16 +194,7 @@ struct BoundedRequestEndToEndTests {
         try await seller.changePassword(old: created.initialPassword, new: "my own password")
         // The frame is encoded once, before the clock starts: the bound is on the daemon's
         // answers, not on a debug build encoding two million strings four times.
-        var refund = Scenic_V1_RefundRequest()
-        refund.voucherCodes = Array(repeating: "", count: 2_000_000)
-        var request = Ttrpc_Request()
-        request.service = "scenic.v1.Sales"
-        request.method = "Refund"
-        request.payload = try refund.serializedData()
-        var session = Ttrpc_KeyValue()
-        session.key = "scenic-session"
-        session.value = token
-        request.metadata = [session]
+        let request = try emptyCodesRefund(count: 2_000_000, service: "scenic.v1.Sales", metadata: ["scenic-session": token])
         let frame = FrameHeader.frame(streamID: 1, type: .request, payload: try request.serializedBytes())
         #expect(frame.count > 4_000_000)
         let sockets = try (0..<4).map { _ in try RawSocket(path: daemon.posSocket) }
