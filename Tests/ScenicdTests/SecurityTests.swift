@@ -170,8 +170,11 @@ struct SecurityTests {
         #expect(registered.prefix(5).allSatisfy { $0.reason == "INVALID_CREDENTIALS" })
         #expect(registered.suffix(2).allSatisfy { $0.reason == "LOGIN_THROTTLED" })
         func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+        // Both pay a hash (about 200 ms at this cost); an oracle answering an unknown phone
+        // without one would be a hundred times apart. A factor of 4 either way: with the
+        // whole suite beside it on two cores the medians came 2.06 apart in a CI run.
         let ratio = median(registered.prefix(5).map(\.ms)) / median(unknown.prefix(5).map(\.ms))
-        #expect(ratio > 0.5 && ratio < 2, "registered \(registered.map(\.ms)) ms, unknown \(unknown.map(\.ms)) ms")
+        #expect(ratio > 0.25 && ratio < 4, "registered \(registered.map(\.ms)) ms, unknown \(unknown.map(\.ms)) ms")
 
         let login = try await CommandResult.run(
             "scenic-pos", ["login", "--phone", "13800138000", "--password-stdin"], environment: environment, input: password + "\n")
