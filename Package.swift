@@ -49,9 +49,12 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // AES-128 blocks with the key expanded once, on the AES-NI instructions (C intrinsics).
+        .target(name: "CAESBlock"),
         .target(
             name: "ScenicNumbering",
             dependencies: [
+                "CAESBlock",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ]

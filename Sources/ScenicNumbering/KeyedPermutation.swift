@@ -1,6 +1,3 @@
-import Crypto
-import CryptoExtras
-
 /// A keyed pseudorandom permutation of the numbers of `bits` bits: without the key, the
 /// image of one number says nothing about any other's.
 ///
@@ -10,15 +7,14 @@ import CryptoExtras
 /// so that the permutations of one key are unrelated to each other.
 struct KeyedPermutation: Sendable {
     private static let rounds = 4
-    private let key: SymmetricKey
+    private let cipher: AESBlockCipher
     private let halfBits: Int
     private let domain: UInt8
 
     /// `key` is 16, 24 or 32 bytes; `bits` is even, from 2 to 62.
     init(key: [UInt8], bits: Int, domain: UInt8) {
-        precondition([16, 24, 32].contains(key.count), "an AES key is 16, 24 or 32 bytes")
         precondition(bits % 2 == 0 && (2...62).contains(bits), "a balanced network over 2 to 62 bits")
-        self.key = SymmetricKey(data: key)
+        cipher = AESBlockCipher(key: key)
         self.halfBits = bits / 2
         self.domain = domain
     }
@@ -55,15 +51,16 @@ struct KeyedPermutation: Sendable {
     /// holding the round, the half (big-endian, in as few bytes as it needs) and the domain.
     private func function(_ round: Int, _ half: UInt64) -> UInt64 {
         let bytes = (halfBits + 7) / 8
-        var block = [UInt8](repeating: 0, count: 16)
-        block[0] = UInt8(round)
-        for index in 0..<bytes {
-            block[1 + index] = UInt8(truncatingIfNeeded: half >> UInt64(8 * (bytes - 1 - index)))
+        var block: (UInt64, UInt64) = (0, 0)
+        let output = withUnsafeMutableBytes(of: &block) { block in
+            block[0] = UInt8(round)
+            for index in 0..<bytes {
+                block[1 + index] = UInt8(truncatingIfNeeded: half >> UInt64(8 * (bytes - 1 - index)))
+            }
+            block[15] = domain
+            cipher.encrypt(block)
+            return block.prefix(bytes).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
         }
-        block[15] = domain
-        // A 16-byte block and a valid key: AES cannot fail on them.
-        try! AES.permute(&block, key: key)
-        let output = block.prefix(bytes).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
         return output >> UInt64(8 * bytes - halfBits)
     }
 }
