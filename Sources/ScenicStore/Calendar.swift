@@ -314,6 +314,18 @@ extension SQLiteStore {
             arguments: [distributorID, productID])
     }
 
+    /// A date's row with the distributor's allotment and price of it. Built once: every
+    /// sale looks its statement up by this text.
+    private static let calendarDaySQL = """
+        SELECT \(StoredCalendarDay.columns)
+        FROM calendar_day AS day
+        LEFT JOIN calendar_allotment AS allotment ON allotment.product_id = day.product_id
+            AND allotment.visit_date = day.visit_date AND allotment.distributor_id = ?1
+        LEFT JOIN calendar_settlement_price AS price ON price.distributor_id = ?1
+            AND price.product_id = day.product_id AND price.visit_date = day.visit_date
+        WHERE day.product_id = ?2 AND day.visit_date = ?3
+        """
+
     private static func calendarDay(
         _ db: Database, product: ProductRecord, rules: BookingRules, date: String, distributorID: Int64?, bindingPrice: Int64?,
         now: SceneNow
@@ -321,16 +333,7 @@ extension SQLiteStore {
         // One read gives the day, the distributor's allotment and its price of the date (a
         // sale for a date without a calendar finds nothing: every calendar setting gives its
         // dates a row); the slots are read only for a date that has them.
-        let stored = try db.firstRow(
-            """
-            SELECT \(StoredCalendarDay.columns)
-            FROM calendar_day AS day
-            LEFT JOIN calendar_allotment AS allotment ON allotment.product_id = day.product_id
-                AND allotment.visit_date = day.visit_date AND allotment.distributor_id = ?1
-            LEFT JOIN calendar_settlement_price AS price ON price.distributor_id = ?1
-                AND price.product_id = day.product_id AND price.visit_date = day.visit_date
-            WHERE day.product_id = ?2 AND day.visit_date = ?3
-            """, distributorID ?? 0, product.id, date, read: StoredCalendarDay.init(row:))
+        let stored = try db.firstRow(calendarDaySQL, distributorID ?? 0, product.id, date, read: StoredCalendarDay.init(row:))
         var slots: [SlotRecord] = []
         if let stored, stored.slotCount > 0 {
             slots = try Row.fetchAll(

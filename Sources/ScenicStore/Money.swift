@@ -178,14 +178,17 @@ extension SQLiteStore {
         }
     }
 
+    /// A distributor's binding to a product on sale by its code. Built once: on the writer
+    /// every sale looks its statement up by this text.
+    private static let sellableBindingSQL =
+        BindingRecord.select + " WHERE binding.distributor_id = ? AND product.code = ? AND product.status = 'on_sale'"
+
     /// The distributor, if it may sell now, and its binding to the product, if on sale.
     static func requireSellable(_ db: Database, distributorID: Int64, productCode: String) throws -> (DistributorRecord, BindingRecord) {
         let distributor = try requireDistributor(db, id: distributorID)
         guard distributor.status == .active, !distributor.passwordIsInitial else { throw MoneyError.distributorInactive }
         guard
-            let binding = try db.firstRow(
-                BindingRecord.select + " WHERE binding.distributor_id = ? AND product.code = ? AND product.status = 'on_sale'",
-                distributorID, productCode, read: BindingRecord.init(columns:))
+            let binding = try db.firstRow(sellableBindingSQL, distributorID, productCode, read: BindingRecord.init(columns:))
         else { throw MoneyError.productNotAuthorized(productCode) }
         return (distributor, binding)
     }

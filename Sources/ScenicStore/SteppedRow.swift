@@ -51,8 +51,10 @@ extension Database {
     /// GRDB's argument and row objects. GRDB does not see the statement run, which is sound
     /// because the store registers no GRDB transaction observer (``WriterChanges`` tells
     /// what memory must learn of a write).
-    func firstRow<T>(_ sql: String, _ arguments: any StatementBinding..., read: (SteppedRow) throws -> T) throws -> T? {
-        try stepping(sql, arguments) { statement in
+    func firstRow<each Argument: StatementBinding, T>(
+        _ sql: String, _ arguments: repeat each Argument, read: (SteppedRow) throws -> T
+    ) throws -> T? {
+        try stepping(sql, repeat each arguments) { (statement: SQLiteStatement) in
             switch sqlite3_step(statement) {
             case SQLITE_ROW: return try read(SteppedRow(statement: statement))
             case SQLITE_DONE: return nil
@@ -62,8 +64,8 @@ extension Database {
     }
 
     /// Runs the statement `sql` to its end, as ``firstRow(_:_:read:)`` runs it.
-    func run(_ sql: String, _ arguments: any StatementBinding...) throws {
-        try stepping(sql, arguments) { statement in
+    func run<each Argument: StatementBinding>(_ sql: String, _ arguments: repeat each Argument) throws {
+        try stepping(sql, repeat each arguments) { (statement: SQLiteStatement) in
             while true {
                 switch sqlite3_step(statement) {
                 case SQLITE_ROW: continue
@@ -75,15 +77,21 @@ extension Database {
     }
 
     /// Binds `arguments` to the cached statement of `sql` and hands it to `body`, then
-    /// resets it and clears its bindings for its next use.
-    private func stepping<T>(_ sql: String, _ arguments: [any StatementBinding], _ body: (SQLiteStatement) throws -> T) throws -> T {
+    /// resets it and clears its bindings for its next use. The arguments are a parameter
+    /// pack, not an array of existentials: each call site binds its own types directly,
+    /// with no array and no boxes to allocate on the writer's path.
+    private func stepping<each Argument: StatementBinding, T>(
+        _ sql: String, _ arguments: repeat each Argument, body: (SQLiteStatement) throws -> T
+    ) throws -> T {
         let statement = try cachedStatement(sql: sql).sqliteStatement
         defer {
             sqlite3_reset(statement)
             sqlite3_clear_bindings(statement)
         }
-        for (offset, argument) in arguments.enumerated() {
-            let code = argument.bind(to: statement, at: CInt(offset + 1))
+        var index: CInt = 0
+        for argument in repeat each arguments {
+            index += 1
+            let code = argument.bind(to: statement, at: index)
             guard code == SQLITE_OK else { throw stepFailure(code, sql) }
         }
         return try body(statement)
