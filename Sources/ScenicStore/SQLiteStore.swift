@@ -27,6 +27,8 @@ public final class SQLiteStore: Sendable {
     public let eventBell: EventBell
     let writerChanges: WriterChanges
     let voucherIssuer: VoucherIssuer
+    /// The writer's compiled statements, current on its thread during each transaction.
+    let writerStatements: WriterStatements
     /// Told of every group commit, for the daemon's metrics.
     private let groupCommitObserver = Mutex<GroupCommitObserverBox?>(nil)
 
@@ -52,13 +54,15 @@ public final class SQLiteStore: Sendable {
     public let publicNumberKey: [UInt8]
 
     private init(
-        pool: DatabasePool, lock: StoreLock, voucherIssuer: VoucherIssuer, schemaVersion: Int, publicNumberKey: [UInt8], logger: Logger
+        pool: DatabasePool, lock: StoreLock, writerStatements: WriterStatements, voucherIssuer: VoucherIssuer, schemaVersion: Int,
+        publicNumberKey: [UInt8], logger: Logger
     ) {
         let (sessionCache, eventBell) = (SessionCache(), EventBell())
         self.sessionCache = sessionCache
         self.eventBell = eventBell
         writerChanges = WriterChanges(sessionCache: sessionCache, eventBell: eventBell)
         self.pool = pool
+        self.writerStatements = writerStatements
         self.voucherIssuer = voucherIssuer
         self.lock = lock
         self.logger = logger
@@ -126,7 +130,8 @@ public final class SQLiteStore: Sendable {
         let voucherCodes = VoucherCodes(key: Array(voucherCodeKey))
         voucherCodeFunctions.use(voucherCodes)
         let store = SQLiteStore(
-            pool: pool, lock: lock, voucherIssuer: VoucherIssuer(codes: voucherCodes, keepsLegacyCodes: keepsLegacyCodes),
+            pool: pool, lock: lock, writerStatements: pool.writeWithoutTransaction { WriterStatements(writer: $0) },
+            voucherIssuer: VoucherIssuer(codes: voucherCodes, keepsLegacyCodes: keepsLegacyCodes),
             schemaVersion: applied, publicNumberKey: Array(key), logger: logger)
         try pool.writeWithoutTransaction { try store.writerChanges.install(in: $0) }
         logger.info("store open", metadata: ["path": "\(path)", "schema_version": "\(applied)"])
@@ -170,7 +175,11 @@ public final class SQLiteStore: Sendable {
     public func close() throws {
         // The WAL runs to ~40 MB under load; a stopped daemon leaves it empty, when it can.
         do {
-            try pool.writeWithoutTransaction { _ = try Row.fetchOne($0, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+            try pool.writeWithoutTransaction { db in
+                // The writer's own statements would keep its connection from closing.
+                defer { writerStatements.empty() }
+                _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+            }
         } catch {
             logger.warning("the WAL was not emptied at close", metadata: ["error": "\(error)"])
         }

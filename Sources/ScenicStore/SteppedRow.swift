@@ -83,7 +83,7 @@ extension Database {
     private func stepping<each Argument: StatementBinding, T>(
         _ sql: String, _ arguments: repeat each Argument, body: (SQLiteStatement) throws -> T
     ) throws -> T {
-        let statement = try cachedStatement(sql: sql).sqliteStatement
+        let statement = try WriterStatements.current(for: self)?.statement(sql, on: self) ?? cachedStatement(sql: sql).sqliteStatement
         defer {
             sqlite3_reset(statement)
             sqlite3_clear_bindings(statement)

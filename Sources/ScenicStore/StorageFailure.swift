@@ -85,9 +85,11 @@ extension SQLiteStore {
     private func transaction<T>(_ db: Database, _ updates: (Database) throws -> T) throws -> T {
         var result: T?
         do {
-            try db.inTransaction {
-                result = try updates(db)
-                return .commit
+            try writerStatements.whileCurrent(on: db) {
+                try db.inTransaction {
+                    result = try updates(db)
+                    return .commit
+                }
             }
         } catch {
             writerChanges.discard()
