@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import GRDBSQLite
 
@@ -51,7 +52,7 @@ extension Database {
     /// GRDB's argument and row objects. GRDB does not see the statement run, which is sound
     /// because the store registers no GRDB transaction observer (``WriterChanges`` tells
     /// what memory must learn of a write).
-    func firstRow<each Argument: StatementBinding, T>(
+    func firstRow<each Argument: SteppedArgument, T>(
         _ sql: String, _ arguments: repeat each Argument, read: (SteppedRow) throws -> T
     ) throws -> T? {
         try stepping(sql, repeat each arguments) { (statement: SQLiteStatement) in
@@ -64,7 +65,7 @@ extension Database {
     }
 
     /// Runs the statement `sql` to its end, as ``firstRow(_:_:read:)`` runs it.
-    func run<each Argument: StatementBinding>(_ sql: String, _ arguments: repeat each Argument) throws {
+    func run<each Argument: SteppedArgument>(_ sql: String, _ arguments: repeat each Argument) throws {
         try stepping(sql, repeat each arguments) { (statement: SQLiteStatement) in
             while true {
                 switch sqlite3_step(statement) {
@@ -80,7 +81,7 @@ extension Database {
     /// resets it and clears its bindings for its next use. The arguments are a parameter
     /// pack, not an array of existentials: each call site binds its own types directly,
     /// with no array and no boxes to allocate on the writer's path.
-    private func stepping<each Argument: StatementBinding, T>(
+    private func stepping<each Argument: SteppedArgument, T>(
         _ sql: String, _ arguments: repeat each Argument, body: (SQLiteStatement) throws -> T
     ) throws -> T {
         let statement = try WriterStatements.current(for: self)?.statement(sql, on: self) ?? cachedStatement(sql: sql).sqliteStatement
@@ -91,7 +92,7 @@ extension Database {
         var index: CInt = 0
         for argument in repeat each arguments {
             index += 1
-            let code = argument.bind(to: statement, at: index)
+            let code = argument.bindStepped(to: statement, at: index)
             guard code == SQLITE_OK else { throw stepFailure(code, sql) }
         }
         return try body(statement)
@@ -100,5 +101,48 @@ extension Database {
     /// SQLite's `code` for `sql` as GRDB reports it, so that storage failures map as ever.
     private func stepFailure(_ code: CInt, _ sql: String) -> DatabaseError {
         DatabaseError(resultCode: ResultCode(rawValue: code), message: lastErrorMessage, sql: sql)
+    }
+}
+
+/// A value ``Database/firstRow(_:_:read:)`` and ``Database/run(_:_:)`` bind: GRDB's binding,
+/// except for texts.
+///
+/// GRDB binds a text by handing SQLite a C string to measure, which the standard library
+/// makes by copying a text short enough to live inside its `String` value (most of a
+/// sale's: dates, codes, request scopes); a text is bound here with its length from its
+/// own UTF-8, and SQLite copies it once.
+protocol SteppedArgument: StatementBinding {
+    func bindStepped(to statement: SQLiteStatement, at index: CInt) -> CInt
+}
+
+extension SteppedArgument {
+    func bindStepped(to statement: SQLiteStatement, at index: CInt) -> CInt { bind(to: statement, at: index) }
+}
+
+extension Int: SteppedArgument {}
+extension Int64: SteppedArgument {}
+extension Bool: SteppedArgument {}
+extension Data: SteppedArgument {}
+
+extension String: SteppedArgument {
+    /// Never NULL, even when empty.
+    func bindStepped(to statement: SQLiteStatement, at index: CInt) -> CInt {
+        var text = self
+        return text.withUTF8 { utf8 in
+            let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
+            guard let bytes = utf8.baseAddress else { return sqlite3_bind_text(statement, index, "", 0, transient) }
+            return bytes.withMemoryRebound(to: CChar.self, capacity: utf8.count) {
+                sqlite3_bind_text(statement, index, $0, CInt(utf8.count), transient)
+            }
+        }
+    }
+}
+
+extension Optional: SteppedArgument where Wrapped: SteppedArgument {
+    func bindStepped(to statement: SQLiteStatement, at index: CInt) -> CInt {
+        switch self {
+        case .some(let value): value.bindStepped(to: statement, at: index)
+        case .none: sqlite3_bind_null(statement, index)
+        }
     }
 }

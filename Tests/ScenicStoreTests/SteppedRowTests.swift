@@ -37,6 +37,29 @@ struct SteppedRowTests {
         #expect(names == ["Lakeside", nil, "Hilltop"])
     }
 
+    @Test("texts bind as themselves, short or long, empty ones as '' and not NULL; an absent optional binds NULL")
+    func texts() throws {
+        let long = String(repeating: "湖", count: 40)
+        let read = try queue.read { db in
+            try ["", "hotel desk", long].map { text in
+                try db.firstRow("SELECT ? AS text, typeof(?) AS type, length(?) AS length", text, text, text) {
+                    ($0["text"] as String, $0["type"] as String, $0["length"] as Int64)
+                }
+            }
+        }
+        #expect(read.map { $0?.0 } == ["", "hotel desk", long])
+        #expect(read.map { $0?.1 } == ["text", "text", "text"])
+        #expect(read.map { $0?.2 } == [0, 10, 40])
+        let absent: String? = nil
+        let present: String? = "x"
+        let types = try queue.read { db in
+            try db.firstRow("SELECT typeof(?) AS absent, typeof(?) AS present", absent, present) {
+                ($0["absent"] as String, $0["present"] as String)
+            }
+        }
+        #expect(types?.0 == "null" && types?.1 == "text")
+    }
+
     @Test("a write answers its RETURNING row; a refused one throws SQLite's extended code, changes nothing, and the statement runs again")
     func writes() throws {
         try queue.write { db in
