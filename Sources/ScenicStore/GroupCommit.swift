@@ -69,7 +69,9 @@ extension SQLiteStore {
     /// Runs `updates` in a savepoint of a transaction shared with the writes arriving at
     /// the same time, and returns its result once that transaction committed.
     func groupWrite<T: Sendable>(_ updates: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
+        // Unchecked: a batch resumes each of its jobs exactly once, with its answer after the
+        // commit or with the batch's failure, and the writer is spared the check's atomics.
+        try await withUnsafeThrowingContinuation { continuation in
             let job = GroupCommit.Job(
                 run: { db in
                     let settled: Result<T, any Error>
