@@ -78,22 +78,25 @@ extension Database {
     }
 
     /// Binds `arguments` to the cached statement of `sql` and hands it to `body`, then
-    /// resets it and clears its bindings for its next use. The arguments are a parameter
-    /// pack, not an array of existentials: each call site binds its own types directly,
-    /// with no array and no boxes to allocate on the writer's path.
+    /// resets it for its next use. The arguments are a parameter pack, not an array of
+    /// existentials: each call site binds its own types directly, with no array and no
+    /// boxes to allocate on the writer's path. They must be as many as the statement's
+    /// parameters: each use binds every one, so none keeps a value from the use before.
     private func stepping<each Argument: SteppedArgument, T>(
         _ sql: String, _ arguments: repeat each Argument, body: (SQLiteStatement) throws -> T
     ) throws -> T {
         let statement = try WriterStatements.current(for: self)?.statement(sql, on: self) ?? cachedStatement(sql: sql).sqliteStatement
-        defer {
-            sqlite3_reset(statement)
-            sqlite3_clear_bindings(statement)
-        }
+        defer { sqlite3_reset(statement) }
         var index: CInt = 0
         for argument in repeat each arguments {
             index += 1
             let code = argument.bindStepped(to: statement, at: index)
             guard code == SQLITE_OK else { throw stepFailure(code, sql) }
+        }
+        guard index == sqlite3_bind_parameter_count(statement) else {
+            throw DatabaseError(
+                resultCode: .SQLITE_MISUSE,
+                message: "\(index) arguments for \(sqlite3_bind_parameter_count(statement)) parameters", sql: sql)
         }
         return try body(statement)
     }

@@ -60,6 +60,19 @@ struct SteppedRowTests {
         #expect(types?.0 == "null" && types?.1 == "text")
     }
 
+    @Test("arguments fewer or more than the statement's parameters are refused before it runs")
+    func argumentCount() throws {
+        try queue.write { db in
+            let fewer = #expect(throws: DatabaseError.self) { try db.run("UPDATE account SET fen = ? WHERE id = ?", Int64(5)) }
+            #expect(fewer?.resultCode == .SQLITE_MISUSE)
+            let more = #expect(throws: DatabaseError.self) {
+                try db.run("UPDATE account SET fen = ? WHERE id = ?", Int64(5), Int64(1), Int64(2))
+            }
+            #expect(more?.resultCode == .SQLITE_RANGE)
+        }
+        #expect(try queue.read { try Int64.fetchAll($0, sql: "SELECT fen FROM account ORDER BY id") } == [100, 0])
+    }
+
     @Test("a write answers its RETURNING row; a refused one throws SQLite's extended code, changes nothing, and the statement runs again")
     func writes() throws {
         try queue.write { db in
