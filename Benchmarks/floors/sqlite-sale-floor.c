@@ -31,7 +31,7 @@
 
 enum Statement {
     BEGIN, COMMIT, SAVEPOINT, RELEASE,
-    FIND_REQUEST, READ_DISTRIBUTOR, READ_BINDING, READ_CALENDAR_DAY, INSERT_ORDER, NEXT_VOUCHER, INSERT_VOUCHER,
+    FIND_REQUEST, READ_DISTRIBUTOR, READ_ACCOUNT, READ_BINDING, READ_CALENDAR_DAY, INSERT_ORDER, NEXT_VOUCHER, INSERT_VOUCHER,
     MOVE_BALANCE, SET_ALERTED, QUEUE_SMS, INSERT_LEDGER, LOG_REQUEST,
     STATEMENTS
 };
@@ -45,8 +45,11 @@ static const char *const SQL[STATEMENTS] = {
     [RELEASE] = "RELEASE job",
     /* SQLiteStore.once: the request id's earlier answer (a new id finds none)... */
     [FIND_REQUEST] = "SELECT method, fingerprint, response FROM request_log WHERE scope = ? AND request_id = ?",
-    /* requireDistributor. */
-    [READ_DISTRIBUTOR] = "SELECT * FROM distributor WHERE id = ?",
+    /* requireSellable: the distributor's standing (DistributorStanding.columns). */
+    [READ_DISTRIBUTOR] = "SELECT id, status, password_is_initial, balance_fen, held_fen, credit_limit_fen, "
+                         "low_balance_threshold_fen, low_balance_alerted FROM distributor WHERE id = ?",
+    /* LowBalanceAlert.update, when an alert goes out: the whole account, for its SMS. */
+    [READ_ACCOUNT] = "SELECT * FROM distributor WHERE id = ?",
     /* BindingRecord.select and sell's filter. */
     [READ_BINDING] = "SELECT product.*, binding.distributor_id AS b_distributor_id, "
                      "binding.settlement_price_fen AS b_settlement_price_fen, binding.bound_at AS b_bound_at, "
@@ -78,7 +81,9 @@ static const char *const SQL[STATEMENTS] = {
                        "settlement_price_fen, retail_price_fen, refundable, sold_at, slot, visitor_id, refund_policy_id) "
                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     /* appendLedger. */
-    [MOVE_BALANCE] = "UPDATE distributor SET balance_fen = balance_fen + ? WHERE id = ? RETURNING *",
+    [MOVE_BALANCE] = "UPDATE distributor SET balance_fen = balance_fen + ? WHERE id = ? RETURNING id, status, "
+                     "password_is_initial, balance_fen, held_fen, credit_limit_fen, low_balance_threshold_fen, "
+                     "low_balance_alerted",
     /* LowBalanceAlert.update, only when the balance crosses the distributor's threshold. */
     [SET_ALERTED] = "UPDATE distributor SET low_balance_alerted = ? WHERE id = ?",
     [QUEUE_SMS] = "INSERT INTO sms_outbox (phone, body, holds_secret, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?)",
@@ -108,12 +113,12 @@ typedef struct {
     char visit_date[16];  /* today (UTC): any date from today on is a valid sale */
     uint64_t random;      /* splitmix64 state */
     /* Columns of SELECT * FROM distributor, and of the binding select. */
-    int d_name, d_phone, d_status, d_initial, d_balance, d_threshold, d_alerted;
+    int d_status, d_initial, d_balance, d_threshold, d_alerted;
     int p_id, p_code, p_retail, p_refundable, p_valid_days, b_settlement;
 } Floor;
 
 typedef struct {
-    char name[320], phone[16], status[16];
+    char status[16];
     int initial, alerted;
     int64_t balance, threshold;
 } Distributor;
@@ -256,10 +261,8 @@ static void text(char *to, size_t size, sqlite3_stmt *statement, int index) {
 
 /* ---- the sale -------------------------------------------------------------------- */
 
-/* A distributor row, from SELECT * or RETURNING * (the same columns in the same order). */
+/* A distributor's standing, from its SELECT or RETURNING (the same columns in the same order). */
 static void distributor_row(const Floor *f, sqlite3_stmt *s, Distributor *d) {
-    text(d->name, sizeof d->name, s, f->d_name);
-    text(d->phone, sizeof d->phone, s, f->d_phone);
     text(d->status, sizeof d->status, s, f->d_status);
     d->initial = sqlite3_column_int(s, f->d_initial);
     d->balance = sqlite3_column_int64(s, f->d_balance);
@@ -267,7 +270,7 @@ static void distributor_row(const Floor *f, sqlite3_stmt *s, Distributor *d) {
     d->alerted = sqlite3_column_int(s, f->d_alerted);
 }
 
-/* requireDistributor. */
+/* requireSellable's read of the distributor. */
 static void read_distributor(Floor *f, Distributor *d) {
     sqlite3_stmt *s = use(f, READ_DISTRIBUTOR);
     sqlite3_bind_int64(s, 1, f->distributor);
@@ -294,13 +297,19 @@ static void low_balance_alert(Floor *f, const Distributor *d, int64_t at) {
     step(f, SET_ALERTED);
     done(f, SET_ALERTED);
     if (!below) return;
-    char body[512], balance[32], threshold[32];
+    char name[320], phone[16], body[512], balance[32], threshold[32];
+    s = use(f, READ_ACCOUNT);
+    sqlite3_bind_int64(s, 1, f->distributor);
+    if (step(f, READ_ACCOUNT) != SQLITE_ROW) fail("no distributor %lld", (long long)f->distributor);
+    text(name, sizeof name, s, column(s, "name"));
+    text(phone, sizeof phone, s, column(s, "phone"));
+    done(f, READ_ACCOUNT);
     snprintf(body, sizeof body,
              "[Scenic] The balance of distributor account \"%s\" is %s, below %s. "
              "Ask the scenic area for a recharge to keep selling.",
-             d->name, yuan(balance, sizeof balance, d->balance), yuan(threshold, sizeof threshold, d->threshold));
+             name, yuan(balance, sizeof balance, d->balance), yuan(threshold, sizeof threshold, d->threshold));
     s = use(f, QUEUE_SMS);
-    sqlite3_bind_text(s, 1, d->phone, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 1, phone, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, body, -1, SQLITE_STATIC);
     sqlite3_bind_int(s, 3, 0);
     sqlite3_bind_int64(s, 4, at);
@@ -541,7 +550,7 @@ static void open_database(Floor *f, const char *path) {
 static void find_columns(Floor *f) {
     prepare(f, READ_DISTRIBUTOR, 0);
     sqlite3_stmt *s = f->statement[READ_DISTRIBUTOR];
-    f->d_name = column(s, "name"), f->d_phone = column(s, "phone"), f->d_status = column(s, "status");
+    f->d_status = column(s, "status");
     f->d_initial = column(s, "password_is_initial"), f->d_balance = column(s, "balance_fen");
     f->d_threshold = column(s, "low_balance_threshold_fen"), f->d_alerted = column(s, "low_balance_alerted");
     prepare(f, READ_BINDING, 0);

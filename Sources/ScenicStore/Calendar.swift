@@ -314,8 +314,8 @@ extension SQLiteStore {
             arguments: [distributorID, productID])
     }
 
-    /// A date's row with the distributor's allotment and price of it. Built once: every
-    /// sale looks its statement up by this text.
+    /// A date's row with the distributor's allotment and price of it. Built once: the
+    /// writer finds a statement by its text's storage (``WriterStatements``).
     private static let calendarDaySQL = """
         SELECT \(StoredCalendarDay.columns)
         FROM calendar_day AS day

@@ -4,18 +4,20 @@ import GRDB
 /// distributor's threshold, not one per sale after that; back at or above the threshold
 /// re-arms it. Runs inside every ledger write and credit line change.
 package enum LowBalanceAlert {
-    static func update(_ db: Database, _ distributor: DistributorRecord, at: Millis) throws {
+    static func update(_ db: Database, _ distributor: some LowBalanceStanding, at: Millis) throws {
         guard let below = change(for: distributor) else { return }
         try db.execute(
             sql: "UPDATE distributor SET low_balance_alerted = ? WHERE id = ?", arguments: [below, distributor.id])
         guard below else { return }
-        try event(for: distributor, at: at).append(db)
-        try sms(for: distributor).enqueue(db, at: at)
+        // The SMS names the account: read whole, once, when the alert goes out.
+        let account = try SQLiteStore.requireDistributor(db, id: distributor.id)
+        try event(for: account, at: at).append(db)
+        try sms(for: account).enqueue(db, at: at)
     }
 
     /// Nil when the alert stays as it is for `distributor` as it stands now; else whether
     /// it is now below its threshold (alert) or back at or above it (re-arm).
-    package static func change(for distributor: DistributorRecord) -> Bool? {
+    package static func change(for distributor: some LowBalanceStanding) -> Bool? {
         let threshold = distributor.lowBalanceThresholdFen
         let below = threshold > 0 && distributor.availableFen < threshold
         return below == distributor.lowBalanceAlerted ? nil : below
@@ -41,3 +43,14 @@ package enum LowBalanceAlert {
             holdsSecret: false)
     }
 }
+
+/// What the alert is decided on: a distributor's available amount against its threshold,
+/// and whether it was alerted already.
+package protocol LowBalanceStanding {
+    var id: Int64 { get }
+    var availableFen: Int64 { get }
+    var lowBalanceThresholdFen: Int64 { get }
+    var lowBalanceAlerted: Bool { get }
+}
+
+extension DistributorRecord: LowBalanceStanding {}

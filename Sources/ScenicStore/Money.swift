@@ -178,14 +178,19 @@ extension SQLiteStore {
         }
     }
 
-    /// A distributor's binding to a product on sale by its code. Built once: on the writer
-    /// every sale looks its statement up by this text.
+    /// A distributor's binding to a product on sale by its code. Built once: the
+    /// writer finds a statement by its text's storage (``WriterStatements``).
     private static let sellableBindingSQL =
         BindingRecord.select + " WHERE binding.distributor_id = ? AND product.code = ? AND product.status = 'on_sale'"
 
-    /// The distributor, if it may sell now, and its binding to the product, if on sale.
-    static func requireSellable(_ db: Database, distributorID: Int64, productCode: String) throws -> (DistributorRecord, BindingRecord) {
-        let distributor = try requireDistributor(db, id: distributorID)
+    /// A distributor's standing by id.
+    private static let standingSQL = "SELECT \(DistributorStanding.columns) FROM distributor WHERE id = ?"
+
+    /// The distributor's standing, if it may sell now, and its binding to the product, if on sale.
+    static func requireSellable(_ db: Database, distributorID: Int64, productCode: String) throws -> (DistributorStanding, BindingRecord) {
+        guard let distributor = try db.firstRow(standingSQL, distributorID, read: DistributorStanding.init(columns:)) else {
+            throw AccountStoreError.distributorNotFound(distributorID)
+        }
         guard distributor.status == .active, !distributor.passwordIsInitial else { throw MoneyError.distributorInactive }
         guard
             let binding = try db.firstRow(sellableBindingSQL, distributorID, productCode, read: BindingRecord.init(columns:))
@@ -305,6 +310,10 @@ extension SQLiteStore {
         }
     }
 
+    /// Moves a balance; answers the distributor's standing after it.
+    private static let moveBalanceSQL =
+        "UPDATE distributor SET balance_fen = balance_fen + ? WHERE id = ? RETURNING \(DistributorStanding.columns)"
+
     /// Moves the balance by `amountFen` and records it; the schema's CHECK keeps the
     /// balance at or above minus the credit line.
     static func appendLedger(
@@ -312,9 +321,7 @@ extension SQLiteStore {
         voucherCode: String = "", note: String = "", actor: String, at: Millis, feeFen: Int64 = 0
     ) throws -> LedgerEntryRecord {
         guard
-            let distributor = try db.firstRow(
-                "UPDATE distributor SET balance_fen = balance_fen + ? WHERE id = ? RETURNING *", amountFen, distributorID,
-                read: DistributorRecord.init(columns:))
+            let distributor = try db.firstRow(moveBalanceSQL, amountFen, distributorID, read: DistributorStanding.init(columns:))
         else { throw AccountStoreError.distributorNotFound(distributorID) }
         let balance = distributor.balanceFen
         try LowBalanceAlert.update(db, distributor, at: at)
