@@ -23,11 +23,11 @@ final class WriterStatements: @unchecked Sendable {
     private static let probes = 4
 
     /// The text's 16 bytes in each place, (0, 0) when empty.
-    private var keys: [Key]
+    private var keys = [Key](repeating: .empty, count: WriterStatements.places)
     /// The compiled statement in each place.
-    private var handles: [SQLiteStatement?]
+    private var handles = [SQLiteStatement?](repeating: nil, count: WriterStatements.places)
     /// What keeps each place's text and statement alive.
-    private var owners: [(text: String, statement: Statement)?]
+    private var owners = [(text: String, statement: Statement)?](repeating: nil, count: WriterStatements.places)
     /// The writer's connection, while the store is open.
     private var connection: SQLiteConnection?
 
@@ -51,9 +51,6 @@ final class WriterStatements: @unchecked Sendable {
 
     /// An empty table for the writer's connection `db`.
     init(writer db: Database) {
-        keys = Array(repeating: .empty, count: Self.places)
-        handles = Array(repeating: nil, count: Self.places)
-        owners = Array(repeating: nil, count: Self.places)
         connection = db.sqliteConnection
     }
 
@@ -77,14 +74,13 @@ final class WriterStatements: @unchecked Sendable {
 
     /// Lets the statements go, so that the connection can close; on the writer's thread.
     func empty() {
-        keys = Array(repeating: .empty, count: Self.places)
-        handles = Array(repeating: nil, count: Self.places)
-        owners = Array(repeating: nil, count: Self.places)
+        for place in 0..<Self.places { (keys[place], handles[place], owners[place]) = (.empty, nil, nil) }
         connection = nil
     }
 
     /// Runs `body` with this table as the one `db`'s statements are found in, on this thread.
     func whileCurrent<T>(on db: Database, _ body: () throws -> T) rethrows -> T {
+        assert(db.sqliteConnection == connection, "the writer's statements made current on another connection")
         let previous = pthread_getspecific(Self.currentKey)
         pthread_setspecific(Self.currentKey, Unmanaged.passUnretained(self).toOpaque())
         defer { pthread_setspecific(Self.currentKey, previous) }
