@@ -11,8 +11,21 @@ import CryptoExtras
 /// the same key gives the same blocks either way.
 struct AESBlockCipher: Sendable {
     private enum Engine: Sendable {
-        case expanded(scenic_aes128_schedule)
+        case expanded(ExpandedKey)
         case swiftCrypto(SymmetricKey)
+    }
+
+    /// The round keys, written once when made and only read after, behind a pointer of
+    /// their own: each block hands C that pointer instead of a copy of 176 bytes.
+    private final class ExpandedKey: @unchecked Sendable {
+        let schedule = UnsafeMutablePointer<scenic_aes128_schedule>.allocate(capacity: 1)
+
+        init(_ key: [UInt8]) {
+            schedule.initialize(to: scenic_aes128_schedule())
+            key.withUnsafeBufferPointer { scenic_aes128_expand($0.baseAddress, schedule) }
+        }
+
+        deinit { schedule.deallocate() }
     }
 
     private let engine: Engine
@@ -25,9 +38,7 @@ struct AESBlockCipher: Sendable {
     init(key: [UInt8], expandOnce: Bool = true) {
         precondition([16, 24, 32].contains(key.count), "an AES key is 16, 24 or 32 bytes")
         if expandOnce, key.count == 16, Self.hasAESInstructions {
-            var schedule = scenic_aes128_schedule()
-            key.withUnsafeBufferPointer { scenic_aes128_expand($0.baseAddress, &schedule) }
-            engine = .expanded(schedule)
+            engine = .expanded(ExpandedKey(key))
         } else {
             engine = .swiftCrypto(SymmetricKey(data: key))
         }
@@ -37,8 +48,8 @@ struct AESBlockCipher: Sendable {
     func encrypt(_ block: UnsafeMutableRawBufferPointer) {
         precondition(block.count == 16, "an AES block is 16 bytes")
         switch engine {
-        case .expanded(var schedule):
-            scenic_aes128_encrypt(&schedule, block.bindMemory(to: UInt8.self).baseAddress)
+        case .expanded(let key):
+            scenic_aes128_encrypt(key.schedule, block.bindMemory(to: UInt8.self).baseAddress)
         case .swiftCrypto(let key):
             var bytes = Array(block)
             // A 16-byte block and a valid key: AES cannot fail on them.

@@ -4,7 +4,7 @@ import GRDB
 /// it may spend, and where it stands against its low-balance alert. Not its name, phone or
 /// password hash, which none of them needs and which would be copied out of SQLite for
 /// every one of them (twice a sale).
-package struct DistributorStanding: Sendable, Equatable, LowBalanceStanding {
+package struct DistributorStanding: Sendable, Equatable, DistributorMoney {
     package var id: Int64
     package var status: DistributorRecord.Status
     package var passwordIsInitial: Bool
@@ -13,9 +13,6 @@ package struct DistributorStanding: Sendable, Equatable, LowBalanceStanding {
     package var creditLimitFen: Int64
     package var lowBalanceThresholdFen: Int64
     package var lowBalanceAlerted: Bool
-
-    /// What a sale may still spend, as ``DistributorRecord/availableFen``.
-    package var availableFen: Int64 { balanceFen + creditLimitFen - heldFen }
 
     /// The columns a standing is read from, for `SELECT` and `RETURNING`.
     static let columns =

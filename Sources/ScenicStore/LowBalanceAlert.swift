@@ -4,7 +4,7 @@ import GRDB
 /// distributor's threshold, not one per sale after that; back at or above the threshold
 /// re-arms it. Runs inside every ledger write and credit line change.
 package enum LowBalanceAlert {
-    static func update(_ db: Database, _ distributor: some LowBalanceStanding, at: Millis) throws {
+    static func update(_ db: Database, _ distributor: some DistributorMoney, at: Millis) throws {
         guard let below = change(for: distributor) else { return }
         try db.execute(
             sql: "UPDATE distributor SET low_balance_alerted = ? WHERE id = ?", arguments: [below, distributor.id])
@@ -17,7 +17,7 @@ package enum LowBalanceAlert {
 
     /// Nil when the alert stays as it is for `distributor` as it stands now; else whether
     /// it is now below its threshold (alert) or back at or above it (re-arm).
-    package static func change(for distributor: some LowBalanceStanding) -> Bool? {
+    package static func change(for distributor: some DistributorMoney) -> Bool? {
         let threshold = distributor.lowBalanceThresholdFen
         let below = threshold > 0 && distributor.availableFen < threshold
         return below == distributor.lowBalanceAlerted ? nil : below
@@ -43,14 +43,3 @@ package enum LowBalanceAlert {
             holdsSecret: false)
     }
 }
-
-/// What the alert is decided on: a distributor's available amount against its threshold,
-/// and whether it was alerted already.
-package protocol LowBalanceStanding {
-    var id: Int64 { get }
-    var availableFen: Int64 { get }
-    var lowBalanceThresholdFen: Int64 { get }
-    var lowBalanceAlerted: Bool { get }
-}
-
-extension DistributorRecord: LowBalanceStanding {}

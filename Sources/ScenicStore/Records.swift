@@ -10,7 +10,7 @@ extension Date {
 }
 
 /// A distributor as stored.
-public struct DistributorRecord: Sendable, Equatable, FetchableRecord {
+public struct DistributorRecord: Sendable, Equatable, FetchableRecord, DistributorMoney {
     public enum Status: String, Sendable, CaseIterable {
         case active, disabled
     }
@@ -26,13 +26,11 @@ public struct DistributorRecord: Sendable, Equatable, FetchableRecord {
     public var updatedAt: Millis
     public var lowBalanceThresholdFen: Int64
     public var lowBalanceAlerted: Bool
-    /// Kept aside by holds: a sale may spend `balanceFen + creditLimitFen - heldFen`.
+    /// Kept aside by holds (``DistributorMoney/availableFen``).
     public var heldFen: Int64
     /// The credit line: the balance may go down to minus it.
     public var creditLimitFen: Int64
 
-    /// What a sale may still spend.
-    public var availableFen: Int64 { balanceFen + creditLimitFen - heldFen }
     /// What is owed on the credit line.
     public var creditUsedFen: Int64 { max(0, -balanceFen) }
 
