@@ -6,19 +6,29 @@ import GRDBSQLite
 ///
 /// GRDB's `Row` builds a dictionary of the statement's lower-cased column names for every
 /// query it reads, which on the writer's hot path cost more than the reads themselves.
-/// This row takes SQLite's own column names once and finds a column by comparing them,
-/// starting after the column read last: records read their columns mostly in the order
-/// their queries select them, so most lookups compare one name. Its statements name each
-/// column once (checked in debug builds), so where a search starts never changes what it finds.
+/// This row takes SQLite's own column names (the writer keeps them from row to row, see
+/// ``WriterStatements``) and finds a column by comparing them, starting after the column
+/// read last: records read their columns mostly in the order their queries select them, so
+/// most lookups compare one name. Its statements name each column once (checked in debug
+/// builds), so where a search starts never changes what it finds.
 package final class SteppedRow: ColumnReading {
+    /// A statement's column names as SQLite holds them, valid until it compiles the
+    /// statement again or finalizes it.
+    typealias ColumnNames = [UnsafePointer<CChar>?]
+
     private let statement: SQLiteStatement
-    private let names: [UnsafePointer<CChar>?]
+    private let names: ColumnNames
     private var next = 0
 
-    init(statement: SQLiteStatement) {
+    init(statement: SQLiteStatement, names: ColumnNames) {
         self.statement = statement
-        names = (0..<sqlite3_column_count(statement)).map { sqlite3_column_name(statement, $0) }
+        self.names = names
         assert(Set(names.map { String(cString: $0!).lowercased() }).count == names.count, "a column named twice")
+    }
+
+    /// The column names of `statement`, read from SQLite.
+    static func columnNames(of statement: SQLiteStatement) -> ColumnNames {
+        (0..<sqlite3_column_count(statement)).map { sqlite3_column_name(statement, $0) }
     }
 
     package func value<Value: DatabaseValueConvertible & StatementColumnConvertible>(of column: String) -> Value {
@@ -55,9 +65,9 @@ extension Database {
     func firstRow<each Argument: SteppedArgument, T>(
         _ sql: String, _ arguments: repeat each Argument, read: (SteppedRow) throws -> T
     ) throws -> T? {
-        try stepping(sql, repeat each arguments) { (statement: SQLiteStatement) in
+        try stepping(sql, repeat each arguments) { statement, columnNames in
             switch sqlite3_step(statement) {
-            case SQLITE_ROW: return try read(SteppedRow(statement: statement))
+            case SQLITE_ROW: return try read(SteppedRow(statement: statement, names: columnNames()))
             case SQLITE_DONE: return nil
             case let code: throw stepFailure(code, sql)
             }
@@ -66,7 +76,7 @@ extension Database {
 
     /// Runs the statement `sql` to its end, as ``firstRow(_:_:read:)`` runs it.
     func run<each Argument: SteppedArgument>(_ sql: String, _ arguments: repeat each Argument) throws {
-        try stepping(sql, repeat each arguments) { (statement: SQLiteStatement) in
+        try stepping(sql, repeat each arguments) { statement, _ in
             while true {
                 switch sqlite3_step(statement) {
                 case SQLITE_ROW: continue
@@ -77,15 +87,19 @@ extension Database {
         }
     }
 
-    /// Binds `arguments` to the cached statement of `sql` and hands it to `body`, then
-    /// resets it for its next use. The arguments are a parameter pack, not an array of
-    /// existentials: each call site binds its own types directly, with no array and no
-    /// boxes to allocate on the writer's path. They must be as many as the statement's
-    /// parameters: each use binds every one, so none keeps a value from the use before.
+    /// Binds `arguments` to the cached statement of `sql` and hands it to `body`, with what
+    /// tells its column names once it has stepped, then resets it for its next use. The
+    /// arguments are a parameter pack, not an array of existentials: each call site binds
+    /// its own types directly, with no array and no boxes to allocate on the writer's path.
+    /// They must be as many as the statement's parameters: each use binds every one, so
+    /// none keeps a value from the use before.
     private func stepping<each Argument: SteppedArgument, T>(
-        _ sql: String, _ arguments: repeat each Argument, body: (SQLiteStatement) throws -> T
+        _ sql: String, _ arguments: repeat each Argument,
+        body: (SQLiteStatement, _ columnNames: () -> SteppedRow.ColumnNames) throws -> T
     ) throws -> T {
-        let statement = try WriterStatements.current(for: self)?.statement(sql, on: self) ?? cachedStatement(sql: sql).sqliteStatement
+        let writer = WriterStatements.current(for: self)
+        let found = try writer?.statement(sql, on: self)
+        let statement = try found?.handle ?? cachedStatement(sql: sql).sqliteStatement
         defer { sqlite3_reset(statement) }
         var index: CInt = 0
         for argument in repeat each arguments {
@@ -98,7 +112,10 @@ extension Database {
                 resultCode: .SQLITE_MISUSE,
                 message: "\(index) arguments for \(sqlite3_bind_parameter_count(statement)) parameters", sql: sql)
         }
-        return try body(statement)
+        return try body(statement) {
+            guard let writer, let found else { return SteppedRow.columnNames(of: statement) }
+            return writer.columnNames(of: found)
+        }
     }
 
     /// SQLite's `code` for `sql` as GRDB reports it, so that storage failures map as ever.

@@ -28,6 +28,9 @@ final class WriterStatements: @unchecked Sendable {
     private var handles = [SQLiteStatement?](repeating: nil, count: WriterStatements.places)
     /// What keeps each place's text and statement alive.
     private var owners = [(text: String, statement: Statement)?](repeating: nil, count: WriterStatements.places)
+    /// Each place's column names, read once: SQLite keeps them until it compiles the
+    /// statement again, which its count of compilations tells.
+    private var columnNames = [(names: SteppedRow.ColumnNames, compilations: CInt)?](repeating: nil, count: WriterStatements.places)
     /// The writer's connection, while the store is open.
     private var connection: SQLiteConnection?
 
@@ -54,14 +57,20 @@ final class WriterStatements: @unchecked Sendable {
         connection = db.sqliteConnection
     }
 
+    /// A statement the table holds, and its place.
+    struct Found {
+        let handle: SQLiteStatement
+        fileprivate let place: Int
+    }
+
     /// The compiled statement of `sql` on `db`, the writer's connection.
-    func statement(_ sql: String, on db: Database) throws -> SQLiteStatement {
+    func statement(_ sql: String, on db: Database) throws -> Found {
         let key = Key(sql)
         let home = key.place
         var free: Int?
         for probe in 0..<Self.probes {
             let place = (home + probe) & (Self.places - 1)
-            if keys[place] == key, let handle = handles[place] { return handle }
+            if keys[place] == key, let handle = handles[place] { return Found(handle: handle, place: place) }
             if free == nil, handles[place] == nil { free = place }
         }
         let statement = try db.cachedStatement(sql: sql)
@@ -69,12 +78,25 @@ final class WriterStatements: @unchecked Sendable {
         keys[place] = key
         handles[place] = statement.sqliteStatement
         owners[place] = (sql, statement)
-        return statement.sqliteStatement
+        columnNames[place] = nil
+        return Found(handle: statement.sqliteStatement, place: place)
+    }
+
+    /// The column names of `found`'s statement, as it was compiled for its last step.
+    func columnNames(of found: Found) -> SteppedRow.ColumnNames {
+        let compilations = sqlite3_stmt_status(found.handle, SQLITE_STMTSTATUS_REPREPARE, 0)
+        if let known = columnNames[found.place], known.compilations == compilations {
+            assert(known.names == SteppedRow.columnNames(of: found.handle), "column names kept past a compilation")
+            return known.names
+        }
+        let names = SteppedRow.columnNames(of: found.handle)
+        columnNames[found.place] = (names, compilations)
+        return names
     }
 
     /// Lets the statements go, so that the connection can close; on the writer's thread.
     func empty() {
-        for place in 0..<Self.places { (keys[place], handles[place], owners[place]) = (.empty, nil, nil) }
+        for place in 0..<Self.places { (keys[place], handles[place], owners[place], columnNames[place]) = (.empty, nil, nil, nil) }
         connection = nil
     }
 

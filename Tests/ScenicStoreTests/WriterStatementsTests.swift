@@ -40,6 +40,20 @@ struct WriterStatementsTests {
         #expect(sums == [42, 42, 42, 2, 42])
     }
 
+    @Test("a statement SQLite compiles again, after its table changed, reads the columns it has now")
+    func recompiledStatement() async throws {
+        let sql = "SELECT * FROM shape"
+        let (before, after) = try await store.write { db in
+            try db.execute(sql: "CREATE TABLE shape (a INTEGER); INSERT INTO shape VALUES (1)")
+            let before = try db.firstRow(sql) { $0["a"] as Int64 }
+            try db.execute(sql: "DROP TABLE shape; CREATE TABLE shape (b INTEGER, a INTEGER); INSERT INTO shape VALUES (2, 3)")
+            let after = try db.firstRow(sql) { ($0["b"] as Int64, $0["a"] as Int64) }
+            return (before, after)
+        }
+        #expect(before == 1)
+        #expect(after?.0 == 2 && after?.1 == 3)
+    }
+
     @Test("the table is the writer's, during its transactions only")
     func currentOnlyInWriterTransactions() async throws {
         let inWrite = try await store.write { db in WriterStatements.current(for: db) != nil }
