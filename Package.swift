@@ -174,7 +174,7 @@ let package = Package(
         .testTarget(name: "ScenicNumberingTests", dependencies: ["ScenicNumbering"]),
         .testTarget(
             name: "ScenicStoreTests",
-            dependencies: ["ScenicStore", "ScenicNumbering", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["ScenicStore", "ScenicNumbering", "ScenicTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "ScenicPostgresTests",
@@ -196,7 +196,7 @@ let package = Package(
         .testTarget(name: "ScenicQRCodeTests", dependencies: ["ScenicQRCode"]),
         .testTarget(
             name: "ScenicCLITests",
-            dependencies: ["ScenicCLI"]
+            dependencies: ["ScenicCLI", "ScenicTestSupport"]
         ),
         .testTarget(
             name: "ScenicdTests",

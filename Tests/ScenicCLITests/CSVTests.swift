@@ -1,4 +1,5 @@
 import Foundation
+import ScenicTestSupport
 import Testing
 
 @testable import ScenicCLI
@@ -15,7 +16,7 @@ struct CSVTests {
     @Test("what CSVWriter writes, Python's standard csv reader reads back field for field")
     func roundTripThroughPython() throws {
         let text = Self.awkward.map(CSVWriter.line).joined()
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("csv-\(UUID().uuidString).csv")
+        let file = TestScratch.url("csv-", suffix: ".csv")
         try text.write(to: file, atomically: true, encoding: .utf8)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")

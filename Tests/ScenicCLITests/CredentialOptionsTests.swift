@@ -1,5 +1,6 @@
 import Foundation
 import ScenicClient
+import ScenicTestSupport
 import Testing
 
 @testable import ScenicCLI
@@ -12,7 +13,7 @@ struct CredentialOptionsTests {
     let keyPath: String
 
     init() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("credentials-\(UUID().uuidString)").path
+        folder = TestScratch.path("credentials-")
         sessionPath = folder + "/session.json"
         keyPath = folder + "/api.key"
         try SessionFile(token: "session-token", phone: "13800138000", expiresAt: "2030-01-01T00:00:00+08:00").save(to: sessionPath)

@@ -1,5 +1,6 @@
 import Foundation
 import ScenicClient
+import ScenicTestSupport
 import Synchronization
 import Testing
 
@@ -88,7 +89,7 @@ final class FollowerLog: Sendable {
 @Suite("Following the event feed")
 struct EventFollowerTests {
     static func temporaryCursor() -> EventCursorFile {
-        EventCursorFile(path: FileManager.default.temporaryDirectory.appendingPathComponent("cursor-\(UUID().uuidString)/events.cursor").path)
+        EventCursorFile(path: TestScratch.path("cursor-", suffix: "/events.cursor"))
     }
 
     static let unavailable = RPCError(.unavailable, "the daemon closed the connection", reason: "CONNECTION_CLOSED")
@@ -279,7 +280,7 @@ struct EventViewTests {
 
     @Test("--exec: the event's JSON on standard input, its id and kind in the environment; a failing command is an error")
     func hook() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hook-\(UUID().uuidString)").path
+        let folder = TestScratch.path("hook-")
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         var event = Scenic_V1_Event()
         event.id = 7

@@ -1,4 +1,5 @@
 import Foundation
+import ScenicTestSupport
 import Testing
 
 @testable import ScenicCLI
@@ -6,7 +7,7 @@ import Testing
 @Suite("The point of sale's session file")
 struct SessionFileTests {
     static func temporaryPath() -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("session-\(UUID().uuidString).json").path
+        TestScratch.path("session-", suffix: ".json")
     }
 
     @Test("what save writes, load reads back")

@@ -50,7 +50,7 @@ struct Harness {
     init() async throws {
         switch TestBackend.current {
         case .sqlite:
-            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scenic-svc-\(UUID().uuidString)").path
+            let dir = TestScratch.path("scenic-svc-")
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             let sqlite = try SQLiteStore.open(at: dir + "/" + SQLiteStore.fileName)
             self.sqlite = sqlite

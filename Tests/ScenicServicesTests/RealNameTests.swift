@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import ScenicProto
 import ScenicRPC
+import ScenicTestSupport
 import Testing
 
 @testable import ScenicServices
@@ -376,7 +377,7 @@ struct RealNameTests {
 
     @Test("the key file is made owner-only, read back, and refused when others may read it")
     func keyFile() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scenic-key-\(UUID().uuidString)").path
+        let dir = TestScratch.path("scenic-key-")
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let path = dir + "/personal-data.key"
         #expect(throws: PersonalDataVault.KeyFileProblem.missing(path: path)) { try PersonalDataVault.load(path: path, create: false) }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ScenicTestSupport
 import Testing
 
 @testable import ScenicServices
@@ -20,7 +21,7 @@ struct SMSDispatcherTests {
     func commandDelivers() async throws {
         let harness = try await Harness()
         try await queue(harness)
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("sms-\(UUID().uuidString)").path
+        let out = TestScratch.path("sms-")
         try await dispatcher(harness, .command("printf '%s|%s' \"$SCENIC_SMS_PHONE\" \"$SCENIC_SMS_TEXT\" > \(out)")).deliverDue()
         let sent = try String(contentsOfFile: out, encoding: .utf8)
         #expect(sent.hasPrefix("13800138000|[Scenic] Distributor account"))
@@ -78,7 +79,7 @@ struct SMSDispatcherTests {
         let harness = try await Harness()
         try await queue(harness, phone: "13800138000")
         try await queue(harness, phone: "13900139000")
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("sms-\(UUID().uuidString).log").path
+        let path = TestScratch.path("sms-", suffix: ".log")
         try await dispatcher(harness, .file(path)).deliverDue()
         let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
         #expect(lines.count == 2)

@@ -2,6 +2,7 @@ import Foundation
 import ScenicProto
 import ScenicRPC
 import ScenicStore
+import ScenicTestSupport
 import Testing
 
 @testable import ScenicServices
@@ -38,7 +39,7 @@ struct AdminAccessPolicyTests {
 @Suite("Health and server info")
 struct DaemonServicesTests {
     static func services() throws -> DaemonServices {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scenic-svc-\(UUID().uuidString)").path
+        let dir = TestScratch.path("scenic-svc-")
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let store = try SQLiteStore.open(at: dir + "/" + SQLiteStore.fileName)
         return DaemonServices(store: store, status: DaemonStatus(), adminAccess: AdminAccessPolicy(daemonUID: 500), personalData: .ephemeral())

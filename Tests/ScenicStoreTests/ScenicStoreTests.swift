@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import ScenicTestSupport
 import Synchronization
 import Testing
 
@@ -8,7 +9,7 @@ import Testing
 @Suite("Store")
 struct ScenicStoreTests {
     static func temporaryPath() -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scenic-store-\(UUID().uuidString)").path
+        let dir = TestScratch.path("scenic-store-")
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         return dir + "/" + SQLiteStore.fileName
     }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import ScenicTestSupport
 import Testing
 
 @testable import ScenicStore
@@ -10,7 +11,7 @@ struct WriterStatementsTests {
     let store: SQLiteStore
 
     init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("writer-statements-\(UUID().uuidString)")
+        directory = TestScratch.url("writer-statements-")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         store = try SQLiteStore.open(at: directory.appendingPathComponent(SQLiteStore.fileName).path)
     }

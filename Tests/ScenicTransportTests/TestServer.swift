@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ScenicProto
 import ScenicRPC
+import ScenicTestSupport
 import ScenicTransport
 import Synchronization
 
@@ -29,7 +30,7 @@ struct TestServer {
     }
 
     static func makeDirectory() -> String {
-        let dir = "/tmp/scenic-test-\(UUID().uuidString.prefix(8))"
+        let dir = TestScratch.path("scenic-test-")
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         return dir
     }

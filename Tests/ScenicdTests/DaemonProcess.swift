@@ -19,7 +19,7 @@ final class DaemonProcess: Sendable {
     }
 
     static func makeDataDirectory() -> String {
-        "/tmp/scenicd-test-\(UUID().uuidString.prefix(8))"
+        TestScratch.path("scenicd-test-")
     }
 
     /// Starts scenicd, with `environment` added to its own, and waits until the

@@ -1,6 +1,7 @@
 import Foundation
 import ScenicClient
 import ScenicProto
+import ScenicTestSupport
 import Synchronization
 import Testing
 
@@ -26,7 +27,7 @@ struct PostgresEndToEndTests {
 
     @Test("64 clerks over two daemons against a capacity of 250 and 16 balances, PostgreSQL restarted under load: nothing oversold, balances equal their ledgers, every acknowledged sale there once")
     func twoDaemonsRestartUnderLoad() async throws {
-        let folder = "/tmp/scenic-pg-e2e-\(UUID().uuidString.prefix(8))"
+        let folder = TestScratch.path("scenic-pg-e2e-")
         try await Self.cluster("start", folder)
         do {
             let daemons = try await Self.twoDaemons(url: "postgresql://postgres@/postgres?host=\(folder)") {
@@ -42,7 +43,7 @@ struct PostgresEndToEndTests {
 
     @Test("the same load on a primary with a synchronous standby, the primary lost and the standby promoted: both daemons move to it without a restart, and the same holds")
     func twoDaemonsFailoverUnderLoad() async throws {
-        let base = "/tmp/scenic-pg-e2e-\(UUID().uuidString.prefix(8))"
+        let base = TestScratch.path("scenic-pg-e2e-")
         let (primary, standby) = (base + "-primary", base + "-standby")
         try await Self.cluster("start", primary)
         do {
@@ -72,7 +73,7 @@ struct PostgresEndToEndTests {
 
     @Test("while PostgreSQL is down, calls answer STORAGE_UNAVAILABLE within seconds, not at their deadline, and the URL's other host, holding another Scenic database, is never written to; once the server is back, the daemon serves again by itself")
     func answersWhileDown() async throws {
-        let folder = "/tmp/scenic-pg-e2e-\(UUID().uuidString.prefix(8))"
+        let folder = TestScratch.path("scenic-pg-e2e-")
         let other = folder + "-other"
         try await Self.cluster("start", folder)
         do {

@@ -20,7 +20,7 @@ enum OtherUser {
         let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
             "../../scripts/hostile-peer.py"
         ).standardizedFileURL.path
-        let directory = "/tmp/scenic-hostile-\(UUID().uuidString.prefix(8))"
+        let directory = TestScratch.path("scenic-hostile-")
         let copy = directory + "/hostile-peer.py"
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         chmod(directory, 0o755)

@@ -113,7 +113,7 @@ struct SystemdTests {
         "systemd-analyze verify accepts the units and systemd-sysusers the sysusers file, without a word",
         .enabled(if: Systemd.analyze != nil && Systemd.sysusers != nil, "systemd-analyze or systemd-sysusers \(Systemd.missing)"))
     func unitsVerify() async throws {
-        let directory = "/tmp/scenic-units-\(UUID().uuidString.prefix(8))"
+        let directory = TestScratch.path("scenic-units-")
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let template = try String(contentsOfFile: Systemd.packaging + "/scenicd.service.in", encoding: .utf8)
         try template.replacingOccurrences(of: "@BINDIR@", with: DaemonProcess.binDirectory.path)
