@@ -119,6 +119,7 @@ let package = Package(
         ),
         .systemLibrary(name: "CQRencode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
         .target(name: "ScenicQRCode", dependencies: ["CQRencode"], path: "clients/qr"),
+        .target(name: "ScenicProcessStatistics"),
         .target(
             name: "ScenicCLI",
             dependencies: [
@@ -140,7 +141,7 @@ let package = Package(
         .executableTarget(
             name: "scenic-bench",
             dependencies: [
-                "ScenicClient",
+                "ScenicClient", "ScenicProcessStatistics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
@@ -200,7 +201,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ScenicdTests",
-            dependencies: ["ScenicClient", "ScenicRPC", "ScenicProto", "ScenicTestSupport"]
+            dependencies: ["ScenicClient", "ScenicRPC", "ScenicProto", "ScenicTestSupport", "ScenicProcessStatistics"]
         ),
     ]
 )

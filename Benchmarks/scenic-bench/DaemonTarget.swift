@@ -63,7 +63,7 @@ struct DaemonTarget: ParsableArguments {
 
         /// CPU time of every daemon the bench started, together.
         var cpuTime: Duration? {
-            let times = locals.compactMap(\.cpuTime)
+            let times = locals.compactMap(\.statistics.cpuTime)
             return times.isEmpty ? nil : times.reduce(.zero, +)
         }
     }

@@ -71,7 +71,7 @@ struct LoadCommand: AsyncParsableCommand {
         do {
             let plans = try await makePlans(daemon)
             let cpuBefore = daemon.cpuTime
-            let writtenBefore = daemon.local?.storageWrittenBytes
+            let writtenBefore = daemon.local?.statistics.storageWrittenBytes
             let batchesBefore = await Self.groupCommits(daemon)
             let (recorder, elapsed) = try await drive(plans)
             report.record(recorder, seconds: elapsed)
@@ -79,10 +79,10 @@ struct LoadCommand: AsyncParsableCommand {
                 report.groupCommits = batchesAfter.since(batchesBefore)
             }
             if let cpuBefore, let cpuAfter = daemon.cpuTime { report.daemonCPU = cpuAfter - cpuBefore }
-            if let writtenBefore, let writtenAfter = daemon.local?.storageWrittenBytes {
+            if let writtenBefore, let writtenAfter = daemon.local?.statistics.storageWrittenBytes {
                 report.daemonStorageBytes = writtenAfter - writtenBefore
             }
-            report.peakResidentBytes = daemon.local?.peakResidentBytes
+            report.peakResidentBytes = daemon.local?.statistics.peakResidentBytes
             for plan in plans { await plan.client.close() }
         } catch {
             await daemon.finish()

@@ -1,5 +1,6 @@
 import Foundation
 import ScenicClient
+import ScenicProcessStatistics
 
 /// A scenicd the bench starts itself, on a data directory of its own.
 final class LocalDaemon: @unchecked Sendable {
@@ -38,40 +39,8 @@ final class LocalDaemon: @unchecked Sendable {
         return (try? await client.health())?.status == .serving
     }
 
-    /// The most resident memory the daemon has used so far (VmHWM), in bytes.
-    var peakResidentBytes: Int? { Self.statusField("VmHWM", pid: process.processIdentifier).map { $0 * 1024 } }
-    /// The daemon's resident memory now (VmRSS), in bytes.
-    var residentBytes: Int? { Self.statusField("VmRSS", pid: process.processIdentifier).map { $0 * 1024 } }
-
-    /// The CPU time the daemon has used so far, user and system (`/proc/PID/stat`), to the
-    /// kernel's clock tick. Unlike calls a second, steal time on a shared machine does not
-    /// inflate it, so it compares builds fairly.
-    var cpuTime: Duration? {
-        guard let stat = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8),
-            let end = stat.lastIndex(of: ")")
-        else { return nil }
-        // After the command name: state is field 3, utime field 14 and stime field 15.
-        let fields = stat[stat.index(after: end)...].split(separator: " ")
-        guard fields.count > 12, let user = Int(fields[11]), let system = Int(fields[12]) else { return nil }
-        return .milliseconds((user + system) * 1000 / sysconf(Int32(_SC_CLK_TCK)))
-    }
-
-    /// The bytes the daemon has caused to be written to storage so far (`write_bytes` of
-    /// /proc/PID/io): what reached the disk, the WAL's pages and the checkpoints' alike.
-    var storageWrittenBytes: Int? {
-        guard let io = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/io", encoding: .utf8) else { return nil }
-        for line in io.split(separator: "\n") where line.hasPrefix("write_bytes:") {
-            return Int(line.dropFirst("write_bytes:".count).trimmingCharacters(in: .whitespaces))
-        }
-        return nil
-    }
-
-    private static func statusField(_ name: String, pid: Int32) -> Int? {
-        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-            let line = status.split(separator: "\n").first(where: { $0.hasPrefix(name + ":") })
-        else { return nil }
-        return line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.flatMap { Int($0) }
-    }
+    /// What /proc tells of the daemon: its CPU time, its memory, the bytes it has written.
+    var statistics: ProcessStatistics { ProcessStatistics(pid: process.processIdentifier) }
 
     /// SIGKILL, as a power cut would: nothing gets to flush or clean up.
     func kill() async {

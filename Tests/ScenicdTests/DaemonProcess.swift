@@ -1,5 +1,6 @@
 import Foundation
 import ScenicClient
+import ScenicProcessStatistics
 import ScenicTestSupport
 
 /// A real scenicd process on a fresh data directory, and the built client executables.
@@ -55,16 +56,9 @@ final class DaemonProcess: Sendable {
     var pid: pid_t { process.pid }
     var isRunning: Bool { process.isRunning }
 
-    /// The daemon's CPU time so far (user + system), from /proc: what a bound on the
-    /// daemon's own work measures, whatever else runs beside it on the machine.
-    var cpuTime: Duration {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let end = stat.lastIndex(of: ")") else {
-            return .zero
-        }
-        let fields = stat[stat.index(after: end)...].split(separator: " ")
-        let ticks = (Int(fields[11]) ?? 0) + (Int(fields[12]) ?? 0)
-        return .milliseconds(ticks * 1000 / sysconf(Int32(_SC_CLK_TCK)))
-    }
+    /// What /proc tells of the daemon: its CPU time (what a bound on the daemon's own work
+    /// measures, whatever else runs beside it on the machine), its memory.
+    var statistics: ProcessStatistics { ProcessStatistics(pid: pid) }
 
     func signal(_ signal: Int32) { process.signal(signal) }
 

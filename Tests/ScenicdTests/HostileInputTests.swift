@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import ScenicClient
+import ScenicProcessStatistics
 import ScenicProto
 import ScenicRPC
 import ScenicTestSupport
@@ -38,9 +39,7 @@ private final class Canary: Sendable {
 
 /// The daemon's resident memory in KiB.
 private func residentKiB(of pid: Int32) throws -> Int {
-    let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
-    let line = try #require(status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") })
-    return try #require(Int(line.split(separator: " ", omittingEmptySubsequences: true)[1]))
+    try #require(ProcessStatistics(pid: pid).residentBytes) / 1024
 }
 
 /// A request frame as a client would send it, with a timeout if given.
