@@ -32,7 +32,7 @@
 enum Statement {
     BEGIN, COMMIT, SAVEPOINT, RELEASE,
     FIND_REQUEST, READ_DISTRIBUTOR, READ_ACCOUNT, READ_BINDING, READ_CALENDAR_DAY, INSERT_ORDER, NEXT_VOUCHER, INSERT_VOUCHER,
-    MOVE_BALANCE, SET_ALERTED, QUEUE_SMS, INSERT_LEDGER, LOG_REQUEST,
+    MOVE_BALANCE, SET_ALERTED, ALERT_EVENT, QUEUE_SMS, INSERT_LEDGER, LOG_REQUEST,
     STATEMENTS
 };
 
@@ -86,6 +86,9 @@ static const char *const SQL[STATEMENTS] = {
                      "low_balance_alerted",
     /* LowBalanceAlert.update, only when the balance crosses the distributor's threshold. */
     [SET_ALERTED] = "UPDATE distributor SET low_balance_alerted = ? WHERE id = ?",
+    /* The alert's event on the feed (EventRecord.append): what may be spent, and the threshold. */
+    [ALERT_EVENT] = "INSERT INTO event (at, kind, distributor_id, voucher_code, hold_id, product_code, amount_fen, "
+                    "balance_fen, dates) VALUES (?, 'balance_low', ?, '', NULL, '', ?, ?, '')",
     [QUEUE_SMS] = "INSERT INTO sms_outbox (phone, body, holds_secret, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?)",
     /* An entry is never dated before the distributor's latest (a clock that steps back). */
     [INSERT_LEDGER] = "INSERT INTO ledger_entry (distributor_id, at, kind, amount_fen, balance_after_fen, order_id, "
@@ -113,14 +116,17 @@ typedef struct {
     char visit_date[16];  /* today (UTC): any date from today on is a valid sale */
     uint64_t random;      /* splitmix64 state */
     /* Columns of SELECT * FROM distributor, and of the binding select. */
-    int d_status, d_initial, d_balance, d_threshold, d_alerted;
+    int d_status, d_initial, d_balance, d_held, d_credit, d_threshold, d_alerted;
     int p_id, p_code, p_retail, p_refundable, p_valid_days, b_settlement;
 } Floor;
 
 typedef struct {
     char status[16];
     int initial, alerted;
-    int64_t balance, threshold;
+    int64_t balance, credit, threshold;
+    /* DistributorMoney.availableFen: what a sale may spend, the balance with the credit line
+     * and without what holds keep back. */
+    int64_t available;
 } Distributor;
 
 static void fail(const char *format, ...) {
@@ -266,6 +272,8 @@ static void distributor_row(const Floor *f, sqlite3_stmt *s, Distributor *d) {
     text(d->status, sizeof d->status, s, f->d_status);
     d->initial = sqlite3_column_int(s, f->d_initial);
     d->balance = sqlite3_column_int64(s, f->d_balance);
+    d->credit = sqlite3_column_int64(s, f->d_credit);
+    d->available = d->balance + d->credit - sqlite3_column_int64(s, f->d_held);
     d->threshold = sqlite3_column_int64(s, f->d_threshold);
     d->alerted = sqlite3_column_int(s, f->d_alerted);
 }
@@ -287,9 +295,9 @@ static const char *yuan(char *to, size_t size, int64_t fen) {
     return to;
 }
 
-/* LowBalanceAlert.update: writes only when the balance crosses the threshold. */
+/* LowBalanceAlert.update: writes only when what may be spent crosses the threshold. */
 static void low_balance_alert(Floor *f, const Distributor *d, int64_t at) {
-    int below = d->threshold > 0 && d->balance < d->threshold;
+    int below = d->threshold > 0 && d->available < d->threshold;
     if (below == d->alerted) return;
     sqlite3_stmt *s = use(f, SET_ALERTED);
     sqlite3_bind_int(s, 1, below);
@@ -297,17 +305,25 @@ static void low_balance_alert(Floor *f, const Distributor *d, int64_t at) {
     step(f, SET_ALERTED);
     done(f, SET_ALERTED);
     if (!below) return;
-    char name[320], phone[16], body[512], balance[32], threshold[32];
+    char name[320], phone[16], body[640], balance[32], threshold[32];
     s = use(f, READ_ACCOUNT);
     sqlite3_bind_int64(s, 1, f->distributor);
     if (step(f, READ_ACCOUNT) != SQLITE_ROW) fail("no distributor %lld", (long long)f->distributor);
     text(name, sizeof name, s, column(s, "name"));
     text(phone, sizeof phone, s, column(s, "phone"));
     done(f, READ_ACCOUNT);
+    s = use(f, ALERT_EVENT);
+    sqlite3_bind_int64(s, 1, at);
+    sqlite3_bind_int64(s, 2, f->distributor);
+    sqlite3_bind_int64(s, 3, d->threshold);
+    sqlite3_bind_int64(s, 4, d->available);
+    step(f, ALERT_EVENT);
+    done(f, ALERT_EVENT);
     snprintf(body, sizeof body,
-             "[Scenic] The balance of distributor account \"%s\" is %s, below %s. "
+             "[Scenic] The %s of distributor account \"%s\" is %s, below %s. "
              "Ask the scenic area for a recharge to keep selling.",
-             name, yuan(balance, sizeof balance, d->balance), yuan(threshold, sizeof threshold, d->threshold));
+             d->credit > 0 ? "available amount (with credit)" : "balance", name,
+             yuan(balance, sizeof balance, d->available), yuan(threshold, sizeof threshold, d->threshold));
     s = use(f, QUEUE_SMS);
     sqlite3_bind_text(s, 1, phone, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, body, -1, SQLITE_STATIC);
@@ -378,8 +394,8 @@ static void sell(Floor *f) {
     if (step(f, READ_CALENDAR_DAY) != SQLITE_DONE) fail("product %s has a calendar: the floor sells without one", f->product);
     done(f, READ_CALENDAR_DAY);
     int64_t amount = settlement * f->quantity;
-    if (d.balance < amount)
-        fail("insufficient balance: %lld fen, a sale needs %lld", (long long)d.balance, (long long)amount);
+    if (d.available < amount)
+        fail("insufficient balance: %lld fen, a sale needs %lld", (long long)d.available, (long long)amount);
 
     s = use(f, INSERT_ORDER);
     sqlite3_bind_int64(s, 1, f->distributor);
@@ -552,6 +568,7 @@ static void find_columns(Floor *f) {
     sqlite3_stmt *s = f->statement[READ_DISTRIBUTOR];
     f->d_status = column(s, "status");
     f->d_initial = column(s, "password_is_initial"), f->d_balance = column(s, "balance_fen");
+    f->d_held = column(s, "held_fen"), f->d_credit = column(s, "credit_limit_fen");
     f->d_threshold = column(s, "low_balance_threshold_fen"), f->d_alerted = column(s, "low_balance_alerted");
     prepare(f, READ_BINDING, 0);
     s = f->statement[READ_BINDING];
