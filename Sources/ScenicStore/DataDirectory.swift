@@ -28,7 +28,7 @@ public enum DataDirectory {
         }
     }
 
-    /// A mode that was not the one required and has been set, for the log.
+    /// A mode that allowed more than the one required and has been narrowed, for the log.
     public struct Tightened: Sendable, Equatable, CustomStringConvertible {
         public var path: String
         public var from: mode_t
@@ -59,9 +59,12 @@ public enum DataDirectory {
         guard info.st_mode & 0o1002 == 0 else { throw Refusal.shared(path: path) }
         guard info.st_uid == geteuid() else { throw Refusal.notOwned(path: path, owner: info.st_uid) }
         var tightened: [Tightened] = []
-        if info.st_mode & 0o7777 != directoryMode {
+        let current = info.st_mode & 0o7777
+        if current != directoryMode {
+            // Also a directory made just now, which the umask made 0700: giving others the
+            // search bit for the socket narrows nothing, and is not reported.
             guard chmod(path, directoryMode) == 0 else { throw Refusal.system(path: path, operation: "chmod", errno: errno) }
-            tightened.append(Tightened(path: path, from: info.st_mode & 0o7777, to: directoryMode))
+            if current & ~directoryMode != 0 { tightened.append(Tightened(path: path, from: current, to: directoryMode)) }
         }
         let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
         for name in names.sorted() {

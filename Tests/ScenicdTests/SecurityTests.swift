@@ -96,6 +96,15 @@ struct SecurityTests {
         #expect(try await daemon.waitForExit() == 0)
     }
 
+    @Test("a data directory the daemon makes itself is 0711 from the start, with no warning")
+    func madeDirectoryOpenOnlyToTheSocket() async throws {
+        let daemon = try await DaemonProcess()
+        #expect(try Self.mode(daemon.dataDirectory) == 0o711)
+        #expect(!daemon.readStderr().contains("mode closed"), "\(daemon.readStderr())")
+        daemon.signal(SIGTERM)
+        #expect(try await daemon.waitForExit() == 0)
+    }
+
     @Test("a shared directory such as /tmp is refused as a data directory")
     func sharedDirectoryRefused() async throws {
         let result = try await CommandResult.run("scenicd", ["--data-dir", "/tmp"])
