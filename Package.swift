@@ -194,7 +194,7 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
-        .testTarget(name: "ScenicQRCodeTests", dependencies: ["ScenicQRCode"]),
+        .testTarget(name: "ScenicQRCodeTests", dependencies: ["ScenicQRCode", "ScenicTestSupport"]),
         .testTarget(
             name: "ScenicCLITests",
             dependencies: ["ScenicCLI", "ScenicTestSupport"]

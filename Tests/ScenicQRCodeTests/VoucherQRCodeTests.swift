@@ -1,4 +1,5 @@
 import Foundation
+import ScenicTestSupport
 import Testing
 
 @testable import ScenicQRCode
@@ -10,7 +11,7 @@ struct VoucherQRCodeTests {
 
     /// What zbarimg reads from `png` written to a file; nil when it finds no code.
     static func scan(_ png: [UInt8]) throws -> String? {
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("voucher-\(UUID().uuidString).png")
+        let file = TestScratch.url("voucher-", suffix: ".png")
         try Data(png).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
         let process = Process()

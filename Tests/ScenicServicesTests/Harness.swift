@@ -50,8 +50,7 @@ struct Harness {
     init() async throws {
         switch TestBackend.current {
         case .sqlite:
-            let dir = TestScratch.path("scenic-svc-")
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            let dir = try TestScratch.folder("scenic-svc-")
             let sqlite = try SQLiteStore.open(at: dir + "/" + SQLiteStore.fileName)
             self.sqlite = sqlite
             store = sqlite

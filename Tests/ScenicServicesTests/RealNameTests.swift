@@ -377,8 +377,7 @@ struct RealNameTests {
 
     @Test("the key file is made owner-only, read back, and refused when others may read it")
     func keyFile() throws {
-        let dir = TestScratch.path("scenic-key-")
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = try TestScratch.folder("scenic-key-")
         let path = dir + "/personal-data.key"
         #expect(throws: PersonalDataVault.KeyFileProblem.missing(path: path)) { try PersonalDataVault.load(path: path, create: false) }
         let made = try PersonalDataVault.load(path: path, create: true)

@@ -39,8 +39,7 @@ struct AdminAccessPolicyTests {
 @Suite("Health and server info")
 struct DaemonServicesTests {
     static func services() throws -> DaemonServices {
-        let dir = TestScratch.path("scenic-svc-")
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = try TestScratch.folder("scenic-svc-")
         let store = try SQLiteStore.open(at: dir + "/" + SQLiteStore.fileName)
         return DaemonServices(store: store, status: DaemonStatus(), adminAccess: AdminAccessPolicy(daemonUID: 500), personalData: .ephemeral())
     }

@@ -4,6 +4,7 @@ import Glibc
 import Foundation
 import ScenicProto
 import ScenicRPC
+import ScenicTestSupport
 import Testing
 
 @testable import ScenicTransport
@@ -14,7 +15,7 @@ private final class SilentListener {
     let fd: Int32
 
     init() throws {
-        path = "/tmp/scenic-silent-\(UUID().uuidString.prefix(8)).sock"
+        path = TestScratch.path("scenic-silent-", suffix: ".sock")
         fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)

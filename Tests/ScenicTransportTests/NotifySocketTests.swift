@@ -32,8 +32,8 @@ struct NotifySocketTests {
 
     @Test("a message reaches a socket at a path and an abstract one", arguments: ["path", "abstract"])
     func sends(kind: String) async throws {
-        let name = "scenic-notify-\(UUID().uuidString.prefix(8))"
-        let receiver = try DatagramSocket(address: kind == "path" ? "/tmp/\(name)" : "@\(name)")
+        let address = kind == "path" ? TestScratch.path("scenic-notify-") : "@scenic-notify-\(UUID().uuidString.prefix(8))"
+        let receiver = try DatagramSocket(address: address)
         defer { if kind == "path" { unlink(receiver.address) } }
         let socket = try #require(NotifySocket(environment: ["NOTIFY_SOCKET": receiver.address], processID: Self.pid))
         try socket.send("READY=1\nSTATUS=serving")

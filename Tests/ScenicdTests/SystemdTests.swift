@@ -73,7 +73,7 @@ struct SystemdTests {
 
     @Test("sd_notify: READY=1 once both sockets answer, WATCHDOG=1 while serving, STOPPING=1 at SIGTERM")
     func notify() async throws {
-        let manager = try DatagramSocket(address: "/tmp/scenic-notify-\(UUID().uuidString.prefix(8))")
+        let manager = try DatagramSocket(address: TestScratch.path("scenic-notify-"))
         defer { unlink(manager.address) }
         // A watchdog of 0.2 s: a ping every 0.1 s.
         let daemon = try await DaemonProcess(
@@ -97,7 +97,7 @@ struct SystemdTests {
 
     @Test("a NOTIFY_SOCKET nobody listens on is logged, and the daemon serves and stops as usual")
     func notifyNobody() async throws {
-        let daemon = try await DaemonProcess(environment: ["NOTIFY_SOCKET": "/tmp/scenic-notify-nobody-\(UUID().uuidString.prefix(8))"])
+        let daemon = try await DaemonProcess(environment: ["NOTIFY_SOCKET": TestScratch.path("scenic-notify-nobody-")])
         let client = try await ScenicClient.connect(socketPath: daemon.adminSocket)
         #expect(try await client.health().status == .serving)
         await client.close()
@@ -113,8 +113,7 @@ struct SystemdTests {
         "systemd-analyze verify accepts the units and systemd-sysusers the sysusers file, without a word",
         .enabled(if: Systemd.analyze != nil && Systemd.sysusers != nil, "systemd-analyze or systemd-sysusers \(Systemd.missing)"))
     func unitsVerify() async throws {
-        let directory = TestScratch.path("scenic-units-")
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = try TestScratch.folder("scenic-units-")
         let template = try String(contentsOfFile: Systemd.packaging + "/scenicd.service.in", encoding: .utf8)
         try template.replacingOccurrences(of: "@BINDIR@", with: DaemonProcess.binDirectory.path)
             .write(toFile: directory + "/scenicd.service", atomically: true, encoding: .utf8)
