@@ -28,11 +28,14 @@ public enum DataDirectory {
         }
     }
 
-    /// A mode that allowed more than the one required and has been narrowed, for the log.
-    public struct Tightened: Sendable, Equatable, CustomStringConvertible {
+    /// A mode that was not the one required and has been set, for the log.
+    public struct ModeChange: Sendable, Equatable, CustomStringConvertible {
         public var path: String
         public var from: mode_t
         public var to: mode_t
+
+        /// Whether the old mode allowed something the new one does not.
+        public var narrows: Bool { from & ~to != 0 }
 
         public var description: String {
             "\(path): \(String(from, radix: 8)) → \(String(to, radix: 8))"
@@ -43,13 +46,15 @@ public enum DataDirectory {
     /// `traversable` leaves others the search bit on the directory, for a socket in it.
     /// Every file the process creates afterwards is 0600: the umask becomes 077.
     @discardableResult
-    public static func secure(_ path: String, traversable: Bool) throws -> [Tightened] {
+    public static func secure(_ path: String, traversable: Bool) throws -> [ModeChange] {
         umask(0o077)
         let directoryMode: mode_t = traversable ? 0o711 : 0o700
-        if mkdir(path, directoryMode) != 0, errno != EEXIST {
+        var made = mkdir(path, directoryMode) == 0
+        if !made, errno != EEXIST {
             // A missing parent: create the chain, each link closed too by the umask.
             do {
                 try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+                made = true
             } catch {
                 throw Refusal.system(path: path, operation: "mkdir", errno: errno)
             }
@@ -58,13 +63,13 @@ public enum DataDirectory {
         guard stat(path, &info) == 0 else { throw Refusal.system(path: path, operation: "stat", errno: errno) }
         guard info.st_mode & 0o1002 == 0 else { throw Refusal.shared(path: path) }
         guard info.st_uid == geteuid() else { throw Refusal.notOwned(path: path, owner: info.st_uid) }
-        var tightened: [Tightened] = []
+        var changes: [ModeChange] = []
         let current = info.st_mode & 0o7777
         if current != directoryMode {
-            // Also a directory made just now, which the umask made 0700: giving others the
-            // search bit for the socket narrows nothing, and is not reported.
             guard chmod(path, directoryMode) == 0 else { throw Refusal.system(path: path, operation: "chmod", errno: errno) }
-            if current & ~directoryMode != 0 { tightened.append(Tightened(path: path, from: current, to: directoryMode)) }
+            // A directory made just now is 0700 by the umask: giving it the search bit for
+            // the socket is how it is made, not a change to report.
+            if !made { changes.append(ModeChange(path: path, from: current, to: directoryMode)) }
         }
         let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
         for name in names.sorted() {
@@ -72,17 +77,17 @@ public enum DataDirectory {
             var entry = stat()
             // lstat: a link is not followed out of the directory.
             guard lstat(file, &entry) == 0, entry.st_mode & 0o170000 == 0o100000 else { continue }
-            try tighten(file, entry.st_mode, to: entry.st_mode & 0o600, into: &tightened)
+            try tighten(file, entry.st_mode, to: entry.st_mode & 0o600, into: &changes)
         }
-        return tightened
+        return changes
     }
 
     /// Clears every permission bit of the file `path` that `allowed` does not have.
-    private static func tighten(_ path: String, _ mode: mode_t, to allowed: mode_t, into tightened: inout [Tightened]) throws {
+    private static func tighten(_ path: String, _ mode: mode_t, to allowed: mode_t, into changes: inout [ModeChange]) throws {
         let current = mode & 0o7777
         guard current & ~allowed != 0 else { return }
         let target = current & allowed
         guard chmod(path, target) == 0 else { throw Refusal.system(path: path, operation: "chmod", errno: errno) }
-        tightened.append(Tightened(path: path, from: current, to: target))
+        changes.append(ModeChange(path: path, from: current, to: target))
     }
 }

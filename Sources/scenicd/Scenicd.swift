@@ -187,7 +187,11 @@ struct Scenicd: AsyncParsableCommand {
             URL(fileURLWithPath: posSocketPath).deletingLastPathComponent().standardizedFileURL.path
             == URL(fileURLWithPath: dataDir).standardizedFileURL.path
         for change in try DataDirectory.secure(dataDir, traversable: posSocketInDataDir) {
-            logger.warning("mode closed to other users", metadata: ["file": "\(change.path)", "mode": "\(change)"])
+            if change.narrows {
+                logger.warning("mode closed to other users", metadata: ["file": "\(change.path)", "mode": "\(change)"])
+            } else {
+                logger.notice("mode opened to other users' search, for pos.sock", metadata: ["file": "\(change.path)", "mode": "\(change)"])
+            }
         }
         let location = try database.map(DatabaseLocation.init) ?? .sqlite(path: ScenicPaths.database(inDataDirectory: dataDir))
         let store = try await location.open(logger: logger)
