@@ -84,6 +84,8 @@ final class WriterStatements: @unchecked Sendable {
 
     /// The column names of `found`'s statement, as it was compiled for its last step.
     func columnNames(of found: Found) -> SteppedRow.ColumnNames {
+        // A place another text has taken since keeps that text's names.
+        guard handles[found.place] == found.handle else { return SteppedRow.columnNames(of: found.handle) }
         let compilations = sqlite3_stmt_status(found.handle, SQLITE_STMTSTATUS_REPREPARE, 0)
         if let known = columnNames[found.place], known.compilations == compilations {
             assert(known.names == SteppedRow.columnNames(of: found.handle), "column names kept past a compilation")
