@@ -84,7 +84,7 @@ static const char *const SQL[STATEMENTS] = {
     [MOVE_BALANCE] = "UPDATE distributor SET balance_fen = balance_fen + ? WHERE id = ? RETURNING id, status, "
                      "password_is_initial, balance_fen, held_fen, credit_limit_fen, low_balance_threshold_fen, "
                      "low_balance_alerted",
-    /* LowBalanceAlert.update, only when the balance crosses the distributor's threshold. */
+    /* LowBalanceAlert.update, only when what may be spent crosses the distributor's threshold. */
     [SET_ALERTED] = "UPDATE distributor SET low_balance_alerted = ? WHERE id = ?",
     /* The alert's event on the feed (EventRecord.append): what may be spent, and the threshold. */
     [ALERT_EVENT] = "INSERT INTO event (at, kind, distributor_id, voucher_code, hold_id, product_code, amount_fen, "

@@ -8,8 +8,10 @@ import Foundation
 /// measure a daemon from outside with it; each figure is nil when `/proc` does not answer
 /// (the process has ended, or the system has no `/proc`).
 public struct ProcessStatistics: Sendable {
+    /// The process the figures are of.
     public let pid: pid_t
 
+    /// The figures of process `pid`, read from `/proc` each time one is asked for.
     public init(pid: pid_t) {
         self.pid = pid
     }
