@@ -280,7 +280,7 @@ struct EventViewTests {
 
     @Test("--exec: the event's JSON on standard input, its id and kind in the environment; a failing command is an error")
     func hook() async throws {
-        let folder = try TestScratch.folder("hook-")
+        let folder = TestScratch.folder("hook-")
         var event = Scenic_V1_Event()
         event.id = 7
         event.kind = .voucherRefunded

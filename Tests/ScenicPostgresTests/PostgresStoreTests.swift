@@ -17,7 +17,7 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible {
     func withStore(_ body: (any Store) async throws -> Void) async throws {
         switch self {
         case .sqlite:
-            let folder = try TestScratch.folder("scenic-")
+            let folder = TestScratch.folder("scenic-")
             defer { try? FileManager.default.removeItem(atPath: folder) }
             let store = try SQLiteStore.open(at: folder + "/" + SQLiteStore.fileName)
             try await body(store)

@@ -50,7 +50,7 @@ struct Harness {
     init() async throws {
         switch TestBackend.current {
         case .sqlite:
-            let dir = try TestScratch.folder("scenic-svc-")
+            let dir = TestScratch.folder("scenic-svc-")
             let sqlite = try SQLiteStore.open(at: dir + "/" + SQLiteStore.fileName)
             self.sqlite = sqlite
             store = sqlite

@@ -377,7 +377,7 @@ struct RealNameTests {
 
     @Test("the key file is made owner-only, read back, and refused when others may read it")
     func keyFile() throws {
-        let dir = try TestScratch.folder("scenic-key-")
+        let dir = TestScratch.folder("scenic-key-")
         let path = dir + "/personal-data.key"
         #expect(throws: PersonalDataVault.KeyFileProblem.missing(path: path)) { try PersonalDataVault.load(path: path, create: false) }
         let made = try PersonalDataVault.load(path: path, create: true)

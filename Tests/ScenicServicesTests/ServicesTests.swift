@@ -39,7 +39,7 @@ struct AdminAccessPolicyTests {
 @Suite("Health and server info")
 struct DaemonServicesTests {
     static func services() throws -> DaemonServices {
-        let dir = try TestScratch.folder("scenic-svc-")
+        let dir = TestScratch.folder("scenic-svc-")
         let store = try SQLiteStore.open(at: dir + "/" + SQLiteStore.fileName)
         return DaemonServices(store: store, status: DaemonStatus(), adminAccess: AdminAccessPolicy(daemonUID: 500), personalData: .ephemeral())
     }

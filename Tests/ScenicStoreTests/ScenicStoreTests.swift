@@ -9,9 +9,7 @@ import Testing
 @Suite("Store")
 struct ScenicStoreTests {
     static func temporaryPath() -> String {
-        let dir = TestScratch.path("scenic-store-")
-        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return dir + "/" + SQLiteStore.fileName
+        TestScratch.folder("scenic-store-") + "/" + SQLiteStore.fileName
     }
 
     @Test("opens with WAL, synchronous=FULL and a long WAL on the writer, 1 KiB pages, foreign keys on, migrations applied")

@@ -7,13 +7,11 @@ import Testing
 
 @Suite("The writer's statements, found by their text's bytes")
 struct WriterStatementsTests {
-    let directory: URL
+    let path = TestScratch.folder("writer-statements-") + "/" + SQLiteStore.fileName
     let store: SQLiteStore
 
     init() throws {
-        directory = TestScratch.url("writer-statements-")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        store = try SQLiteStore.open(at: directory.appendingPathComponent(SQLiteStore.fileName).path)
+        store = try SQLiteStore.open(at: path)
     }
 
     @Test("texts built anew at each use, far more than the table holds, each run their own statement, over and over")
@@ -68,7 +66,7 @@ struct WriterStatementsTests {
         try await StoreFixture.seed(store)
         let codes = try await StoreFixture.sell(store, 2)
         try store.close()
-        let reopened = try SQLiteStore.open(at: directory.appendingPathComponent(SQLiteStore.fileName).path)
+        let reopened = try SQLiteStore.open(at: path)
         defer { try? reopened.close() }
         for code in codes { #expect(try await StoreFixture.voucherID(reopened, code) != nil) }
         #expect(try await StoreFixture.sell(reopened, 1).count == 1)

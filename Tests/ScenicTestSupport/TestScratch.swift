@@ -19,10 +19,11 @@ public enum TestScratch {
         URL(fileURLWithPath: path(prefix, suffix: suffix))
     }
 
-    /// A new folder in this process's folder, made: its path.
-    public static func folder(_ prefix: String) throws -> String {
+    /// A new folder in this process's folder, made: its path. A folder that cannot be made
+    /// there is a machine no test can run on, as for the process's own folder.
+    public static func folder(_ prefix: String) -> String {
         let folder = path(prefix)
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
+        precondition(mkdir(folder, 0o755) == 0, "cannot make \(folder): \(String(cString: strerror(errno)))")
         return folder
     }
 

@@ -30,9 +30,7 @@ struct TestServer {
     }
 
     static func makeDirectory() -> String {
-        let dir = TestScratch.path("scenic-test-")
-        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return dir
+        TestScratch.folder("scenic-test-")
     }
 
     static func start(

@@ -20,9 +20,8 @@ enum OtherUser {
         let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
             "../../scripts/hostile-peer.py"
         ).standardizedFileURL.path
-        let directory = TestScratch.path("scenic-hostile-")
+        let directory = TestScratch.folder("scenic-hostile-")
         let copy = directory + "/hostile-peer.py"
-        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         chmod(directory, 0o755)
         try? FileManager.default.copyItem(atPath: source, toPath: copy)
         chmod(copy, 0o644)

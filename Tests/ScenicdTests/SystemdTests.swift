@@ -113,7 +113,7 @@ struct SystemdTests {
         "systemd-analyze verify accepts the units and systemd-sysusers the sysusers file, without a word",
         .enabled(if: Systemd.analyze != nil && Systemd.sysusers != nil, "systemd-analyze or systemd-sysusers \(Systemd.missing)"))
     func unitsVerify() async throws {
-        let directory = try TestScratch.folder("scenic-units-")
+        let directory = TestScratch.folder("scenic-units-")
         let template = try String(contentsOfFile: Systemd.packaging + "/scenicd.service.in", encoding: .utf8)
         try template.replacingOccurrences(of: "@BINDIR@", with: DaemonProcess.binDirectory.path)
             .write(toFile: directory + "/scenicd.service", atomically: true, encoding: .utf8)
