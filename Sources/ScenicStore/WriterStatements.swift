@@ -24,7 +24,8 @@ final class WriterStatements: @unchecked Sendable {
 
     /// The text's 16 bytes in each place, (0, 0) when empty.
     private var keys = [Key](repeating: .empty, count: WriterStatements.places)
-    /// The compiled statement in each place.
+    /// The compiled statement in each place: the pointer `owners` also holds, kept apart so
+    /// that a lookup reads no reference to retain.
     private var handles = [SQLiteStatement?](repeating: nil, count: WriterStatements.places)
     /// What keeps each place's text and statement alive.
     private var owners = [(text: String, statement: Statement)?](repeating: nil, count: WriterStatements.places)
